@@ -1,0 +1,442 @@
+//! `mei4llm inspect`: what running a model costs.
+
+use crate::table::{Table, si, time};
+use mei4llm::system::{Catalogue, ModelCost, Node, Part, Precision, Scenario};
+use serde::Serialize;
+use std::error::Error;
+use std::path::PathBuf;
+
+/// Median prompt length of the Azure LLM conversation trace (2023), the default prompt.
+const MEDIAN_PROMPT_TOKENS: u64 = 1020;
+/// Median output length of the same trace, the default output.
+const MEDIAN_OUTPUT_TOKENS: u64 = 129;
+
+#[derive(clap::Args)]
+#[command(
+    after_help = "Examples:\n  mei4llm inspect --scenario scenarios/small.toml\n  mei4llm inspect --model Llama-2-7B --device \"NVIDIA L4 24GB\"\n  mei4llm inspect --model Llama-3.2-3B --device \"Qualcomm Snapdragon 8 Gen 3\" --precision int4 --json\n  mei4llm inspect --list"
+)]
+pub struct Args {
+    /// A scenario file (.toml or .json): cost of each of its models on each of its devices,
+    /// edge servers and cloud.
+    #[arg(long, conflicts_with_all = ["model", "list"])]
+    scenario: Option<PathBuf>,
+    /// A model of the catalogue (e.g. Llama-2-7B): its per-layer table and split points.
+    #[arg(long, required_unless_present_any = ["scenario", "list"])]
+    model: Option<String>,
+    /// A device profile (e.g. "NVIDIA L4 24GB"): adds its prefill and decode speed and
+    /// whether the model fits in its memory.
+    #[arg(long, requires = "model")]
+    device: Option<String>,
+    /// Weight precision: fp16, int8 or int4.
+    #[arg(long, default_value = "fp16")]
+    precision: Precision,
+    /// Prompt tokens (default: the median of the Azure 2023 conversation trace).
+    #[arg(long, default_value_t = MEDIAN_PROMPT_TOKENS, value_parser = clap::value_parser!(u64).range(1..))]
+    prompt_tokens: u64,
+    /// Output tokens (default: the median of the Azure 2023 conversation trace).
+    #[arg(long, default_value_t = MEDIAN_OUTPUT_TOKENS, value_parser = clap::value_parser!(u64).range(1..))]
+    output_tokens: u64,
+    /// List the models and device profiles of the catalogue.
+    #[arg(long)]
+    list: bool,
+    /// Print JSON instead of tables.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Serialize)]
+struct UnitRow {
+    unit: String,
+    params: u64,
+    weight_bytes: f64,
+    prefill_flops: f64,
+    decode_flops: f64,
+    decode_bytes: f64,
+}
+
+#[derive(Serialize)]
+struct SplitRow {
+    split: u32,
+    device_weight_bytes: f64,
+    server_weight_bytes: f64,
+    activation_bytes_per_token: f64,
+}
+
+#[derive(Serialize)]
+struct Speed {
+    node: String,
+    role: String,
+    precision: Precision,
+    prefill_s: f64,
+    prefill_tokens_per_s: f64,
+    decode_tokens_per_s: f64,
+    end_to_end_s: f64,
+    memory_needed_bytes: f64,
+    memory_bytes: f64,
+    fits: bool,
+}
+
+#[derive(Serialize)]
+struct ModelReport {
+    model: String,
+    precision: Precision,
+    total_params: u64,
+    layers: u32,
+    hidden: u64,
+    vocab: u64,
+    weight_bytes: f64,
+    kv_bytes_per_token: f64,
+    prompt_tokens: u64,
+    output_tokens: u64,
+    units: Vec<UnitRow>,
+    splits: Vec<SplitRow>,
+    speeds: Vec<Speed>,
+}
+
+pub fn run(args: &Args) -> Result<(), Box<dyn Error>> {
+    let catalogue = Catalogue::bundled();
+    if args.list {
+        return list(catalogue, args.json);
+    }
+    if let Some(path) = &args.scenario {
+        return scenario(&Scenario::from_path(path)?, args);
+    }
+    let name = args.model.as_deref().unwrap_or_default();
+    let cost = catalogue.model(name)?.cost(args.precision);
+    let mut report = model_report(&cost, args);
+    if let Some(device) = &args.device {
+        let node = catalogue.node(device)?;
+        report.speeds.push(speed(
+            &node,
+            "device",
+            &cost,
+            args.prompt_tokens,
+            args.output_tokens,
+        )?);
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_model(&report);
+    }
+    Ok(())
+}
+
+fn list(catalogue: &Catalogue, json: bool) -> Result<(), Box<dyn Error>> {
+    if json {
+        #[derive(Serialize)]
+        struct Listing<'a> {
+            models: Vec<(&'a str, u64, u32)>,
+            devices: Vec<(&'a str, &'a str)>,
+        }
+        let listing = Listing {
+            models: catalogue
+                .models()
+                .iter()
+                .map(|m| (m.name.as_str(), m.total_params(), m.layers))
+                .collect(),
+            devices: catalogue
+                .hardware()
+                .iter()
+                .map(|h| (h.name.as_str(), h.class.name()))
+                .collect(),
+        };
+        println!("{}", serde_json::to_string_pretty(&listing)?);
+        return Ok(());
+    }
+    let mut t = Table::new(&["model", "parameters", "blocks", "hidden", "vocab"]);
+    for m in catalogue.models() {
+        t.row(vec![
+            m.name.clone(),
+            si(m.total_params() as f64, ""),
+            m.layers.to_string(),
+            m.hidden.to_string(),
+            m.vocab.to_string(),
+        ]);
+    }
+    t.print();
+    println!();
+    let mut t = Table::new(&[
+        "device",
+        "class",
+        "memory",
+        "bandwidth",
+        "fp16 peak",
+        "calibrated",
+    ]);
+    for h in catalogue.hardware() {
+        t.row(vec![
+            h.name.clone(),
+            h.class.name().into(),
+            si(h.memory_bytes, "B"),
+            si(h.memory_bandwidth_bytes_per_s, "B/s"),
+            h.fp16_flops_per_s.map_or("-".into(), |f| si(f, "FLOP/s")),
+            if catalogue.node(&h.name).is_ok() {
+                "yes"
+            } else {
+                "no"
+            }
+            .into(),
+        ]);
+    }
+    t.print();
+    Ok(())
+}
+
+fn model_report(cost: &ModelCost, args: &Args) -> ModelReport {
+    let n = args.prompt_tokens;
+    let layers = cost.layers;
+    let embedding = cost.embedding();
+    let mut units = vec![UnitRow {
+        unit: "embedding".into(),
+        params: embedding.params,
+        weight_bytes: embedding.weight_bytes,
+        prefill_flops: 0.0,
+        decode_flops: 0.0,
+        decode_bytes: cost.embedding_bytes(1),
+    }];
+    let block = cost.block();
+    for i in 1..=layers {
+        units.push(UnitRow {
+            unit: format!("block {i}"),
+            params: block.params,
+            weight_bytes: block.weight_bytes,
+            prefill_flops: cost.block_prefill_flops(n),
+            decode_flops: cost.block_decode_flops(n),
+            decode_bytes: cost.block_decode_bytes(n),
+        });
+    }
+    units.push(UnitRow {
+        unit: "head".into(),
+        params: cost.head().params,
+        weight_bytes: cost.head().weight_bytes,
+        prefill_flops: cost.head_flops(),
+        decode_flops: cost.head_flops(),
+        decode_bytes: cost.head_bytes(),
+    });
+    let splits = (0..=layers)
+        .map(|s| SplitRow {
+            split: s,
+            device_weight_bytes: cost.weight_bytes(Part::device(s, layers)),
+            server_weight_bytes: cost.weight_bytes(Part::server(s, layers)),
+            activation_bytes_per_token: cost.activation_bytes_per_token(s),
+        })
+        .collect();
+    ModelReport {
+        model: cost.name.clone(),
+        precision: cost.precision,
+        total_params: cost.total_params(),
+        layers,
+        hidden: cost.hidden,
+        vocab: cost.vocab,
+        weight_bytes: cost.weight_bytes(Part::whole(layers)),
+        kv_bytes_per_token: cost.kv_bytes_per_token(Part::whole(layers)),
+        prompt_tokens: n,
+        output_tokens: args.output_tokens,
+        units,
+        splits,
+        speeds: Vec::new(),
+    }
+}
+
+fn speed(
+    node: &Node,
+    role: &str,
+    cost: &ModelCost,
+    prompt: u64,
+    output: u64,
+) -> Result<Speed, Box<dyn Error>> {
+    let whole = Part::whole(cost.layers);
+    let times = node.phase_times(cost, whole, prompt, output)?;
+    let needed =
+        cost.weight_bytes(whole) + cost.kv_bytes_per_token(whole) * (prompt + output) as f64;
+    Ok(Speed {
+        node: node.name().into(),
+        role: role.into(),
+        precision: cost.precision,
+        prefill_s: times.prefill_s,
+        prefill_tokens_per_s: prompt as f64 / times.prefill_s,
+        decode_tokens_per_s: node.decode_tokens_per_s(cost, prompt)?,
+        end_to_end_s: times.prefill_s + times.decode_s,
+        memory_needed_bytes: needed,
+        memory_bytes: node.profile.memory_bytes,
+        fits: node.fits(needed),
+    })
+}
+
+fn print_model(r: &ModelReport) {
+    println!(
+        "{} at {}: {} parameters in {} blocks (hidden {}, vocabulary {}), {} of weights, {} of KV cache per token",
+        r.model,
+        r.precision,
+        si(r.total_params as f64, ""),
+        r.layers,
+        r.hidden,
+        r.vocab,
+        si(r.weight_bytes, "B"),
+        si(r.kv_bytes_per_token, "B")
+    );
+    println!(
+        "\nPer unit, for a {}-token prompt (decode at a context of {} tokens):",
+        r.prompt_tokens, r.prompt_tokens
+    );
+    let mut t = Table::new(&[
+        "unit",
+        "parameters",
+        "weights",
+        "prefill FLOPs",
+        "decode FLOPs/token",
+        "decode bytes/token",
+    ]);
+    for u in &r.units {
+        t.row(vec![
+            u.unit.clone(),
+            si(u.params as f64, ""),
+            si(u.weight_bytes, "B"),
+            si(u.prefill_flops, "FLOP"),
+            si(u.decode_flops, "FLOP"),
+            si(u.decode_bytes, "B"),
+        ]);
+    }
+    t.print();
+    println!(
+        "\nSplit points (the device runs the embedding and blocks 1..s; s = {} is device-only, 0 edge-only):",
+        r.layers
+    );
+    let mut t = Table::new(&[
+        "split s",
+        "device weights",
+        "server weights",
+        "bytes up per token",
+    ]);
+    for s in &r.splits {
+        t.row(vec![
+            s.split.to_string(),
+            si(s.device_weight_bytes, "B"),
+            si(s.server_weight_bytes, "B"),
+            si(s.activation_bytes_per_token, "B"),
+        ]);
+    }
+    t.print();
+    if !r.speeds.is_empty() {
+        print_speeds(&r.speeds, r.prompt_tokens, r.output_tokens);
+    }
+}
+
+fn print_speeds(speeds: &[Speed], prompt: u64, output: u64) {
+    println!(
+        "\nWhole model on one node, {prompt}-token prompt, {output} output tokens (decode speed at a context of {prompt}):"
+    );
+    let mut t = Table::new(&[
+        "node",
+        "role",
+        "precision",
+        "prefill",
+        "prefill tok/s",
+        "decode tok/s",
+        "end to end",
+        "memory needed",
+        "fits",
+    ]);
+    for s in speeds {
+        t.row(vec![
+            s.node.clone(),
+            s.role.clone(),
+            s.precision.to_string(),
+            time(s.prefill_s),
+            format!("{:.0}", s.prefill_tokens_per_s),
+            format!("{:.1}", s.decode_tokens_per_s),
+            time(s.end_to_end_s),
+            format!(
+                "{} of {}",
+                si(s.memory_needed_bytes, "B"),
+                si(s.memory_bytes, "B")
+            ),
+            if s.fits { "yes" } else { "no" }.into(),
+        ]);
+    }
+    t.print();
+}
+
+fn scenario(s: &Scenario, args: &Args) -> Result<(), Box<dyn Error>> {
+    // One node per distinct hardware of each role.
+    let mut nodes: Vec<(&Node, &str)> = Vec::new();
+    let candidates = s
+        .devices
+        .iter()
+        .map(|d| (&*d.node, "device"))
+        .chain(s.edge_servers.iter().map(|e| (&*e.node, "edge")));
+    for (node, role) in candidates {
+        if !nodes
+            .iter()
+            .any(|(n, r)| n.name() == node.name() && *r == role)
+        {
+            nodes.push((node, role));
+        }
+    }
+    nodes.push((&s.cloud.node, "cloud"));
+    let mut reports = Vec::new();
+    for m in &s.models {
+        let mut report = model_report(&m.on_server, args);
+        report.units.clear();
+        for (node, role) in &nodes {
+            let cost = if *role == "device" {
+                &m.on_device
+            } else {
+                &m.on_server
+            };
+            report.speeds.push(speed(
+                node,
+                role,
+                cost,
+                args.prompt_tokens,
+                args.output_tokens,
+            )?);
+        }
+        reports.push(report);
+    }
+    if args.json {
+        #[derive(Serialize)]
+        struct Out<'a> {
+            scenario: &'a str,
+            devices: usize,
+            edge_servers: usize,
+            models: Vec<ModelReport>,
+        }
+        let out = Out {
+            scenario: &s.name,
+            devices: s.devices.len(),
+            edge_servers: s.edge_servers.len(),
+            models: reports,
+        };
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    println!(
+        "Scenario `{}`: {} devices, {} edge servers, cloud {}. {}",
+        s.name,
+        s.devices.len(),
+        s.edge_servers.len(),
+        s.cloud.node.name(),
+        s.description
+    );
+    for (m, r) in s.models.iter().zip(&reports) {
+        println!(
+            "\n== {} ({} parameters, {} blocks; devices at {}, servers at {}; {} of KV cache per token at fp16)",
+            r.model,
+            si(r.total_params as f64, ""),
+            r.layers,
+            m.on_device.precision,
+            m.on_server.precision,
+            si(r.kv_bytes_per_token, "B")
+        );
+        print_speeds(&r.speeds, r.prompt_tokens, r.output_tokens);
+        let hidden = m.on_server.activation_bytes_per_token(1);
+        println!(
+            "Bytes up per token: {} at an inner split, 4 B (token ids) edge-only, none device-only; `mei4llm inspect --model {:?}` lists every split.",
+            si(hidden, "B"),
+            r.model
+        );
+    }
+    Ok(())
+}

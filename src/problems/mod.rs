@@ -1,0 +1,7 @@
+//! One folder per formulation; each mirrors `formulations/<name>.md` and holds the instance,
+//! the decision, its evaluation, and every solver of the problem.
+
+mod error;
+pub mod split;
+
+pub use error::Error;

@@ -1,0 +1,680 @@
+//! The certified exact solver: a MILP over the candidate choices with an outer approximation of
+//! the convex share-dependent costs, refined until the gap between the best plan and the proven
+//! bound closes.
+//!
+//! Each request `k` that may use cell `e` gets a bandwidth share `β_ke ≤ Σ_{i∈e} x_ki` (a share
+//! only when it is there) with `Σ_k β_ke ≤ 1`, and its upload cost `t_ke ≥ V_ke² / β_ke`, where
+//! `V_ke = Σ_{i∈e} √a_i x_ki` (one option is chosen, so `V² = a` of that option). The same holds
+//! for the edge GPU with `f_ke` and `√g`. `V²/β` is the perspective of the convex `a/β` and,
+//! with `β ≤ x`, its relaxation is the convex hull of each request's choice (Günlük and
+//! Linderoth, Math. Programming 2010), much tighter than pricing a cell by `(Σ √a)²`. The cone
+//! is replaced by its tangent planes `t ≥ 2rV − r²β` (`r` the ratio `V/β` at the tangent
+//! point), so the MILP's optimum is a lower bound; the plan it returns, with its shares at their
+//! exact optimum, is an upper bound. Tangents are added at every round's exact ratios until the
+//! two meet (outer approximation, Duran and Grossmann, Math. Programming 1986). Deadlines are
+//! linear in the same cone variables: `Σ_i D-fixed_i x_ki + Σ_e (τ_ke + σ_ke) ≤ D_k` with their
+//! own tangent cuts, so they are exact too.
+
+use super::allocation::allocate;
+use super::heuristics::{descend, greedy_state, pair_moves};
+use super::instance::{OptionCost, SplitInstance};
+use super::terms::Terms;
+use super::{SplitDecision, Tier};
+use crate::solve::milp::{MilpModel, MilpSolution, MilpStatus};
+use crate::solve::{Budget, Outcome, Problem, Sense, SolveError, Solver, Stats, Status};
+use good_lp::{Expression, Variable, variable};
+use std::collections::HashMap;
+use std::time::Instant;
+
+/// Outer-approximation MILP on HiGHS with a proven bound; `Optimal` only when the relative
+/// gap is within the budget's gap.
+#[derive(Debug, Clone, Copy)]
+pub struct Exact {
+    /// Upper limit on cutting-plane rounds.
+    pub max_rounds: usize,
+}
+
+impl Default for Exact {
+    fn default() -> Self {
+        Exact { max_rounds: 50 }
+    }
+}
+
+/// Ratio between consecutive tangents of the first grid: the tangent of `V²/β` at ratio `r_t`
+/// underestimates it at ratio `r` by `β(r − r_t)²`, at most `(1 − 1/1.25)² = 4%` between grid
+/// points.
+const GRID_FACTOR: f64 = 1.25;
+
+/// Multiples of a server's ratio in the best plan so far where every request's cone gets a
+/// tangent: a request joining or leaving a cell moves its ratio by a few per cent.
+const NEAR_TANGENTS: [f64; 7] = [0.95, 0.98, 0.99, 1.0, 1.01, 1.02, 1.05];
+
+/// Adds ratio `r` to a cone unless it is (almost) there; returns how many were added.
+fn add_ratio(ratios: &mut HashMap<ConeKey, Vec<f64>>, key: ConeKey, r: f64) -> usize {
+    match ratios.get_mut(&key) {
+        Some(list) if !list.iter().any(|&q| (q - r).abs() <= 1e-9 * r) => {
+            list.push(r);
+            1
+        }
+        _ => 0,
+    }
+}
+
+/// Which share-dependent quantity a cone prices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Kind {
+    /// Objective, at the bandwidth share.
+    CostUpload,
+    /// Objective, at the compute share.
+    CostEdge,
+    /// Time to first token, bandwidth part.
+    TtftUpload,
+    /// Time to first token, compute part.
+    TtftEdge,
+    /// End-to-end latency, bandwidth part.
+    E2eUpload,
+    /// End-to-end latency, compute part.
+    E2eEdge,
+}
+
+impl Kind {
+    const ALL: [Kind; 6] = [
+        Kind::CostUpload,
+        Kind::CostEdge,
+        Kind::TtftUpload,
+        Kind::TtftEdge,
+        Kind::E2eUpload,
+        Kind::E2eEdge,
+    ];
+
+    fn compute(self) -> bool {
+        matches!(self, Kind::CostEdge | Kind::TtftEdge | Kind::E2eEdge)
+    }
+
+    /// The coefficient of an option: the part paid at share 1.
+    fn part(self, o: &OptionCost) -> f64 {
+        let pick = |t: &Terms| if self.compute() { t.edge } else { t.upload };
+        match self {
+            Kind::CostUpload | Kind::CostEdge => pick(&o.cost),
+            Kind::TtftUpload | Kind::TtftEdge => pick(&o.ttft_s),
+            Kind::E2eUpload | Kind::E2eEdge => pick(&o.e2e_s),
+        }
+    }
+
+    /// Whether an option's share-dependent part of this kind sits on server `e`.
+    fn on(self, o: &OptionCost, e: usize) -> bool {
+        if self.compute() {
+            o.choice.uses_edge_compute(e)
+        } else {
+            o.choice.uses_cell(e)
+        }
+    }
+}
+
+/// A (request, server, kind) cone and the tangent ratios it has.
+type ConeKey = (usize, usize, Kind);
+
+/// The master's variables.
+struct Master {
+    x: Vec<Vec<Variable>>,
+    /// Shares per (request, server, compute?).
+    shares: HashMap<(usize, usize, bool), Variable>,
+    /// Epigraph variables per cone.
+    cones: HashMap<ConeKey, Variable>,
+}
+
+impl Solver<SplitInstance> for Exact {
+    fn name(&self) -> &str {
+        "exact"
+    }
+
+    fn is_exact(&self) -> bool {
+        true
+    }
+
+    fn solve(
+        &self,
+        instance: &SplitInstance,
+        budget: &Budget,
+    ) -> Result<Outcome<SplitDecision>, SolveError> {
+        budget.validate()?;
+        let started = Instant::now();
+        let stats = |rounds: usize, nodes: u64| Stats {
+            time_s: started.elapsed().as_secs_f64(),
+            nodes,
+            iterations: rounds as u64,
+        };
+        if let Some(why) = instance.infeasibility() {
+            return Ok(Outcome::infeasible(
+                self.name(),
+                Sense::Minimise,
+                why,
+                stats(0, 0),
+            ));
+        }
+        let cones = cone_keys(instance);
+        let mut ratios: HashMap<ConeKey, Vec<f64>> = cones
+            .iter()
+            .map(|&c| (c, tangent_grid(instance, c)))
+            .collect();
+        // Warm start: greedy then coordinate descent, priced exactly.
+        let mut incumbent: Option<(Vec<usize>, f64, SplitDecision)> = None;
+        if let Ok(mut state) = greedy_state(instance) {
+            descend(&mut state, 50, None);
+            // A better warm start often certifies at the root: alternate pair moves and
+            // descent while they improve, within a tenth of the time budget.
+            let polish_until = budget.time_limit.map(|t| started + t / 10);
+            while pair_moves(&mut state, polish_until) {
+                descend(&mut state, 50, polish_until);
+                if polish_until.is_some_and(|t| Instant::now() >= t) {
+                    break;
+                }
+            }
+            let picks: Vec<usize> = state.picks.iter().map(|p| p.unwrap_or(0)).collect();
+            let options = state.options();
+            if let Ok(a) = allocate(instance, &options) {
+                incumbent = Some((picks, a.objective, a.decision));
+            }
+        }
+        let mut lower = f64::NEG_INFINITY;
+        let mut nodes = 0;
+        let mut timed_out = false;
+        let mut rounds = 0;
+        let mut tighten = false;
+        while rounds < self.max_rounds {
+            rounds += 1;
+            let remaining = budget
+                .time_limit
+                .map(|t| t.saturating_sub(started.elapsed()));
+            if remaining.is_some_and(|r| r.is_zero()) {
+                timed_out = true;
+                break;
+            }
+            // The master need only be as precise as the tangents allow: its dual bound is
+            // valid whatever gap it stops at, so early rounds stop at a quarter of the current
+            // gap and later ones tighten down to half the budget's gap.
+            let current_gap = match &incumbent {
+                Some((_, upper, _)) if lower.is_finite() => (upper - lower) / upper.abs().max(1e-9),
+                _ => 1e-3,
+            };
+            let round_gap = if tighten {
+                budget.gap / 2.0
+            } else {
+                (current_gap / 4.0).clamp(budget.gap / 2.0, 1e-3)
+            };
+            let round_budget = Budget {
+                time_limit: remaining,
+                gap: round_gap,
+                ..budget.clone()
+            };
+            let warm = incumbent.as_ref().map(|i| (i.0.as_slice(), &i.2));
+            let (solution, master) = solve_master(instance, &cones, &ratios, warm, &round_budget)?;
+            nodes += solution.nodes;
+            match solution.status {
+                MilpStatus::Infeasible => {
+                    let outcome = match incumbent {
+                        Some((_, objective, decision)) => Outcome::bounded(
+                            self.name(),
+                            Sense::Minimise,
+                            decision,
+                            objective,
+                            objective,
+                            budget.gap,
+                            false,
+                            stats(rounds, nodes),
+                        ),
+                        None => Outcome::infeasible(
+                            self.name(),
+                            Sense::Minimise,
+                            "no combination of choices lets every request meet its deadlines with each cell's uplink and each edge GPU shared",
+                            stats(rounds, nodes),
+                        ),
+                    };
+                    return Ok(outcome);
+                }
+                MilpStatus::Unbounded => {
+                    return Err(SolveError::Backend("the master MILP is unbounded".into()));
+                }
+                MilpStatus::Limit => timed_out = true,
+                MilpStatus::Optimal => {}
+            }
+            if solution.bound.is_finite() {
+                lower = lower.max(solution.bound);
+            }
+            if !solution.has_solution {
+                break;
+            }
+            let picks: Vec<usize> = master
+                .x
+                .iter()
+                .map(|row| {
+                    row.iter()
+                        .enumerate()
+                        .max_by(|a, b| solution.value(*a.1).total_cmp(&solution.value(*b.1)))
+                        .map_or(0, |(i, _)| i)
+                })
+                .collect();
+            let options: Vec<&OptionCost> = picks
+                .iter()
+                .enumerate()
+                .map(|(k, &i)| &instance.candidates(k)[i])
+                .collect();
+            let mut added = 0;
+            // Tangents where the master underestimates a chosen cone at its own point.
+            for (k, o) in options.iter().enumerate() {
+                for kind in Kind::ALL {
+                    let Some(e) = o.choice.server else { continue };
+                    let key = (k, e, kind);
+                    let (Some(&cone), true) = (master.cones.get(&key), kind.on(o, e)) else {
+                        continue;
+                    };
+                    let share = solution.value(master.shares[&(k, e, kind.compute())]);
+                    let v = kind.part(o).sqrt();
+                    if share > 1e-9
+                        && v > 0.0
+                        && solution.value(cone) < v * v / share * (1.0 - 1e-9)
+                    {
+                        added += add_ratio(&mut ratios, key, v / share);
+                    }
+                }
+            }
+            // Tangents at the exact optimum of the chosen plan's shares, and around each
+            // server's ratio for every request that could move there, so that plans one move
+            // away are priced almost exactly too.
+            if let Ok(a) = allocate(instance, &options) {
+                let mut server_ratio: HashMap<(usize, Kind), f64> = HashMap::new();
+                for (k, o) in options.iter().enumerate() {
+                    let asg = &a.decision.assignments[k];
+                    for kind in Kind::ALL {
+                        let Some(e) = o.choice.server else { continue };
+                        let share = if kind.compute() {
+                            asg.compute_share
+                        } else {
+                            asg.bandwidth_share
+                        };
+                        let part = kind.part(o);
+                        if kind.on(o, e) && part > 0.0 && share > 0.0 {
+                            let r = part.sqrt() / share;
+                            added += add_ratio(&mut ratios, (k, e, kind), r);
+                            let slot = server_ratio.entry((e, kind)).or_insert(r);
+                            *slot = slot.max(r);
+                        }
+                    }
+                }
+                for &(k, e, kind) in &cones {
+                    if let Some(&r) = server_ratio.get(&(e, kind)) {
+                        for factor in NEAR_TANGENTS {
+                            added += add_ratio(&mut ratios, (k, e, kind), r * factor);
+                        }
+                    }
+                }
+                let feasible = instance.evaluate_is_feasible(&a.decision);
+                if feasible && incumbent.as_ref().is_none_or(|i| a.objective < i.1) {
+                    incumbent = Some((picks, a.objective, a.decision));
+                }
+            }
+            if let Some((_, upper, _)) = &incumbent {
+                let gap = (upper - lower) / upper.abs().max(1e-9);
+                if gap <= budget.gap || timed_out {
+                    break;
+                }
+            }
+            if timed_out {
+                break;
+            }
+            if added == 0 {
+                // The tangents are exact at the master's plan: only a tighter master can help.
+                if round_gap <= budget.gap / 2.0 {
+                    break;
+                }
+                tighten = true;
+            }
+        }
+        Ok(match incumbent {
+            Some((_, objective, decision)) => Outcome::bounded(
+                self.name(),
+                Sense::Minimise,
+                decision,
+                objective,
+                lower.min(objective),
+                budget.gap,
+                timed_out,
+                stats(rounds, nodes),
+            ),
+            None if timed_out => Outcome {
+                solver: self.name().into(),
+                status: Status::TimeLimit,
+                decision: None,
+                objective: None,
+                bound: lower.is_finite().then_some(lower),
+                sense: Sense::Minimise,
+                stats: stats(rounds, nodes),
+            },
+            None => Outcome::not_found(
+                self.name(),
+                Sense::Minimise,
+                format!("no plan within {rounds} rounds"),
+                stats(rounds, nodes),
+            ),
+        })
+    }
+}
+
+/// The first tangents of a cone: a geometric grid of ratios `V/β` from the smallest a request
+/// can have (`√part` of its cheapest option there, at its whole share... of one) up to the
+/// largest a server can force (`Σ √part` of every candidate there, all requests at once).
+fn tangent_grid(instance: &SplitInstance, (k, e, kind): ConeKey) -> Vec<f64> {
+    let own = instance
+        .candidates(k)
+        .iter()
+        .filter(|o| kind.on(o, e))
+        .map(|o| kind.part(o).sqrt())
+        .filter(|&v| v > 0.0);
+    let Some(low) = own.fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.min(v)))) else {
+        return Vec::new();
+    };
+    let high: f64 = (0..instance.requests.len())
+        .map(|j| {
+            instance
+                .candidates(j)
+                .iter()
+                .filter(|o| kind.on(o, e))
+                .map(|o| kind.part(o).sqrt())
+                .fold(0.0, f64::max)
+        })
+        .sum::<f64>()
+        .max(low);
+    let mut grid = vec![low];
+    while *grid.last().unwrap_or(&high) < high {
+        let next = grid[grid.len() - 1] * GRID_FACTOR;
+        grid.push(next);
+    }
+    grid
+}
+
+/// Every cone the master needs: per request and server, the objective's parts, and the
+/// deadline parts of requests with deadlines.
+fn cone_keys(instance: &SplitInstance) -> Vec<ConeKey> {
+    let mut keys = Vec::new();
+    for k in 0..instance.requests.len() {
+        let r = &instance.requests[k];
+        for e in 0..instance.edge_count() {
+            for kind in Kind::ALL {
+                let wanted = match kind {
+                    Kind::CostUpload | Kind::CostEdge => true,
+                    Kind::TtftUpload | Kind::TtftEdge => r.ttft_deadline_s.is_some(),
+                    Kind::E2eUpload | Kind::E2eEdge => r.e2e_deadline_s.is_some(),
+                };
+                if wanted
+                    && instance
+                        .candidates(k)
+                        .iter()
+                        .any(|o| kind.on(o, e) && kind.part(o) > 0.0)
+                {
+                    keys.push((k, e, kind));
+                }
+            }
+        }
+    }
+    keys
+}
+
+/// Builds and solves the master MILP with the tangents so far.
+fn solve_master(
+    instance: &SplitInstance,
+    cones: &[ConeKey],
+    ratios: &HashMap<ConeKey, Vec<f64>>,
+    warm: Option<(&[usize], &SplitDecision)>,
+    budget: &Budget,
+) -> Result<(MilpSolution, Master), SolveError> {
+    let mut m = MilpModel::default();
+    let requests = instance.requests.len();
+    let x: Vec<Vec<Variable>> = (0..requests)
+        .map(|k| {
+            (0..instance.candidates(k).len())
+                .map(|_| m.add(variable().binary()))
+                .collect()
+        })
+        .collect();
+    let mut objective = Expression::from(0.0);
+    let mut shares: HashMap<(usize, usize, bool), Variable> = HashMap::new();
+    let mut share_sums: HashMap<(usize, bool), Expression> = HashMap::new();
+    for &(k, e, kind) in cones {
+        let key = (k, e, kind.compute());
+        if shares.contains_key(&key) {
+            continue;
+        }
+        let share = m.add(variable().min(0.0).max(1.0));
+        // A share only where the request is.
+        let there: Expression = instance
+            .candidates(k)
+            .iter()
+            .zip(&x[k])
+            .filter(|(o, _)| kind.on(o, e))
+            .map(|(_, &v)| v)
+            .sum();
+        m.constrain((share - there).leq(0.0));
+        *share_sums
+            .entry((e, kind.compute()))
+            .or_insert_with(|| Expression::from(0.0)) += share;
+        shares.insert(key, share);
+    }
+    for sum in share_sums.into_values() {
+        m.constrain(sum.leq(1.0));
+    }
+    let mut cone_vars: HashMap<ConeKey, Variable> = HashMap::new();
+    let mut deadline_parts: HashMap<(usize, bool), Expression> = HashMap::new();
+    for &key in cones {
+        let (k, e, kind) = key;
+        let t = m.add(variable().min(0.0));
+        let v: Expression = instance
+            .candidates(k)
+            .iter()
+            .zip(&x[k])
+            .filter(|(o, _)| kind.on(o, e))
+            .map(|(o, &var)| kind.part(o).sqrt() * var)
+            .sum();
+        let share = shares[&(k, e, kind.compute())];
+        for &r in &ratios[&key] {
+            // t ≥ 2 r V − r² β: the tangent of V²/β along the ray V = rβ.
+            m.constrain((t - 2.0 * r * v.clone() + r * r * share).geq(0.0));
+        }
+        match kind {
+            Kind::CostUpload | Kind::CostEdge => objective += t,
+            Kind::TtftUpload | Kind::TtftEdge => {
+                *deadline_parts
+                    .entry((k, true))
+                    .or_insert_with(|| Expression::from(0.0)) += t;
+            }
+            Kind::E2eUpload | Kind::E2eEdge => {
+                *deadline_parts
+                    .entry((k, false))
+                    .or_insert_with(|| Expression::from(0.0)) += t;
+            }
+        }
+        cone_vars.insert(key, t);
+    }
+    for (k, row) in x.iter().enumerate() {
+        let mut one = Expression::from(0.0);
+        for (o, &v) in instance.candidates(k).iter().zip(row) {
+            one += v;
+            objective += o.cost.fixed * v;
+        }
+        m.constrain(one.eq(1.0));
+        let r = &instance.requests[k];
+        for (ttft, deadline) in [(true, r.ttft_deadline_s), (false, r.e2e_deadline_s)] {
+            let Some(d) = deadline else { continue };
+            let mut total: Expression = instance
+                .candidates(k)
+                .iter()
+                .zip(row)
+                .map(|(o, &v)| if ttft { o.ttft_s.fixed } else { o.e2e_s.fixed } * v)
+                .sum();
+            if let Some(parts) = deadline_parts.remove(&(k, ttft)) {
+                total += parts;
+            }
+            m.constrain(total.leq(d));
+        }
+    }
+    let holdings = add_memory(instance, &mut m, &x);
+    let initial: Vec<(Variable, f64)> = match warm {
+        Some((picks, decision)) => {
+            let mut init: Vec<(Variable, f64)> = x
+                .iter()
+                .zip(picks)
+                .flat_map(|(row, &p)| {
+                    row.iter()
+                        .enumerate()
+                        .map(move |(i, &v)| (v, if i == p { 1.0 } else { 0.0 }))
+                })
+                .collect();
+            for (&(k, e, compute), &var) in &shares {
+                let a = &decision.assignments[k];
+                let here = a.choice.server == Some(e)
+                    && if compute {
+                        a.choice.tier == Tier::Edge
+                    } else {
+                        a.choice.tier != Tier::Device
+                    };
+                let value = if !here {
+                    0.0
+                } else if compute {
+                    a.compute_share
+                } else {
+                    a.bandwidth_share
+                };
+                init.push((var, value));
+            }
+            for (&(k, e, kind), &t) in &cone_vars {
+                let a = &decision.assignments[k];
+                let o = &instance.candidates(k)[picks[k]];
+                let share = if kind.compute() {
+                    a.compute_share
+                } else {
+                    a.bandwidth_share
+                };
+                let value = if kind.on(o, e) && share > 0.0 {
+                    kind.part(o) / share
+                } else {
+                    0.0
+                };
+                init.push((t, value));
+            }
+            for (e, model, h) in &holdings {
+                let smallest = (0..instance.requests.len())
+                    .filter(|&k| instance.requests[k].model == *model)
+                    .map(|k| instance.candidates(k)[picks[k]].choice)
+                    .filter(|c| c.uses_edge_compute(*e))
+                    .map(|c| c.split as usize)
+                    .min();
+                for (split, &var) in h.iter().enumerate() {
+                    init.push((
+                        var,
+                        if smallest.is_some_and(|m| m <= split) {
+                            1.0
+                        } else {
+                            0.0
+                        },
+                    ));
+                }
+            }
+            init
+        }
+        None => Vec::new(),
+    };
+    if let Some((_, decision)) = warm {
+        let upper = instance.evaluate(decision).objective;
+        m.set_absolute_gap(budget.gap * upper.abs());
+    }
+    let solution = m.minimise(objective, budget, &initial)?;
+    Ok((
+        solution,
+        Master {
+            x,
+            shares,
+            cones: cone_vars,
+        },
+    ))
+}
+
+/// Edge memory: each model's server part is held once per server, from the smallest split it
+/// serves (`h_s = 1` when some request of the model splits at `s` or below), plus every
+/// request's KV cache. Servers whose memory cannot bind get no row. Returns the holding
+/// variables `h` per (edge, model).
+fn add_memory(
+    instance: &SplitInstance,
+    m: &mut MilpModel,
+    x: &[Vec<Variable>],
+) -> Vec<(usize, usize, Vec<Variable>)> {
+    let mut holdings = Vec::new();
+    let models = instance.scenario.models.len();
+    for e in 0..instance.edge_count() {
+        let mut smallest = vec![u32::MAX; models];
+        let mut worst_kv = 0.0;
+        for (k, row) in x.iter().enumerate() {
+            let model = instance.requests[k].model;
+            let mut kv: f64 = 0.0;
+            for (i, _) in row.iter().enumerate() {
+                let o = &instance.candidates(k)[i];
+                if o.choice.uses_edge_compute(e) {
+                    smallest[model] = smallest[model].min(o.choice.split);
+                    kv = kv.max(o.edge_kv_bytes);
+                }
+            }
+            worst_kv += kv;
+        }
+        let worst_weights: f64 = (0..models)
+            .filter(|&mi| smallest[mi] != u32::MAX)
+            .map(|mi| instance.server_weight_bytes(mi, smallest[mi]))
+            .sum();
+        let capacity = instance.edge_memory_bytes(e);
+        if worst_weights + worst_kv <= capacity {
+            continue;
+        }
+        let mut load = Expression::from(0.0);
+        for (mi, model) in instance.scenario.models.iter().enumerate() {
+            if smallest[mi] == u32::MAX {
+                continue;
+            }
+            let layers = model.architecture.layers;
+            let h: Vec<Variable> = (0..layers)
+                .map(|_| m.add(variable().min(0.0).max(1.0)))
+                .collect();
+            for s in 0..layers as usize {
+                let w = instance.server_weight_bytes(mi, s as u32);
+                let next = if s + 1 < layers as usize {
+                    instance.server_weight_bytes(mi, s as u32 + 1)
+                } else {
+                    0.0
+                };
+                load += (w - next) * h[s];
+                if s + 1 < layers as usize {
+                    m.constrain((h[s] - h[s + 1]).leq(0.0));
+                }
+            }
+            holdings.push((e, mi, h.clone()));
+            for (k, row) in x.iter().enumerate() {
+                if instance.requests[k].model != mi {
+                    continue;
+                }
+                for (i, &v) in row.iter().enumerate() {
+                    let o = &instance.candidates(k)[i];
+                    if o.choice.uses_edge_compute(e) {
+                        m.constrain((v - h[o.choice.split as usize]).leq(0.0));
+                    }
+                }
+            }
+        }
+        for (k, row) in x.iter().enumerate() {
+            for (i, &v) in row.iter().enumerate() {
+                let o = &instance.candidates(k)[i];
+                if o.choice.uses_edge_compute(e) && o.edge_kv_bytes > 0.0 {
+                    load += o.edge_kv_bytes * v;
+                }
+            }
+        }
+        // Bytes are scaled to GB to keep the row well conditioned.
+        m.constrain((load * 1e-9).leq(capacity * 1e-9));
+    }
+    holdings
+}

@@ -1,0 +1,625 @@
+//! The instance of one decision epoch: requests, the world they run in, and the cost of every
+//! choice of every request.
+
+use super::choice::{Choice, Tier};
+use super::terms::Terms;
+use crate::problems::Error;
+use crate::system::trace::{EpochRule, Epochs, Request, TraceReader};
+use crate::system::{Part, Scenario, TOKEN_ID_BYTES};
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// What the plan minimises.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Objective {
+    /// Weighted sum of end-to-end latencies (seconds).
+    Latency,
+    /// Weighted sum of device energies (joules).
+    Energy,
+    /// Weighted sum of `per_second · latency + per_joule · energy`.
+    Mixed {
+        /// Weight of one second of end-to-end latency.
+        per_second: f64,
+        /// Weight of one joule of device energy.
+        per_joule: f64,
+    },
+}
+
+impl Objective {
+    fn weights(self) -> (f64, f64) {
+        match self {
+            Objective::Latency => (1.0, 0.0),
+            Objective::Energy => (0.0, 1.0),
+            Objective::Mixed {
+                per_second,
+                per_joule,
+            } => (per_second, per_joule),
+        }
+    }
+}
+
+/// One request of the epoch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SplitRequest {
+    /// Identifier (the trace row).
+    pub id: u64,
+    /// Index of the user's device in the scenario.
+    pub device: usize,
+    /// Index of the model in the scenario's catalogue.
+    pub model: usize,
+    /// Prompt tokens.
+    pub prompt_tokens: u32,
+    /// Output tokens (at least one: the first token).
+    pub output_tokens: u32,
+    /// Weight in the objective.
+    pub weight: f64,
+    /// Deadline on the time to first token.
+    pub ttft_deadline_s: Option<f64>,
+    /// Deadline on the end-to-end latency.
+    pub e2e_deadline_s: Option<f64>,
+}
+
+/// Everything one choice of one request costs, with the shares left open.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OptionCost {
+    /// The choice.
+    pub choice: Choice,
+    /// Time to first token.
+    pub ttft_s: Terms,
+    /// End-to-end latency.
+    pub e2e_s: Terms,
+    /// Device energy (compute and radio).
+    pub energy_j: Terms,
+    /// The request's weighted objective term.
+    pub cost: Terms,
+    /// Time the device computes.
+    pub device_compute_s: f64,
+    /// Bytes sent up (prompt activations and, for an inner split, one activation per token).
+    pub upload_bytes: f64,
+    /// Bytes sent down (token ids).
+    pub download_bytes: f64,
+    /// Device memory: weights of its part and their KV cache for prompt and output.
+    pub device_memory_bytes: f64,
+    /// Edge memory for this request's KV cache (weights are shared, see
+    /// [`SplitInstance::server_weight_bytes`]).
+    pub edge_kv_bytes: f64,
+    /// Shares `(bandwidth, compute)` that meet the request's deadlines whatever the other
+    /// requests get: for each deadline `fixed + u/β + v/f ≤ D`, the pair of least `β + f`,
+    /// `β = √u(√u + √v)/S`, `f = √v(√u + √v)/S` with slack `S = D − fixed`; the larger of the
+    /// two deadlines' pairs. Zero without deadlines. Heuristics keep the sums of these floors
+    /// within each cell and GPU so that their plans always meet the deadlines.
+    pub floors: (f64, f64),
+}
+
+impl OptionCost {
+    /// Whether `self` is at least as good as `other` in the objective, the deadlines and
+    /// every resource, so that `other` can be dropped without losing the optimum.
+    fn dominates(&self, other: &OptionCost) -> bool {
+        let resources = match (self.choice.tier, other.choice.tier) {
+            (Tier::Device, _) => true,
+            (_, Tier::Device) => false,
+            (a, b) => {
+                let same_cell = self.choice.server == other.choice.server;
+                let edge_ok = match (a, b) {
+                    (Tier::Cloud, _) => true,
+                    (Tier::Edge, Tier::Edge) => self.choice.split >= other.choice.split,
+                    (Tier::Edge, _) => false,
+                    _ => unreachable!("device handled above"),
+                };
+                same_cell && edge_ok && self.edge_kv_bytes <= other.edge_kv_bytes
+            }
+        };
+        resources
+            && self.cost.le(&other.cost)
+            && self.ttft_s.le(&other.ttft_s)
+            && self.e2e_s.le(&other.e2e_s)
+    }
+}
+
+/// The instance: a scenario, the requests of one epoch, and the objective.
+#[derive(Debug, Clone, Serialize)]
+pub struct SplitInstance {
+    /// The world.
+    #[serde(skip)]
+    pub scenario: Arc<Scenario>,
+    /// The requests.
+    pub requests: Vec<SplitRequest>,
+    /// What is minimised.
+    pub objective: Objective,
+    /// Per request, the choices that fit in memory and can meet the deadlines at full shares,
+    /// without the dominated ones.
+    #[serde(skip)]
+    candidates: Vec<Vec<OptionCost>>,
+    /// Why some request has no candidate (the instance is then infeasible).
+    infeasible: Option<String>,
+}
+
+impl SplitInstance {
+    /// Builds an instance and the candidate choices of every request.
+    pub fn new(
+        scenario: Arc<Scenario>,
+        requests: Vec<SplitRequest>,
+        objective: Objective,
+    ) -> Result<SplitInstance, Error> {
+        let (per_second, per_joule) = objective.weights();
+        if !(per_second.is_finite() && per_joule.is_finite())
+            || per_second < 0.0
+            || per_joule < 0.0
+            || per_second + per_joule <= 0.0
+        {
+            return Err(Error::Instance(format!(
+                "objective weights must be finite, non-negative and not both zero: {objective:?}"
+            )));
+        }
+        for (k, r) in requests.iter().enumerate() {
+            let bad = |what: String| {
+                Err(Error::Instance(format!(
+                    "request {k} (id {}): {what}",
+                    r.id
+                )))
+            };
+            if r.device >= scenario.devices.len() {
+                return bad(format!("device {} does not exist", r.device));
+            }
+            if r.model >= scenario.models.len() {
+                return bad(format!("model {} does not exist", r.model));
+            }
+            if r.prompt_tokens == 0 || r.output_tokens == 0 {
+                return bad("needs at least one prompt and one output token".into());
+            }
+            if !(r.weight.is_finite() && r.weight > 0.0) {
+                return bad(format!("weight must be positive, got {}", r.weight));
+            }
+            for d in [r.ttft_deadline_s, r.e2e_deadline_s].into_iter().flatten() {
+                if !(d.is_finite() && d > 0.0) {
+                    return bad(format!("deadlines must be positive, got {d}"));
+                }
+            }
+            if per_joule > 0.0 && scenario.devices[r.device].node.active_power_w().is_none() {
+                return bad(format!(
+                    "device `{}` has no power figure, so its energy cannot be planned",
+                    scenario.devices[r.device].node.name()
+                ));
+            }
+        }
+        let mut instance = SplitInstance {
+            scenario,
+            requests,
+            objective,
+            candidates: Vec::new(),
+            infeasible: None,
+        };
+        instance.build_candidates()?;
+        Ok(instance)
+    }
+
+    /// Builds the instance of one epoch of trace requests: each request is given a distinct
+    /// device while there are enough (a seeded shuffle), a model drawn by the scenario's
+    /// shares, weight 1 and the workload's deadlines.
+    pub fn from_trace(
+        scenario: Arc<Scenario>,
+        epoch: &[Request],
+        objective: Objective,
+        seed: u64,
+    ) -> Result<SplitInstance, Error> {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let mut devices: Vec<usize> = (0..scenario.devices.len()).collect();
+        devices.shuffle(&mut rng);
+        let (ttft, e2e) = scenario
+            .workload
+            .as_ref()
+            .map_or((None, None), |w| (w.ttft_slo_s, w.e2e_slo_s));
+        let requests = epoch
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let draw: f64 = rng.r#gen();
+                let mut acc = 0.0;
+                let model = scenario
+                    .models
+                    .iter()
+                    .position(|m| {
+                        acc += m.share;
+                        draw < acc
+                    })
+                    .unwrap_or(scenario.models.len() - 1);
+                SplitRequest {
+                    id: r.id,
+                    device: devices[i % devices.len()],
+                    model,
+                    prompt_tokens: r.prompt_tokens.max(1),
+                    output_tokens: r.output_tokens.max(1),
+                    weight: 1.0,
+                    ttft_deadline_s: ttft,
+                    e2e_deadline_s: e2e,
+                }
+            })
+            .collect();
+        SplitInstance::new(scenario, requests, objective)
+    }
+
+    /// The first epoch of the scenario's `[workload]`: requests from its trace after `start`,
+    /// cut by `window` or `requests`, assigned to devices and models with its seed.
+    pub fn from_scenario(
+        scenario: Arc<Scenario>,
+        objective: Objective,
+    ) -> Result<SplitInstance, Error> {
+        let workload = scenario.workload.clone().ok_or_else(|| {
+            Error::Instance(format!(
+                "scenario `{}` has no [workload] section",
+                scenario.name
+            ))
+        })?;
+        let rule = match (workload.window_s, workload.requests) {
+            (Some(seconds), _) => EpochRule::Window { seconds },
+            (None, Some(n)) => EpochRule::Count {
+                requests: n as usize,
+            },
+            (None, None) => EpochRule::Count { requests: 1 },
+        };
+        let start = workload.start_s;
+        let stream = TraceReader::open(&workload.trace)?
+            .filter(move |r| r.as_ref().map_or(true, |r| r.arrival_s >= start));
+        let epoch = Epochs::new(stream, rule)?
+            .next()
+            .transpose()?
+            .ok_or_else(|| {
+                Error::Instance(format!(
+                    "{}: no request arrives after {start} s",
+                    workload.trace.display()
+                ))
+            })?;
+        SplitInstance::from_trace(scenario, &epoch.requests, objective, workload.seed)
+    }
+
+    /// Number of blocks of request `k`'s model.
+    pub fn layers(&self, k: usize) -> u32 {
+        self.scenario.models[self.requests[k].model]
+            .architecture
+            .layers
+    }
+
+    /// The candidate choices of request `k` (feasible on their own, not dominated).
+    pub fn candidates(&self, k: usize) -> &[OptionCost] {
+        &self.candidates[k]
+    }
+
+    /// Why the instance is infeasible, when some request has no candidate.
+    pub fn infeasibility(&self) -> Option<&str> {
+        self.infeasible.as_deref()
+    }
+
+    /// Number of edge servers.
+    pub fn edge_count(&self) -> usize {
+        self.scenario.edge_servers.len()
+    }
+
+    /// Edge server memory.
+    pub fn edge_memory_bytes(&self, e: usize) -> f64 {
+        self.scenario.edge_servers[e].node.profile.memory_bytes
+    }
+
+    /// Bytes of model `model`'s weights an edge server holds to serve split `split` (the
+    /// server part: blocks after the split and the head; everything for `split = 0`). Requests
+    /// of one model on one server share one copy, so the server holds the part of the
+    /// smallest split it serves.
+    pub fn server_weight_bytes(&self, model: usize, split: u32) -> f64 {
+        let m = &self.scenario.models[model];
+        m.on_server
+            .weight_bytes(Part::server(split, m.architecture.layers))
+    }
+
+    /// The cost of `choice` for request `k`, computed from the scenario and the cost model;
+    /// an error says why the choice is not a valid choice for this request.
+    pub fn option_cost(&self, k: usize, choice: Choice) -> Result<OptionCost, String> {
+        let r = &self.requests[k];
+        let device = &self.scenario.devices[r.device];
+        let model = &self.scenario.models[r.model];
+        let layers = model.architecture.layers;
+        let n = r.prompt_tokens as u64;
+        let m = r.output_tokens as u64;
+        let context = (n + m) as f64;
+        let power_w = device.node.active_power_w().unwrap_or(f64::NAN);
+        let e = |err: crate::system::Error| err.to_string();
+        let (per_second, per_joule) = self.objective.weights();
+        let finish = |ttft_s: Terms, e2e_s: Terms, energy_j: Terms, rest: Rest| {
+            // Energy enters only when weighted: a device without a power figure has NaN energy.
+            let cost = if per_joule > 0.0 {
+                e2e_s.combine(per_second, &energy_j, per_joule)
+            } else {
+                e2e_s.scale(per_second)
+            }
+            .scale(r.weight);
+            let floors = deadline_floors(&[(ttft_s, r.ttft_deadline_s), (e2e_s, r.e2e_deadline_s)]);
+            OptionCost {
+                choice,
+                ttft_s,
+                e2e_s,
+                energy_j,
+                cost,
+                floors,
+                device_compute_s: rest.device_compute_s,
+                upload_bytes: rest.upload_bytes,
+                download_bytes: rest.download_bytes,
+                device_memory_bytes: rest.device_memory_bytes,
+                edge_kv_bytes: rest.edge_kv_bytes,
+            }
+        };
+        if choice.tier == Tier::Device {
+            if choice.split != layers || choice.server.is_some() {
+                return Err(format!(
+                    "device-only runs all {layers} blocks on the device (split {layers}, no server)"
+                ));
+            }
+            let whole = Part::whole(layers);
+            let prefill = device
+                .node
+                .prefill_s(&model.on_device, whole, n)
+                .map_err(e)?;
+            let decode = device
+                .node
+                .decode_s(&model.on_device, whole, n, m)
+                .map_err(e)?;
+            let energy = Terms {
+                fixed: power_w * (prefill + decode),
+                ..Terms::default()
+            };
+            return Ok(finish(
+                Terms {
+                    fixed: prefill,
+                    ..Terms::default()
+                },
+                Terms {
+                    fixed: prefill + decode,
+                    ..Terms::default()
+                },
+                energy,
+                Rest {
+                    device_compute_s: prefill + decode,
+                    upload_bytes: 0.0,
+                    download_bytes: 0.0,
+                    device_memory_bytes: model.on_device.weight_bytes(whole)
+                        + model.on_device.kv_bytes_per_token(whole) * context,
+                    edge_kv_bytes: 0.0,
+                },
+            ));
+        }
+        let server = choice
+            .server
+            .ok_or_else(|| format!("{} needs an edge server", choice.tier.name()))?;
+        if !device.covered_by.contains(&server) {
+            return Err(format!(
+                "edge server {server} does not cover device `{}`",
+                device.name
+            ));
+        }
+        if choice.split >= layers {
+            return Err(format!(
+                "split {} of a {layers}-block model leaves nothing to offload",
+                choice.split
+            ));
+        }
+        let s = choice.split;
+        let (device_part, server_part) = (Part::device(s, layers), Part::server(s, layers));
+        let node = match choice.tier {
+            Tier::Edge => &self.scenario.edge_servers[server].node,
+            _ => &self.scenario.cloud.node,
+        };
+        let device_prefill = device
+            .node
+            .prefill_s(&model.on_device, device_part, n)
+            .map_err(e)?;
+        let device_decode = device
+            .node
+            .decode_s(&model.on_device, device_part, n, m)
+            .map_err(e)?;
+        let server_prefill = node
+            .prefill_s(&model.on_server, server_part, n)
+            .map_err(e)?;
+        let server_decode = node
+            .decode_s(&model.on_server, server_part, n, m)
+            .map_err(e)?;
+        let radio = device.radio;
+        let activation = model.on_server.activation_bytes_per_token(s);
+        // An inner split sends one activation up and one token down per generated token and
+        // waits a round trip for each; a server-only split streams tokens down.
+        let inner = s >= 1;
+        let steps = (m - 1) as f64;
+        let up_prompt = 8.0 * n as f64 * activation / radio.uplink_bps;
+        let up_tokens = if inner {
+            8.0 * steps * activation / radio.uplink_bps
+        } else {
+            0.0
+        };
+        let rtt = match choice.tier {
+            Tier::Edge => radio.rtt_s,
+            _ => self.scenario.cloud.rtt_s,
+        };
+        let down_token = 8.0 * TOKEN_ID_BYTES / radio.downlink_bps;
+        let on_edge = choice.tier == Tier::Edge;
+        let ttft_fixed =
+            device_prefill + rtt + down_token + if on_edge { 0.0 } else { server_prefill };
+        let decode_fixed = device_decode
+            + if inner {
+                steps * (rtt + down_token)
+            } else {
+                0.0
+            }
+            + if on_edge { 0.0 } else { server_decode };
+        let ttft = Terms {
+            fixed: ttft_fixed,
+            upload: up_prompt,
+            edge: if on_edge { server_prefill } else { 0.0 },
+        };
+        let e2e = Terms {
+            fixed: ttft_fixed + decode_fixed,
+            upload: up_prompt + up_tokens,
+            edge: if on_edge {
+                server_prefill + server_decode
+            } else {
+                0.0
+            },
+        };
+        let energy = Terms {
+            fixed: power_w * (device_prefill + device_decode),
+            upload: radio.tx_power_w * (up_prompt + up_tokens),
+            edge: 0.0,
+        };
+        let uploads = n as f64 + if inner { steps } else { 0.0 };
+        Ok(finish(
+            ttft,
+            e2e,
+            energy,
+            Rest {
+                device_compute_s: device_prefill + device_decode,
+                upload_bytes: uploads * activation,
+                download_bytes: m as f64 * TOKEN_ID_BYTES,
+                device_memory_bytes: model.on_device.weight_bytes(device_part)
+                    + model.on_device.kv_bytes_per_token(device_part) * context,
+                edge_kv_bytes: if on_edge {
+                    model.on_server.kv_bytes_per_token(server_part) * context
+                } else {
+                    0.0
+                },
+            },
+        ))
+    }
+
+    /// Every choice of request `k`: device-only, and each split with the rest on each covering
+    /// edge server or in the cloud through its cell.
+    pub fn all_choices(&self, k: usize) -> Vec<Choice> {
+        let layers = self.layers(k);
+        let device = &self.scenario.devices[self.requests[k].device];
+        let mut choices = vec![Choice::device_only(layers)];
+        for &e in &device.covered_by {
+            for s in 0..layers {
+                choices.push(Choice::edge(e, s));
+                choices.push(Choice::cloud(e, s));
+            }
+        }
+        choices
+    }
+
+    /// Why `option` cannot be used by request `k` whatever the other requests do, if so.
+    fn alone_infeasibility(&self, k: usize, option: &OptionCost) -> Option<String> {
+        let r = &self.requests[k];
+        let device = &self.scenario.devices[r.device];
+        if option.device_memory_bytes > device.node.profile.memory_bytes {
+            return Some(format!(
+                "device memory: needs {:.2} GB of {:.2} GB",
+                option.device_memory_bytes / 1e9,
+                device.node.profile.memory_bytes / 1e9
+            ));
+        }
+        if let (Tier::Edge, Some(e)) = (option.choice.tier, option.choice.server) {
+            let need =
+                self.server_weight_bytes(r.model, option.choice.split) + option.edge_kv_bytes;
+            if need > self.edge_memory_bytes(e) {
+                return Some(format!(
+                    "edge memory of `{}`: needs {:.2} GB of {:.2} GB",
+                    self.scenario.edge_servers[e].name,
+                    need / 1e9,
+                    self.edge_memory_bytes(e) / 1e9
+                ));
+            }
+        }
+        let full = |t: &Terms| t.at(1.0, 1.0);
+        if let Some(d) = r.ttft_deadline_s {
+            if full(&option.ttft_s) > d {
+                return Some(format!(
+                    "TTFT deadline: {:.3} s even with the whole cell and GPU, deadline {d} s",
+                    full(&option.ttft_s)
+                ));
+            }
+        }
+        if let Some(d) = r.e2e_deadline_s {
+            if full(&option.e2e_s) > d {
+                return Some(format!(
+                    "end-to-end deadline: {:.3} s even with the whole cell and GPU, deadline {d} s",
+                    full(&option.e2e_s)
+                ));
+            }
+        }
+        None
+    }
+
+    fn build_candidates(&mut self) -> Result<(), Error> {
+        let mut candidates = Vec::with_capacity(self.requests.len());
+        let mut infeasible = None;
+        for k in 0..self.requests.len() {
+            let mut options = Vec::new();
+            let mut reasons: Vec<String> = Vec::new();
+            for choice in self.all_choices(k) {
+                let option = match self.option_cost(k, choice) {
+                    Ok(o) => o,
+                    Err(why) => {
+                        reasons.push(format!("{choice}: {why}"));
+                        continue;
+                    }
+                };
+                match self.alone_infeasibility(k, &option) {
+                    Some(why) => reasons.push(format!("{choice}: {why}")),
+                    None => options.push(option),
+                }
+            }
+            let kept: Vec<OptionCost> = options
+                .iter()
+                .enumerate()
+                .filter(|(i, o)| {
+                    !options
+                        .iter()
+                        .enumerate()
+                        .any(|(j, p)| j != *i && p.dominates(o) && (!o.dominates(p) || j < *i))
+                })
+                .map(|(_, o)| o.clone())
+                .collect();
+            if kept.is_empty() && infeasible.is_none() {
+                let r = &self.requests[k];
+                reasons.dedup_by(|a, b| a.split(": ").nth(1) == b.split(": ").nth(1));
+                infeasible = Some(format!(
+                    "request {k} (id {}, {}, {} prompt and {} output tokens, device `{}`) has no feasible choice; {}",
+                    r.id,
+                    self.scenario.models[r.model].architecture.name,
+                    r.prompt_tokens,
+                    r.output_tokens,
+                    self.scenario.devices[r.device].name,
+                    reasons.into_iter().take(4).collect::<Vec<_>>().join("; ")
+                ));
+            }
+            candidates.push(kept);
+        }
+        self.candidates = candidates;
+        self.infeasible = infeasible;
+        Ok(())
+    }
+}
+
+/// Parts of an [`OptionCost`] that are not share-dependent.
+struct Rest {
+    device_compute_s: f64,
+    upload_bytes: f64,
+    download_bytes: f64,
+    device_memory_bytes: f64,
+    edge_kv_bytes: f64,
+}
+
+/// The least shares meeting every `(terms, deadline)` pair, as documented on
+/// [`OptionCost::floors`]; infinite when a deadline is below the fixed part.
+fn deadline_floors(limits: &[(Terms, Option<f64>)]) -> (f64, f64) {
+    let mut floors = (0.0f64, 0.0f64);
+    for (terms, deadline) in limits {
+        let Some(d) = deadline else { continue };
+        let slack = d - terms.fixed;
+        if slack <= 0.0 {
+            return (f64::INFINITY, f64::INFINITY);
+        }
+        let (u, v) = (terms.upload.sqrt(), terms.edge.sqrt());
+        floors.0 = floors.0.max(u * (u + v) / slack);
+        floors.1 = floors.1.max(v * (u + v) / slack);
+    }
+    floors
+}

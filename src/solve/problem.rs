@@ -1,0 +1,77 @@
+//! The [`Problem`] and [`Solver`] traits and the [`Evaluation`] of a decision.
+
+use super::{Budget, Outcome, SolveError};
+use serde::Serialize;
+
+/// Whether the objective is minimised or maximised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sense {
+    /// Smaller is better (latency, energy).
+    Minimise,
+    /// Larger is better (hit ratio, admitted requests).
+    Maximise,
+}
+
+impl Sense {
+    /// Whether `a` is strictly better than `b` under this sense.
+    pub fn better(self, a: f64, b: f64) -> bool {
+        match self {
+            Sense::Minimise => a < b,
+            Sense::Maximise => a > b,
+        }
+    }
+}
+
+/// One violated constraint of a decision.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Violation {
+    /// The constraint, as named in the formulation (e.g. `edge memory`).
+    pub constraint: String,
+    /// What violates it (e.g. `request 3`, `edge server edge-1`).
+    pub subject: String,
+    /// How much it is exceeded by, in the constraint's own unit (> 0).
+    pub excess: f64,
+}
+
+/// Objective and every constraint violation of a decision, computed from the instance alone.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evaluation {
+    /// Objective value.
+    pub objective: f64,
+    /// Violated constraints; empty when the decision is feasible.
+    pub violations: Vec<Violation>,
+}
+
+impl Evaluation {
+    /// Whether no constraint is violated.
+    pub fn is_feasible(&self) -> bool {
+        self.violations.is_empty()
+    }
+}
+
+/// An optimisation problem: an instance together with how to judge a decision for it.
+pub trait Problem {
+    /// What a solver decides.
+    type Decision;
+
+    /// Whether the objective is minimised or maximised.
+    fn sense(&self) -> Sense;
+
+    /// Objective and every constraint violation of `decision`, computed from the instance alone.
+    fn evaluate(&self, decision: &Self::Decision) -> Evaluation;
+}
+
+/// A way of answering a problem: exact solver, heuristic, baseline or trained policy.
+pub trait Solver<P: Problem> {
+    /// Short name used in tables and on the command line (e.g. `exact`, `greedy`).
+    fn name(&self) -> &str;
+
+    /// Whether a returned `Optimal` status is backed by a proof (exact solvers only).
+    fn is_exact(&self) -> bool {
+        false
+    }
+
+    /// Answers `problem` within `budget`.
+    fn solve(&self, problem: &P, budget: &Budget) -> Result<Outcome<P::Decision>, SolveError>;
+}

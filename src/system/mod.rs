@@ -1,0 +1,27 @@
+//! What exists and what it costs: models, hardware, links, requests and scenarios.
+//!
+//! This layer knows nothing about any optimisation problem. A problem builds its instance from
+//! a [`Scenario`] and the cost model here; it never re-derives FLOPs or bytes itself.
+
+mod architecture;
+pub mod calibration;
+mod catalogue;
+pub mod error;
+mod hardware;
+mod model_cost;
+pub mod network;
+mod node;
+mod precision;
+pub mod quantity;
+mod scenario;
+mod table;
+pub mod trace;
+
+pub use architecture::{Architecture, Family, MlpKind};
+pub use catalogue::Catalogue;
+pub use error::Error;
+pub use hardware::{Calibration, DeviceClass, HardwareProfile};
+pub use model_cost::{ModelCost, Part, UnitCost};
+pub use node::{Node, PhaseTimes};
+pub use precision::{ACTIVATION_BYTES, Precision, TOKEN_ID_BYTES};
+pub use scenario::{Cloud, Device, EdgeServer, Radio, Scenario, ServedModel, Workload};

@@ -1,0 +1,286 @@
+//! A compute node: a hardware profile with its calibration, and the roofline time and energy
+//! of running part of a model on it.
+//!
+//! Each unit of work takes `max(FLOPs / (peak × compute efficiency), bytes / (bandwidth ×
+//! memory efficiency))` — the roofline model (Williams, Waterman and Patterson, CACM 2009) as
+//! applied to LLM inference by LLM-Viewer (Yuan et al. 2024, arXiv 2402.16363) — plus a fixed
+//! overhead per transformer block and, for the node that produces tokens, a sampling time
+//! proportional to the vocabulary. A node shared by several requests gives each a fraction of
+//! its compute and memory bandwidth; every time scales with the inverse of that share.
+
+use super::error::{Error, Result};
+use super::hardware::{Calibration, DeviceClass, HardwareProfile};
+use super::model_cost::{ModelCost, Part};
+use super::precision::Precision;
+use serde::Serialize;
+
+/// A device, edge server or cloud GPU with its calibration.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Node {
+    /// Vendor figures.
+    pub profile: HardwareProfile,
+    /// How close it comes to them.
+    pub calibration: Calibration,
+}
+
+/// Times of the two phases of one request on one node.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PhaseTimes {
+    /// Prefill of the prompt (and the first token when the node holds the head).
+    pub prefill_s: f64,
+    /// Sum of the decode steps for the remaining output tokens.
+    pub decode_s: f64,
+}
+
+impl Node {
+    /// Builds a node from a profile and the matching calibration row.
+    pub fn new(profile: HardwareProfile, calibrations: &[Calibration]) -> Result<Node> {
+        let calibration = Calibration::find(calibrations, &profile)?.clone();
+        Ok(Node {
+            profile,
+            calibration,
+        })
+    }
+
+    /// Device name.
+    pub fn name(&self) -> &str {
+        &self.profile.name
+    }
+
+    /// Arithmetic rate achieved for weights at `precision`: the measured rate when the device
+    /// has one, else the published peak times the compute efficiency.
+    pub fn flops_per_s(&self, precision: Precision) -> Result<f64> {
+        if let Some(achieved) = self.calibration.achieved_flops_per_s {
+            return Ok(achieved);
+        }
+        let peak = self.profile.peak_ops_per_s(precision).ok_or_else(|| {
+            Error::invalid(
+                format!("device `{}`", self.profile.name),
+                "no published compute peak and no measured rate in device_calibration.csv",
+            )
+        })?;
+        let efficiency = self.calibration.compute_efficiency.ok_or_else(|| {
+            Error::invalid(
+                format!("device `{}`", self.profile.name),
+                "no compute efficiency in device_calibration.csv",
+            )
+        })?;
+        Ok(peak * efficiency)
+    }
+
+    /// Memory bandwidth achieved.
+    pub fn bytes_per_s(&self) -> f64 {
+        self.profile.memory_bandwidth_bytes_per_s * self.calibration.memory_efficiency
+    }
+
+    /// Power drawn while computing: the measured figure when there is one, else the rated
+    /// maximum. `None` when neither is published.
+    pub fn active_power_w(&self) -> Option<f64> {
+        self.calibration.active_power_w.or(self.profile.power_max_w)
+    }
+
+    /// Whether this is a phone or laptop chip (runs on a battery).
+    pub fn is_mobile(&self) -> bool {
+        matches!(
+            self.profile.class,
+            DeviceClass::PhoneSoc | DeviceClass::LaptopSoc
+        )
+    }
+
+    /// Roofline time of one unit of work.
+    pub fn roofline_s(&self, flops: f64, bytes: f64, flops_per_s: f64) -> f64 {
+        (flops / flops_per_s).max(bytes / self.bytes_per_s())
+    }
+
+    /// Time to prefill `prompt_tokens` through `part` of `model` on the whole node.
+    pub fn prefill_s(&self, model: &ModelCost, part: Part, prompt_tokens: u64) -> Result<f64> {
+        if part.is_empty() {
+            return Ok(0.0);
+        }
+        let f = self.flops_per_s(model.precision)?;
+        let n = prompt_tokens;
+        let mut t = part.blocks() as f64
+            * (self.roofline_s(
+                model.block_prefill_flops(n),
+                model.block_prefill_bytes(n),
+                f,
+            ) + self.calibration.layer_overhead_s);
+        if part.embedding {
+            t += model.embedding_bytes(n) / self.bytes_per_s();
+        }
+        if part.head {
+            t += self.head_s(model, f);
+        }
+        Ok(t)
+    }
+
+    /// Time of one decode step at `context` cached tokens through `part`.
+    pub fn decode_step_s(&self, model: &ModelCost, part: Part, context: u64) -> Result<f64> {
+        if part.is_empty() {
+            return Ok(0.0);
+        }
+        let f = self.flops_per_s(model.precision)?;
+        let mut t = part.blocks() as f64
+            * (self.roofline_s(
+                model.block_decode_flops(context),
+                model.block_decode_bytes(context),
+                f,
+            ) + self.calibration.layer_overhead_s);
+        if part.embedding {
+            t += model.embedding_bytes(1) / self.bytes_per_s();
+        }
+        if part.head {
+            t += self.head_s(model, f);
+        }
+        Ok(t)
+    }
+
+    /// Total time of the decode steps producing tokens 2..=`output_tokens` after a prompt of
+    /// `prompt_tokens` (step j runs at context `prompt_tokens + j − 1`), summed in closed form:
+    /// each block's step time is the larger of two lines in the context, so the sum splits at
+    /// their crossing.
+    pub fn decode_s(
+        &self,
+        model: &ModelCost,
+        part: Part,
+        prompt_tokens: u64,
+        output_tokens: u64,
+    ) -> Result<f64> {
+        let steps = output_tokens.saturating_sub(1);
+        if part.is_empty() || steps == 0 {
+            return Ok(0.0);
+        }
+        let f = self.flops_per_s(model.precision)?;
+        let first = prompt_tokens + 1;
+        let last = prompt_tokens + steps;
+        // Compute and memory time of one block as lines a + b·c in the context c.
+        let line = |c: f64| {
+            (
+                model.block_decode_flops(c as u64) / f,
+                model.block_decode_bytes(c as u64) / self.bytes_per_s(),
+            )
+        };
+        let (ca, ma) = line(0.0);
+        let (c1, m1) = line(1.0);
+        let (cb, mb) = (c1 - ca, m1 - ma);
+        let sum_line = |a: f64, b: f64, lo: u64, hi: u64| -> f64 {
+            if hi < lo {
+                return 0.0;
+            }
+            let count = (hi - lo + 1) as f64;
+            a * count + b * (lo + hi) as f64 * count / 2.0
+        };
+        // Contexts where compute ≥ memory: ca + cb·c ≥ ma + mb·c.
+        let blocks_total = if (cb - mb).abs() < f64::EPSILON * (cb.abs() + mb.abs()).max(1e-30) {
+            sum_line(ca.max(ma), cb, first, last)
+        } else {
+            let crossing = (ma - ca) / (cb - mb);
+            // Below the crossing one line dominates, above it the other.
+            let split = crossing.clamp(first as f64 - 1.0, last as f64).floor() as u64;
+            let (below, above) = if cb > mb {
+                ((ma, mb), (ca, cb))
+            } else {
+                ((ca, cb), (ma, mb))
+            };
+            sum_line(below.0, below.1, first, split) + sum_line(above.0, above.1, split + 1, last)
+        };
+        let per_step_fixed = part.blocks() as f64 * self.calibration.layer_overhead_s
+            + if part.embedding {
+                model.embedding_bytes(1) / self.bytes_per_s()
+            } else {
+                0.0
+            }
+            + if part.head {
+                self.head_s(model, f)
+            } else {
+                0.0
+            };
+        Ok(part.blocks() as f64 * blocks_total + steps as f64 * per_step_fixed)
+    }
+
+    /// Prefill and decode times of one request through `part`.
+    pub fn phase_times(
+        &self,
+        model: &ModelCost,
+        part: Part,
+        prompt_tokens: u64,
+        output_tokens: u64,
+    ) -> Result<PhaseTimes> {
+        Ok(PhaseTimes {
+            prefill_s: self.prefill_s(model, part, prompt_tokens)?,
+            decode_s: self.decode_s(model, part, prompt_tokens, output_tokens)?,
+        })
+    }
+
+    /// Tokens per second of steady decode at `context` with the whole model on this node.
+    pub fn decode_tokens_per_s(&self, model: &ModelCost, context: u64) -> Result<f64> {
+        Ok(1.0 / self.decode_step_s(model, Part::whole(model.layers), context)?)
+    }
+
+    /// Energy of running for `time_s` at the active power; `None` without a power figure.
+    pub fn energy_j(&self, time_s: f64) -> Option<f64> {
+        self.active_power_w().map(|p| p * time_s)
+    }
+
+    fn head_s(&self, model: &ModelCost, flops_per_s: f64) -> f64 {
+        self.roofline_s(model.head_flops(), model.head_bytes(), flops_per_s)
+            + model.vocab as f64 * self.calibration.sampling_s_per_vocab_entry
+    }
+
+    /// Whether weights and KV cache of the given size fit in this node's memory.
+    pub fn fits(&self, bytes: f64) -> bool {
+        bytes <= self.profile.memory_bytes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::system::Catalogue;
+
+    #[test]
+    fn decode_sum_equals_the_step_by_step_sum() {
+        let c = Catalogue::bundled();
+        for (model, device) in [
+            ("Llama-2-7B", "NVIDIA A100 SXM 80GB"),
+            ("Llama-3.2-3B", "NVIDIA Jetson Orin Nano 8GB"),
+            ("Qwen2-0.5B", "NVIDIA H100 SXM 80GB"),
+        ] {
+            let m = c.model(model).unwrap().cost(Precision::Fp16);
+            let node = c.node(device).unwrap();
+            for part in [Part::whole(m.layers), Part::server(3, m.layers)] {
+                for (n, out) in [(1u64, 1u64), (10, 2), (1000, 300), (30_000, 2000)] {
+                    let closed = node.decode_s(&m, part, n, out).unwrap();
+                    let stepwise: f64 = (1..out)
+                        .map(|j| node.decode_step_s(&m, part, n + j).unwrap())
+                        .sum();
+                    assert!(
+                        (closed - stepwise).abs() <= 1e-9 * stepwise.max(1e-12),
+                        "{model} on {device}, n={n}, out={out}: {closed} vs {stepwise}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_long_prefill_on_a_gpu_is_compute_bound() {
+        let c = Catalogue::bundled();
+        let m = c.model("Llama-2-7B").unwrap().cost(Precision::Fp16);
+        let a100 = c.node("NVIDIA A100 SXM 80GB").unwrap();
+        let f = a100.flops_per_s(Precision::Fp16).unwrap();
+        let t = a100.prefill_s(&m, Part::whole(32), 2048).unwrap();
+        let compute = m.prefill_flops(Part::whole(32), 2048) / f;
+        assert!(t >= compute && t < compute * 1.05);
+    }
+
+    #[test]
+    fn a_device_without_a_compute_figure_is_an_error_not_a_guess() {
+        let c = Catalogue::bundled();
+        let e = c.node("Apple A17 Pro").unwrap_err().to_string();
+        assert!(
+            e.contains("Apple A17 Pro") && e.contains("calibration"),
+            "{e}"
+        );
+    }
+}
