@@ -53,6 +53,7 @@ pub struct MilpModel {
     columns: HashMap<Variable, usize>,
     constraints: Vec<Constraint>,
     absolute_gap: f64,
+    feasibility_tolerance: Option<f64>,
     has_integers: bool,
 }
 
@@ -106,6 +107,13 @@ impl MilpModel {
         self.absolute_gap = gap.max(0.0);
     }
 
+    /// Tightens HiGHS's primal and MIP feasibility tolerances (by default 1e-7 and 1e-6,
+    /// absolute) for models whose rows are outer approximations: a row violated by the
+    /// tolerance lets the dual bound sit that far below the optimum.
+    pub fn set_feasibility_tolerance(&mut self, tolerance: f64) {
+        self.feasibility_tolerance = Some(tolerance);
+    }
+
     /// Number of variables.
     pub fn num_variables(&self) -> usize {
         self.columns.len()
@@ -146,6 +154,7 @@ impl MilpModel {
         budget.validate()?;
         let offset = IntoAffineExpression::constant(&objective);
         let absolute_gap = self.absolute_gap;
+        let feasibility_tolerance = self.feasibility_tolerance;
         let is_mip = self.has_integers;
         let unsolved = if maximise {
             self.variables.maximise(objective)
@@ -177,10 +186,19 @@ impl MilpModel {
         set_option(&mut model, "log_to_console", !quiet)?;
         set_option(&mut model, "mip_rel_gap", budget.gap)?;
         set_option(&mut model, "mip_abs_gap", absolute_gap)?;
+        if let Some(tolerance) = feasibility_tolerance {
+            set_option(&mut model, "primal_feasibility_tolerance", tolerance)?;
+            set_option(&mut model, "mip_feasibility_tolerance", tolerance)?;
+        }
         set_option(
             &mut model,
             "random_seed",
             (budget.seed % i32::MAX as u64) as i32,
+        )?;
+        set_option(
+            &mut model,
+            "threads",
+            budget.threads.min(i32::MAX as usize) as i32,
         )?;
         if let Some(limit) = budget.time_limit {
             set_option(&mut model, "time_limit", limit.as_secs_f64())?;

@@ -15,6 +15,12 @@ const GOPHERS: &str = include_str!("../../datasets/network/5gophers_throughput.c
 /// (3GPP TS 38.101-1 / 38.101-2 / 38.101-3, UE power class 3), in watts.
 pub const UE_POWER_CLASS_3_W: f64 = 0.199_526_231_496_887_97;
 
+/// Power a phone's radio draws while connected and waiting for data: the base power of an LTE
+/// handset in RRC_CONNECTED, 1288 mW (β of the power model `P = α_u·t_u + α_d·t_d + β` of Huang
+/// et al., "A close examination of performance and power characteristics of 4G LTE networks",
+/// ACM MobiSys 2012), in watts.
+pub const LTE_CONNECTED_POWER_W: f64 = 1.288;
+
 /// One row of `network_profiles_summary.csv`: percentiles of one metric of one dataset.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NetworkProfile {

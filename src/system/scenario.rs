@@ -42,7 +42,8 @@ use super::catalogue::Catalogue;
 use super::error::{Error, Result};
 use super::model_cost::ModelCost;
 use super::network::{
-    NetworkProfile, Percentile, ProfileSelector, UE_POWER_CLASS_3_W, shannon_rate_bps,
+    LTE_CONNECTED_POWER_W, NetworkProfile, Percentile, ProfileSelector, UE_POWER_CLASS_3_W,
+    shannon_rate_bps,
 };
 use super::node::Node;
 use super::precision::Precision;
@@ -80,6 +81,8 @@ struct RadioFile {
     rtt: TimeSpec,
     #[serde(default)]
     tx_power: Option<Watts>,
+    #[serde(default)]
+    idle_power: Option<Watts>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -302,6 +305,9 @@ pub struct Radio {
     pub rtt_s: f64,
     /// Transmit power while uploading (default: 23 dBm, 3GPP power class 3).
     pub tx_power_w: f64,
+    /// Power of the radio while connected and waiting for the server (default: 1.288 W, the
+    /// RRC_CONNECTED base power of an LTE handset, Huang et al., MobiSys 2012).
+    pub idle_power_w: f64,
 }
 
 /// One user device.
@@ -590,11 +596,25 @@ fn resolve(file: &str, text: &str, raw: ScenarioFile, catalogue: &Catalogue) -> 
                 covered_by.push(index);
             }
         }
+        let power = |given: Option<Watts>, default: f64, name: &str| -> Result<f64> {
+            let watts = given.map_or(default, Watts::get);
+            if watts > 0.0 && watts.is_finite() {
+                Ok(watts)
+            } else {
+                Err(field_error(
+                    "radio",
+                    &group.radio,
+                    format!("radios.{}.{name}", group.radio),
+                    format!("must be a positive power, got {watts} W"),
+                ))
+            }
+        };
         let radio = Radio {
             uplink_bps: radio.uplink.0,
             downlink_bps: radio.downlink.0,
             rtt_s: radio.rtt.0,
-            tx_power_w: radio.tx_power.map_or(UE_POWER_CLASS_3_W, Watts::get),
+            tx_power_w: power(radio.tx_power, UE_POWER_CLASS_3_W, "tx_power")?,
+            idle_power_w: power(radio.idle_power, LTE_CONNECTED_POWER_W, "idle_power")?,
         };
         for i in 0..group.count {
             devices.push(Device {

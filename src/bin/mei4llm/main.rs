@@ -1,6 +1,7 @@
 //! `mei4llm`: plan how LLMs are served at the mobile network edge.
 
 mod inspect;
+mod plan;
 mod table;
 
 use clap::{Parser, Subcommand};
@@ -9,7 +10,8 @@ use std::process::ExitCode;
 /// Plan how large language models are served and tuned at the mobile network edge.
 ///
 /// Start with `mei4llm inspect --scenario scenarios/small.toml` to see what running each model
-/// costs on each device, edge server and cloud GPU of a scenario.
+/// costs on each device, edge server and cloud GPU of a scenario, then
+/// `mei4llm plan --scenario scenarios/small.toml` to plan one epoch of its requests.
 #[derive(Parser)]
 #[command(
     name = "mei4llm",
@@ -28,15 +30,19 @@ enum Command {
     /// What running a model costs: per-layer table, prefill and decode time per tier, bytes
     /// crossing each split, KV bytes per token, and whether it fits in memory.
     Inspect(inspect::Args),
+    /// Plan one epoch of a scenario's requests: per request the split point, tier and server,
+    /// and per edge server the uplink-bandwidth and compute shares, by one solver.
+    Plan(plan::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Inspect(args) => inspect::run(&args),
+        Command::Inspect(args) => inspect::run(&args).map(|()| ExitCode::SUCCESS),
+        Command::Plan(args) => plan::run(&args),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE

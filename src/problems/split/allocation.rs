@@ -2,10 +2,14 @@
 //!
 //! Without deadlines each cell's uplink and each edge GPU is allocated on its own by the
 //! closed form of [`crate::solve::waterfill`]: minimising `Σ a_k / β_k` over `Σ β_k ≤ 1` gives
-//! `β_k ∝ √a_k` and the value `(Σ √a_k)²`. A cell with a deadline-bound request couples its
-//! uplink and its GPU through `fixed + u_k / β_k + v_k / f_k ≤ D_k`; that convex program is
-//! solved exactly with Clarabel as a second-order cone program (`y ≥ 1/β` ⇔
-//! `‖(2, y − β)‖ ≤ y + β`).
+//! `β_k ∝ √a_k` and the value `(Σ √a_k)²`. In a cell with deadlines, a deadline of a request
+//! that does not use the GPU is a floor `β_k ≥ u_k / (D_k − fixed)` on its share, and the closed
+//! form with floors still applies; a deadline-bound request at the edge couples the uplink and
+//! the GPU through `fixed + u_k / β_k + v_k / f_k ≤ D_k`, and that convex program is solved with
+//! Clarabel as a second-order cone program (`y ≥ 1/β` ⇔ `‖(2, y − β)‖ ≤ y + β`), scaled so
+//! that its objective and binding rows are of order one. When the objective does not price the
+//! GPU (energy), the program decides the uplink alone and the GPU is shared afterwards (see
+//! [`allocate_with_deadlines`]).
 
 use super::choice::Tier;
 use super::decision::{Assignment, SplitDecision};
@@ -103,8 +107,21 @@ fn closed_form(
     Ok(())
 }
 
+/// GPU share kept, per request served at the edge without a deadline, for those requests when
+/// the objective does not price the GPU and the deadlines of the others could use all of it
+/// (the energy optimum would starve them). It costs objective only then, and keeps their
+/// shares far from zero, where their latency and the exact solver's tangent cuts blow up.
+const RESERVE: f64 = 1e-6;
+
 /// Variables, per request of the cell: β (bandwidth share), y ≥ 1/β, and for requests served at
 /// the edge f (compute share), z ≥ 1/f.
+///
+/// When the objective does not price the GPU (energy), every sharing of it that meets the
+/// deadlines is optimal, and weighting it by latency in the same program (as the closed form
+/// does, where the GPU is allocated on its own) would trade objective for latency through the
+/// deadlines, which couple the GPU to the uplink: up to 2.5× the optimal energy. The program
+/// then decides only the uplink and the GPU shares of requests with deadlines (priced at
+/// zero), and the GPU is shared afterwards by [`gpu_given_bandwidth`].
 fn allocate_with_deadlines(
     instance: &SplitInstance,
     options: &[&OptionCost],
@@ -112,11 +129,38 @@ fn allocate_with_deadlines(
     e: usize,
     assignments: &mut [Assignment],
 ) -> Result<(), String> {
-    let edge: Vec<usize> = cell
+    let on_gpu: Vec<usize> = cell
         .iter()
         .copied()
         .filter(|&k| options[k].choice.tier == Tier::Edge)
         .collect();
+    let has_deadline = |k: usize| {
+        let r = &instance.requests[k];
+        r.ttft_deadline_s.is_some() || r.e2e_deadline_s.is_some()
+    };
+    let priced = on_gpu.iter().any(|&k| options[k].cost.edge > 0.0);
+    // The requests whose GPU share the program decides.
+    let edge: Vec<usize> = on_gpu
+        .iter()
+        .copied()
+        .filter(|&k| priced || has_deadline(k))
+        .collect();
+    let a = weights(options, cell, |t| t.upload);
+    if !edge.iter().any(|&k| has_deadline(k)) {
+        // No deadline couples the uplink to the GPU: each deadline is a floor on a bandwidth
+        // share, and both resources have their closed forms.
+        uplink_with_floors(instance, options, cell, e, &a, assignments)?;
+        if priced {
+            let g: Vec<f64> = edge.iter().map(|&k| options[k].cost.edge).collect();
+            let gpu = waterfill::allocate(&g, 1.0).map_err(|e| e.to_string())?;
+            for (j, &k) in edge.iter().enumerate() {
+                assignments[k].compute_share = gpu.shares[j];
+            }
+        } else if !on_gpu.is_empty() {
+            gpu_given_bandwidth(instance, options, &on_gpu, assignments)?;
+        }
+        return Ok(());
+    }
     let nb = cell.len();
     let nf = edge.len();
     // Column layout: β_i, y_i for i < nb, then f_j, z_j for j < nf.
@@ -125,19 +169,23 @@ fn allocate_with_deadlines(
     let f = |j: usize| 2 * nb + 2 * j;
     let z = |j: usize| 2 * nb + 2 * j + 1;
     let columns = 2 * nb + 2 * nf;
-    let a = weights(options, cell, |t| t.upload);
-    let g = if nf > 0 {
-        weights(options, &edge, |t| t.edge)
+    let g: Vec<f64> = if priced {
+        edge.iter().map(|&k| options[k].cost.edge).collect()
     } else {
-        Vec::new()
+        vec![0.0; nf]
     };
+    // The objective scaled to order one: energies of split-0 uploads are ~1e-5 J, and
+    // Clarabel stalls (`InsufficientProgress`) on such terms.
+    let scale = a.iter().chain(&g).sum::<f64>();
+    let scale = if scale > 0.0 { 1.0 / scale } else { 1.0 };
     let mut q = vec![0.0; columns];
     for i in 0..nb {
-        q[y(i)] = a[i];
+        q[y(i)] = a[i] * scale;
     }
     for j in 0..nf {
-        q[z(j)] = g[j];
+        q[z(j)] = g[j] * scale;
     }
+    let reserved = RESERVE * (on_gpu.len() - nf) as f64;
     let mut m = Triplets::default();
     // Non-negative rows: Σβ ≤ 1, Σf ≤ 1, deadlines.
     for i in 0..nb {
@@ -148,7 +196,7 @@ fn allocate_with_deadlines(
         for j in 0..nf {
             m.entry(f(j), 1.0);
         }
-        m.end_row(1.0);
+        m.end_row(1.0 - reserved);
     }
     for (i, &k) in cell.iter().enumerate() {
         let r = &instance.requests[k];
@@ -166,11 +214,12 @@ fn allocate_with_deadlines(
                     terms.fixed
                 ));
             }
-            m.entry(y(i), terms.upload);
+            // Divided by the slack, so that a binding row has coefficients of order one.
+            m.entry(y(i), terms.upload / slack);
             if let Some(j) = j {
-                m.entry(z(j), terms.edge);
+                m.entry(z(j), terms.edge / slack);
             }
-            m.end_row(slack);
+            m.end_row(1.0);
         }
     }
     let mut cones: Vec<SupportedConeT<f64>> = vec![NonnegativeConeT(m.b.len())];
@@ -190,24 +239,44 @@ fn allocate_with_deadlines(
     }
     let rows = m.b.len();
     let matrix = CscMatrix::new_from_triplets(rows, columns, m.rows, m.cols, m.vals);
-    let b = m.b;
+    let mut b = m.b;
     let p = CscMatrix::zeros((columns, columns));
-    let settings = DefaultSettingsBuilder::default()
-        .verbose(false)
-        .tol_gap_abs(1e-10)
-        .tol_gap_rel(1e-10)
-        .tol_feas(1e-10)
-        .build()
-        .map_err(|e| format!("Clarabel settings: {e:?}"))?;
-    let mut solver = DefaultSolver::new(&p, &q, &matrix, &b, &cones, settings)
-        .map_err(|e| format!("Clarabel: {e:?}"))?;
-    solver.solve();
+    let solve = |b: &[f64]| -> Result<DefaultSolver<f64>, String> {
+        let settings = DefaultSettingsBuilder::default()
+            .verbose(false)
+            .tol_gap_abs(1e-10)
+            .tol_gap_rel(1e-10)
+            .tol_feas(1e-10)
+            .build()
+            .map_err(|e| format!("Clarabel settings: {e:?}"))?;
+        let mut solver = DefaultSolver::new(&p, &q, &matrix, b, &cones, settings)
+            .map_err(|e| format!("Clarabel: {e:?}"))?;
+        solver.solve();
+        Ok(solver)
+    };
+    let mut solver = solve(&b)?;
+    let infeasible = |s: &DefaultSolver<f64>| {
+        matches!(
+            s.solution.status,
+            SolverStatus::PrimalInfeasible | SolverStatus::AlmostPrimalInfeasible
+        )
+    };
+    if reserved > 0.0 && infeasible(&solver) {
+        // The deadlines need more than all but the reserve: the others get what is left.
+        b[1] = 1.0;
+        solver = solve(&b)?;
+    }
     let name = &instance.scenario.edge_servers[e].name;
     match solver.solution.status {
         SolverStatus::Solved | SolverStatus::AlmostSolved => {}
         SolverStatus::PrimalInfeasible | SolverStatus::AlmostPrimalInfeasible => {
+            let names: Vec<String> = cell
+                .iter()
+                .map(|&k| format!("request {k} (id {})", instance.requests[k].id))
+                .collect();
             return Err(format!(
-                "the deadlines of the {nb} requests in the cell of `{name}` cannot all be met by any sharing of its uplink and GPU"
+                "deadlines: {} in the cell of `{name}` cannot all meet their deadlines by any sharing of its uplink and GPU",
+                names.join(", ")
             ));
         }
         other => {
@@ -221,9 +290,109 @@ fn allocate_with_deadlines(
     for (i, &k) in cell.iter().enumerate() {
         assignments[k].bandwidth_share = x[beta(i)].max(0.0) / total_beta;
     }
-    let total_f: f64 = (0..nf).map(|j| x[f(j)].max(0.0)).sum::<f64>().max(1.0);
-    for (j, &k) in edge.iter().enumerate() {
-        assignments[k].compute_share = x[f(j)].max(0.0) / total_f;
+    if priced {
+        let total_f: f64 = (0..nf).map(|j| x[f(j)].max(0.0)).sum::<f64>().max(1.0);
+        for (j, &k) in edge.iter().enumerate() {
+            assignments[k].compute_share = x[f(j)].max(0.0) / total_f;
+        }
+    } else if !on_gpu.is_empty() {
+        gpu_given_bandwidth(instance, options, &on_gpu, assignments)?;
+    }
+    Ok(())
+}
+
+/// The bandwidth shares of `cell` when no deadline involves the GPU: a deadline
+/// `fixed + u/β ≤ D` is the floor `β ≥ u / (D − fixed)`, and the closed form with floors
+/// ([`waterfill::allocate_bounded`]) minimises `Σ a/β` above them.
+fn uplink_with_floors(
+    instance: &SplitInstance,
+    options: &[&OptionCost],
+    cell: &[usize],
+    e: usize,
+    a: &[f64],
+    assignments: &mut [Assignment],
+) -> Result<(), String> {
+    let mut floors = Vec::with_capacity(cell.len());
+    for &k in cell {
+        let r = &instance.requests[k];
+        let mut floor: f64 = 0.0;
+        for (terms, deadline) in [
+            (&options[k].ttft_s, r.ttft_deadline_s),
+            (&options[k].e2e_s, r.e2e_deadline_s),
+        ] {
+            let Some(d) = deadline else { continue };
+            let slack = d - terms.fixed;
+            if slack <= 0.0 {
+                return Err(format!(
+                    "request {k}: the deadline of {d} s is below the {:.4} s that no share can shorten",
+                    terms.fixed
+                ));
+            }
+            floor = floor.max(terms.upload / slack);
+        }
+        floors.push(floor);
+    }
+    let needed: f64 = floors.iter().sum();
+    if needed > 1.0 {
+        let name = &instance.scenario.edge_servers[e].name;
+        return Err(format!(
+            "the deadlines of the {} requests in the cell of `{name}` need {needed:.4} of its uplink",
+            cell.len()
+        ));
+    }
+    let caps = vec![f64::INFINITY; cell.len()];
+    let uplink = waterfill::allocate_bounded(a, &floors, &caps, 1.0).map_err(|e| e.to_string())?;
+    for (i, &k) in cell.iter().enumerate() {
+        assignments[k].bandwidth_share = uplink.shares[i];
+    }
+    Ok(())
+}
+
+/// Shares the GPU among `on_gpu` when the objective does not price it and the bandwidth
+/// shares are set: each request with a deadline gets at least the least share that meets it
+/// at its bandwidth, and the rest goes by the closed form on the end-to-end parts (the
+/// latency-optimal sharing among the objective-optimal ones).
+fn gpu_given_bandwidth(
+    instance: &SplitInstance,
+    options: &[&OptionCost],
+    on_gpu: &[usize],
+    assignments: &mut [Assignment],
+) -> Result<(), String> {
+    let mut floors: Vec<f64> = on_gpu
+        .iter()
+        .map(|&k| {
+            let r = &instance.requests[k];
+            let b = assignments[k].bandwidth_share;
+            [
+                (&options[k].ttft_s, r.ttft_deadline_s),
+                (&options[k].e2e_s, r.e2e_deadline_s),
+            ]
+            .into_iter()
+            .filter_map(|(t, d)| d.map(|d| (t, d)))
+            .map(|(t, d)| {
+                let room = d - t.fixed - super::terms::ratio(t.upload, b);
+                if t.edge == 0.0 {
+                    0.0
+                } else if room > 0.0 {
+                    (t.edge / room).min(1.0)
+                } else {
+                    1.0
+                }
+            })
+            .fold(0.0, f64::max)
+        })
+        .collect();
+    // The cone program kept the floors within the GPU up to its tolerance.
+    let total: f64 = floors.iter().sum();
+    if total > 1.0 {
+        floors.iter_mut().for_each(|l| *l /= total);
+    }
+    let latency: Vec<f64> = on_gpu.iter().map(|&k| options[k].e2e_s.edge).collect();
+    let caps = vec![f64::INFINITY; on_gpu.len()];
+    let gpu =
+        waterfill::allocate_bounded(&latency, &floors, &caps, 1.0).map_err(|e| e.to_string())?;
+    for (i, &k) in on_gpu.iter().enumerate() {
+        assignments[k].compute_share = gpu.shares[i];
     }
     Ok(())
 }

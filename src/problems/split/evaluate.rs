@@ -111,7 +111,11 @@ impl Problem for SplitInstance {
                     violate(
                         name,
                         format!("{request}: {share} is not in [0, 1]"),
-                        share.abs(),
+                        if share.is_nan() {
+                            f64::INFINITY
+                        } else {
+                            (share - share.clamp(0.0, 1.0)).abs()
+                        },
                     );
                 }
             }

@@ -45,12 +45,20 @@ impl Default for Exact {
 /// points.
 const GRID_FACTOR: f64 = 1.25;
 
+/// HiGHS's feasibility tolerance in the master, in units of the mean cost per request: tight
+/// enough that violated tangent rows cannot hold the bound a budget's gap below the optimum.
+const FEASIBILITY_TOLERANCE: f64 = 1e-9;
+
 /// Multiples of a server's ratio in the best plan so far where every request's cone gets a
 /// tangent: a request joining or leaving a cell moves its ratio by a few per cent.
-const NEAR_TANGENTS: [f64; 7] = [0.95, 0.98, 0.99, 1.0, 1.01, 1.02, 1.05];
+const NEAR_TANGENTS: [f64; 7] = [0.97, 0.99, 0.997, 1.0, 1.003, 1.01, 1.03];
 
-/// Adds ratio `r` to a cone unless it is (almost) there; returns how many were added.
+/// Adds ratio `r` to a cone unless it is (almost) there or not a usable number; returns how
+/// many were added.
 fn add_ratio(ratios: &mut HashMap<ConeKey, Vec<f64>>, key: ConeKey, r: f64) -> usize {
+    if !(r.is_finite() && r > 0.0 && r < 1e9) {
+        return 0;
+    }
     match ratios.get_mut(&key) {
         Some(list) if !list.iter().any(|&q| (q - r).abs() <= 1e-9 * r) => {
             list.push(r);
@@ -91,11 +99,12 @@ impl Kind {
         matches!(self, Kind::CostEdge | Kind::TtftEdge | Kind::E2eEdge)
     }
 
-    /// The coefficient of an option: the part paid at share 1.
-    fn part(self, o: &OptionCost) -> f64 {
+    /// The coefficient of an option: the part paid at share 1; objective parts are divided by
+    /// `scale`, the master's unit of cost.
+    fn part(self, o: &OptionCost, scale: f64) -> f64 {
         let pick = |t: &Terms| if self.compute() { t.edge } else { t.upload };
         match self {
-            Kind::CostUpload | Kind::CostEdge => pick(&o.cost),
+            Kind::CostUpload | Kind::CostEdge => pick(&o.cost) / scale,
             Kind::TtftUpload | Kind::TtftEdge => pick(&o.ttft_s),
             Kind::E2eUpload | Kind::E2eEdge => pick(&o.e2e_s),
         }
@@ -153,10 +162,6 @@ impl Solver<SplitInstance> for Exact {
             ));
         }
         let cones = cone_keys(instance);
-        let mut ratios: HashMap<ConeKey, Vec<f64>> = cones
-            .iter()
-            .map(|&c| (c, tangent_grid(instance, c)))
-            .collect();
         // Warm start: greedy then coordinate descent, priced exactly.
         let mut incumbent: Option<(Vec<usize>, f64, SplitDecision)> = None;
         if let Ok(mut state) = greedy_state(instance) {
@@ -176,6 +181,14 @@ impl Solver<SplitInstance> for Exact {
                 incumbent = Some((picks, a.objective, a.decision));
             }
         }
+        // The master measures cost in units of the warm start's mean cost per request, so that
+        // HiGHS's absolute feasibility tolerance on each cone row means the same on every
+        // instance, whether it costs microjoules or hours.
+        let scale = master_scale(instance, incumbent.as_ref().map(|i| i.1));
+        let mut ratios: HashMap<ConeKey, Vec<f64>> = cones
+            .iter()
+            .map(|&c| (c, tangent_grid(instance, c, scale)))
+            .collect();
         let mut lower = f64::NEG_INFINITY;
         let mut nodes = 0;
         let mut timed_out = false;
@@ -198,9 +211,9 @@ impl Solver<SplitInstance> for Exact {
                 _ => 1e-3,
             };
             let round_gap = if tighten {
-                budget.gap / 2.0
+                0.9 * budget.gap
             } else {
-                (current_gap / 4.0).clamp(budget.gap / 2.0, 1e-3)
+                (current_gap / 4.0).clamp(0.9 * budget.gap, 1e-3)
             };
             let round_budget = Budget {
                 time_limit: remaining,
@@ -208,7 +221,8 @@ impl Solver<SplitInstance> for Exact {
                 ..budget.clone()
             };
             let warm = incumbent.as_ref().map(|i| (i.0.as_slice(), &i.2));
-            let (solution, master) = solve_master(instance, &cones, &ratios, warm, &round_budget)?;
+            let (solution, master) =
+                solve_master(instance, &cones, &ratios, warm, &round_budget, scale)?;
             nodes += solution.nodes;
             match solution.status {
                 MilpStatus::Infeasible => {
@@ -239,7 +253,7 @@ impl Solver<SplitInstance> for Exact {
                 MilpStatus::Optimal => {}
             }
             if solution.bound.is_finite() {
-                lower = lower.max(solution.bound);
+                lower = lower.max(solution.bound * scale);
             }
             if !solution.has_solution {
                 break;
@@ -269,7 +283,7 @@ impl Solver<SplitInstance> for Exact {
                         continue;
                     };
                     let share = solution.value(master.shares[&(k, e, kind.compute())]);
-                    let v = kind.part(o).sqrt();
+                    let v = kind.part(o, scale).sqrt();
                     if share > 1e-9
                         && v > 0.0
                         && solution.value(cone) < v * v / share * (1.0 - 1e-9)
@@ -292,7 +306,7 @@ impl Solver<SplitInstance> for Exact {
                         } else {
                             asg.bandwidth_share
                         };
-                        let part = kind.part(o);
+                        let part = kind.part(o, scale);
                         if kind.on(o, e) && part > 0.0 && share > 0.0 {
                             let r = part.sqrt() / share;
                             added += add_ratio(&mut ratios, (k, e, kind), r);
@@ -313,6 +327,13 @@ impl Solver<SplitInstance> for Exact {
                     incumbent = Some((picks, a.objective, a.decision));
                 }
             }
+            if budget.verbose {
+                eprintln!(
+                    "round {rounds}: bound {lower:.9e}, best {:.9e}, master gap {round_gap:.1e}, {added} tangents added, {:.2} s",
+                    incumbent.as_ref().map_or(f64::NAN, |i| i.1),
+                    started.elapsed().as_secs_f64()
+                );
+            }
             if let Some((_, upper, _)) = &incumbent {
                 let gap = (upper - lower) / upper.abs().max(1e-9);
                 if gap <= budget.gap || timed_out {
@@ -324,7 +345,7 @@ impl Solver<SplitInstance> for Exact {
             }
             if added == 0 {
                 // The tangents are exact at the master's plan: only a tighter master can help.
-                if round_gap <= budget.gap / 2.0 {
+                if round_gap <= 0.9 * budget.gap {
                     break;
                 }
                 tighten = true;
@@ -360,15 +381,39 @@ impl Solver<SplitInstance> for Exact {
     }
 }
 
+/// The master's unit of cost: the warm start's objective per request, or without one the mean
+/// of every request's cheapest candidate at whole shares.
+fn master_scale(instance: &SplitInstance, warm: Option<f64>) -> f64 {
+    let fallback = || -> f64 {
+        (0..instance.requests.len())
+            .map(|k| {
+                instance
+                    .candidates(k)
+                    .iter()
+                    .map(|o| o.cost.at(1.0, 1.0))
+                    .fold(f64::INFINITY, f64::min)
+            })
+            .filter(|c| c.is_finite())
+            .sum()
+    };
+    let requests = instance.requests.len().max(1) as f64;
+    let scale = warm.unwrap_or_else(fallback) / requests;
+    if scale.is_finite() && scale > 0.0 {
+        scale
+    } else {
+        1.0
+    }
+}
+
 /// The first tangents of a cone: a geometric grid of ratios `V/β` from the smallest a request
 /// can have (`√part` of its cheapest option there, at its whole share... of one) up to the
 /// largest a server can force (`Σ √part` of every candidate there, all requests at once).
-fn tangent_grid(instance: &SplitInstance, (k, e, kind): ConeKey) -> Vec<f64> {
+fn tangent_grid(instance: &SplitInstance, (k, e, kind): ConeKey, scale: f64) -> Vec<f64> {
     let own = instance
         .candidates(k)
         .iter()
         .filter(|o| kind.on(o, e))
-        .map(|o| kind.part(o).sqrt())
+        .map(|o| kind.part(o, scale).sqrt())
         .filter(|&v| v > 0.0);
     let Some(low) = own.fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.min(v)))) else {
         return Vec::new();
@@ -379,7 +424,7 @@ fn tangent_grid(instance: &SplitInstance, (k, e, kind): ConeKey) -> Vec<f64> {
                 .candidates(j)
                 .iter()
                 .filter(|o| kind.on(o, e))
-                .map(|o| kind.part(o).sqrt())
+                .map(|o| kind.part(o, scale).sqrt())
                 .fold(0.0, f64::max)
         })
         .sum::<f64>()
@@ -409,7 +454,7 @@ fn cone_keys(instance: &SplitInstance) -> Vec<ConeKey> {
                     && instance
                         .candidates(k)
                         .iter()
-                        .any(|o| kind.on(o, e) && kind.part(o) > 0.0)
+                        .any(|o| kind.on(o, e) && kind.part(o, 1.0) > 0.0)
                 {
                     keys.push((k, e, kind));
                 }
@@ -426,6 +471,7 @@ fn solve_master(
     ratios: &HashMap<ConeKey, Vec<f64>>,
     warm: Option<(&[usize], &SplitDecision)>,
     budget: &Budget,
+    scale: f64,
 ) -> Result<(MilpSolution, Master), SolveError> {
     let mut m = MilpModel::default();
     let requests = instance.requests.len();
@@ -472,7 +518,7 @@ fn solve_master(
             .iter()
             .zip(&x[k])
             .filter(|(o, _)| kind.on(o, e))
-            .map(|(o, &var)| kind.part(o).sqrt() * var)
+            .map(|(o, &var)| kind.part(o, scale).sqrt() * var)
             .sum();
         let share = shares[&(k, e, kind.compute())];
         for &r in &ratios[&key] {
@@ -498,7 +544,7 @@ fn solve_master(
         let mut one = Expression::from(0.0);
         for (o, &v) in instance.candidates(k).iter().zip(row) {
             one += v;
-            objective += o.cost.fixed * v;
+            objective += o.cost.fixed / scale * v;
         }
         m.constrain(one.eq(1.0));
         let r = &instance.requests[k];
@@ -554,7 +600,7 @@ fn solve_master(
                     a.bandwidth_share
                 };
                 let value = if kind.on(o, e) && share > 0.0 {
-                    kind.part(o) / share
+                    kind.part(o, scale) / share
                 } else {
                     0.0
                 };
@@ -583,9 +629,10 @@ fn solve_master(
         None => Vec::new(),
     };
     if let Some((_, decision)) = warm {
-        let upper = instance.evaluate(decision).objective;
+        let upper = instance.evaluate(decision).objective / scale;
         m.set_absolute_gap(budget.gap * upper.abs());
     }
+    m.set_feasibility_tolerance(FEASIBILITY_TOLERANCE);
     let solution = m.minimise(objective, budget, &initial)?;
     Ok((
         solution,

@@ -464,10 +464,13 @@ impl SplitInstance {
                 0.0
             },
         };
+        // The device computes its part, transmits while uploading, and keeps its radio
+        // connected for the rest of the request (round trips, server time, tokens down).
+        let device_busy = device_prefill + device_decode;
         let energy = Terms {
-            fixed: power_w * (device_prefill + device_decode),
+            fixed: power_w * device_busy + radio.idle_power_w * (e2e.fixed - device_busy),
             upload: radio.tx_power_w * (up_prompt + up_tokens),
-            edge: 0.0,
+            edge: radio.idle_power_w * e2e.edge,
         };
         let uploads = n as f64 + if inner { steps } else { 0.0 };
         Ok(finish(
@@ -617,9 +620,17 @@ fn deadline_floors(limits: &[(Terms, Option<f64>)]) -> (f64, f64) {
         if slack <= 0.0 {
             return (f64::INFINITY, f64::INFINITY);
         }
-        let (u, v) = (terms.upload.sqrt(), terms.edge.sqrt());
-        floors.0 = floors.0.max(u * (u + v) / slack);
-        floors.1 = floors.1.max(v * (u + v) / slack);
+        let (u, v) = (terms.upload, terms.edge);
+        let (ru, rv) = (u.sqrt(), v.sqrt());
+        let (mut beta, mut f) = (ru * (ru + rv) / slack, rv * (ru + rv) / slack);
+        // Keep each share within 1 when the other can absorb the rest of the deadline.
+        if f > 1.0 && slack > v {
+            (beta, f) = (u / (slack - v), 1.0);
+        } else if beta > 1.0 && slack > u {
+            (beta, f) = (1.0, v / (slack - u));
+        }
+        floors.0 = floors.0.max(beta);
+        floors.1 = floors.1.max(f);
     }
     floors
 }

@@ -3,23 +3,27 @@
 
 mod allocation;
 mod baselines;
+mod brute_force;
 mod choice;
 mod decision;
 mod evaluate;
 mod exact;
 mod heuristics;
 mod instance;
+mod registry;
 mod state;
 mod terms;
 
 pub use allocation::{Allocated, allocate};
 pub use baselines::{CloudOnly, DeviceOnly, EdgeOnly, Neurosurgeon, RandomChoice};
+pub use brute_force::BruteForce;
 pub use choice::{Choice, Tier};
 pub use decision::{Assignment, RequestMetrics, SplitDecision};
 pub use evaluate::TOLERANCE;
 pub use exact::Exact;
 pub use heuristics::{CoordinateDescent, Greedy};
 pub use instance::{Objective, OptionCost, SplitInstance, SplitRequest};
+pub use registry::{SOLVERS, solver};
 pub use terms::Terms;
 
 use crate::solve::{Outcome, Sense, Stats};

@@ -1,0 +1,295 @@
+//! The `mei4llm` binary end to end: `inspect` and `plan`, their JSON, their tables and their
+//! errors.
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Runs the binary from the crate root (where `scenarios/` is).
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mei4llm"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the mei4llm binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Runs the binary, expects success, and parses its stdout as JSON.
+fn json(args: &[&str]) -> Value {
+    let o = run(args);
+    assert!(
+        o.status.success(),
+        "{args:?} failed: {}\n{}",
+        stderr(&o),
+        stdout(&o)
+    );
+    serde_json::from_str(&stdout(&o)).unwrap_or_else(|e| panic!("{args:?}: not JSON: {e}"))
+}
+
+fn f(v: &Value) -> f64 {
+    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+#[test]
+fn inspect_a_scenario_as_json() {
+    let v = json(&["inspect", "--scenario", "scenarios/small.toml", "--json"]);
+    assert_eq!(v["scenario"], "small");
+    assert_eq!(v["devices"], 8);
+    assert_eq!(v["edge_servers"], 2);
+    let models = v["models"].as_array().unwrap();
+    let names: Vec<&str> = models
+        .iter()
+        .map(|m| m["model"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Llama-2-7B", "Llama-3.2-3B"]);
+    for m in models {
+        let layers = m["layers"].as_u64().unwrap() as usize;
+        let splits = m["splits"].as_array().unwrap();
+        assert_eq!(splits.len(), layers + 1, "{}", m["model"]);
+        for s in splits {
+            assert!(f(&s["activation_bytes_per_token"]) >= 0.0);
+            assert!(f(&s["device_weight_bytes"]) >= 0.0);
+        }
+        // An inner split sends one hidden state per token.
+        assert!(f(&splits[1]["activation_bytes_per_token"]) > 0.0);
+        // Two device kinds, two edge servers, one cloud.
+        assert_eq!(m["speeds"].as_array().unwrap().len(), 5);
+    }
+}
+
+#[test]
+fn inspect_a_model_on_a_device_as_json() {
+    let v = json(&[
+        "inspect",
+        "--model",
+        "Llama-2-7B",
+        "--device",
+        "NVIDIA L4 24GB",
+        "--json",
+    ]);
+    assert_eq!(v["model"], "Llama-2-7B");
+    assert_eq!(v["total_params"], 6_738_415_616u64);
+    let units = v["units"].as_array().unwrap();
+    assert_eq!(units.len(), 34, "embedding + 32 blocks + head");
+    assert_eq!(units[0]["unit"], "embedding");
+    assert_eq!(units[33]["unit"], "head");
+    assert_eq!(v["splits"].as_array().unwrap().len(), 33);
+    let speeds = v["speeds"].as_array().unwrap();
+    assert_eq!(speeds.len(), 1);
+    assert_eq!(speeds[0]["node"], "NVIDIA L4 24GB");
+    assert!(f(&speeds[0]["decode_tokens_per_s"]) > 0.0);
+}
+
+#[test]
+fn inspect_an_unknown_model_lists_the_known_ones() {
+    let o = run(&["inspect", "--model", "NoSuchModel"]);
+    assert!(!o.status.success());
+    let e = stderr(&o);
+    assert!(e.contains("NoSuchModel"), "{e}");
+    assert!(
+        e.contains("Llama-2-7B") && e.contains("Llama-3.2-3B"),
+        "{e}"
+    );
+}
+
+/// The plan of `solver` on small.toml, checked for consistency; returns its objective.
+fn plan_json(solver: &str) -> (Value, f64) {
+    let v = json(&[
+        "plan",
+        "--scenario",
+        "scenarios/small.toml",
+        "--solver",
+        solver,
+        "--json",
+    ]);
+    assert_eq!(v["solver"], solver);
+    assert_eq!(v["requests"], 8);
+    assert_eq!(v["minimises"], "latency");
+    let status = v["status"].as_str().unwrap();
+    assert!(["optimal", "feasible"].contains(&status), "{solver}: {v}");
+    assert!(v["reason"].is_null());
+    let objective = f(&v["objective"]);
+    let plan = v["plan"].as_array().unwrap();
+    assert_eq!(plan.len(), 8);
+    let costs: f64 = plan.iter().map(|r| f(&r["cost"])).sum();
+    assert!(
+        (costs - objective).abs() <= 1e-9 * objective.max(1.0),
+        "{solver}: objective {objective}, sum of costs {costs}"
+    );
+    // Latency objective: each request's cost is its end-to-end latency.
+    for r in plan {
+        assert!((f(&r["cost"]) - f(&r["e2e_s"])).abs() <= 1e-12 * f(&r["e2e_s"]));
+        assert!(f(&r["ttft_s"]) <= f(&r["e2e_s"]));
+        let (split, layers) = (r["split"].as_u64().unwrap(), r["layers"].as_u64().unwrap());
+        assert!(split <= layers);
+    }
+    assert_eq!(v["check"]["feasible"], true, "{solver}: {}", v["check"]);
+    assert!((f(&v["check"]["objective"]) - objective).abs() <= 1e-9 * objective.max(1.0));
+    assert!(f(&v["time_s"]) >= 0.0);
+    (v, objective)
+}
+
+#[test]
+fn plan_small_with_exact_heuristic_and_baseline() {
+    let (exact, optimum) = plan_json("exact");
+    assert_eq!(exact["status"], "optimal");
+    let bound = f(&exact["bound"]);
+    assert!(bound <= optimum * (1.0 + 1e-9), "bound {bound} > {optimum}");
+    assert!(f(&exact["gap"]) <= 1e-6);
+    let (descent, by_descent) = plan_json("descent");
+    assert!(descent["bound"].is_null());
+    let (device, device_only) = plan_json("device-only");
+    assert!(
+        device["plan"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["tier"] == "device" && r["server_name"] == "-")
+    );
+    for other in [by_descent, device_only] {
+        assert!(
+            optimum <= other * (1.0 + 1e-6),
+            "exact {optimum} above {other}"
+        );
+    }
+}
+
+#[test]
+fn plan_with_an_unknown_solver_lists_the_solvers() {
+    let o = run(&[
+        "plan",
+        "--scenario",
+        "scenarios/small.toml",
+        "--solver",
+        "nosuch",
+    ]);
+    assert!(!o.status.success());
+    let e = stderr(&o);
+    assert!(e.contains("nosuch"), "{e}");
+    for name in mei4llm::problems::split::SOLVERS {
+        assert!(e.contains(name), "{name} missing from: {e}");
+    }
+}
+
+#[test]
+fn plan_prints_a_header_and_one_row_per_request() {
+    let o = run(&["plan", "--scenario", "scenarios/small.toml"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    for field in [
+        "scenario:",
+        "requests:",
+        "solver:",
+        "status:",
+        "objective:",
+        "proven bound:",
+        "gap:",
+        "solve time:",
+        "nodes:",
+        "rounds:",
+    ] {
+        assert!(out.contains(field), "{field} missing from:\n{out}");
+    }
+    assert!(out.contains("small") && out.contains("exact") && out.contains("optimal"));
+    let lines: Vec<&str> = out.lines().collect();
+    let header = lines
+        .iter()
+        .position(|l| l.starts_with("request ") && l.contains("split"))
+        .unwrap_or_else(|| panic!("no table in:\n{out}"));
+    // The header, its rule, then one row per request up to the blank line.
+    let rows: Vec<&&str> = lines[header + 2..]
+        .iter()
+        .take_while(|l| !l.trim().is_empty())
+        .collect();
+    assert_eq!(rows.len(), 8, "{out}");
+    for row in rows {
+        assert!(
+            row.contains("Llama-2-7B") || row.contains("Llama-3.2-3B"),
+            "{row}"
+        );
+    }
+    assert!(out.contains("8 requests:"), "{out}");
+}
+
+#[test]
+fn plan_help_teaches_objectives_and_solvers() {
+    let o = run(&["plan", "--help"]);
+    assert!(o.status.success());
+    let out = stdout(&o);
+    for word in ["latency", "energy", "mixed", "--per-joule", "Example"] {
+        assert!(out.contains(word), "{word} missing from:\n{out}");
+    }
+    for name in mei4llm::problems::split::SOLVERS {
+        assert!(out.contains(name), "{name} missing from:\n{out}");
+    }
+}
+
+#[test]
+fn plan_rejects_bad_input() {
+    let o = run(&["plan", "--scenario", "scenarios/no-such-file.toml"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("no-such-file.toml"), "{}", stderr(&o));
+    let o = run(&[
+        "plan",
+        "--scenario",
+        "scenarios/small.toml",
+        "--objective",
+        "mixed",
+    ]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("--per-second"), "{}", stderr(&o));
+    let o = run(&["plan", "--scenario", "scenarios/small.toml", "--gap", "-1"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("gap"), "{}", stderr(&o));
+}
+
+/// small.toml with an impossible TTFT deadline and the trace path made absolute.
+fn impossible_scenario(dir: &Path) -> std::path::PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("scenarios/small.toml")).unwrap();
+    let trace = root.join("datasets/traces/azure_llm_2023_conv.csv");
+    let text = text.replace(
+        "trace = \"../datasets/traces/azure_llm_2023_conv.csv\"",
+        &format!("trace = '{}'\nttft_slo = \"1 ms\"", trace.display()),
+    );
+    assert!(text.contains("ttft_slo"));
+    let path = dir.join("impossible.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn an_infeasible_epoch_is_an_answer_and_a_stuck_baseline_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = impossible_scenario(dir.path());
+    let path = path.to_str().unwrap();
+    let v = json(&["plan", "--scenario", path, "--json"]);
+    assert_eq!(v["status"], "infeasible");
+    assert!(v["reason"].as_str().unwrap().contains("TTFT"), "{v}");
+    assert!(v["objective"].is_null());
+    assert!(v["plan"].as_array().unwrap().is_empty());
+    let o = run(&["plan", "--scenario", path]);
+    assert!(o.status.success());
+    assert!(stdout(&o).contains("infeasible"), "{}", stdout(&o));
+
+    let o = run(&[
+        "plan",
+        "--scenario",
+        path,
+        "--solver",
+        "device-only",
+        "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["status"], "not_found");
+    assert!(!v["reason"].as_str().unwrap().is_empty());
+}
