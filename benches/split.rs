@@ -34,7 +34,8 @@ fn epoch(scenario: &Arc<Scenario>, requests: usize) -> SplitInstance {
 fn solvers(c: &mut Criterion) {
     let scenario = city();
     let instance = epoch(&scenario, 200);
-    let budget = Budget::default();
+    // HiGHS on both cores of the reference machine.
+    let budget = Budget::default().with_threads(2);
     let mut group = c.benchmark_group("split/city-200");
     group.sample_size(10);
     group.bench_function("exact", |b| {

@@ -36,6 +36,14 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Like other command-line tools, stop quietly when the reader of the output goes away
+    // (`mei4llm plan … | head`) instead of failing on the closed pipe.
+    #[cfg(unix)]
+    // SAFETY: called first thing in `main`, before any other thread exists; restoring the
+    // default action of SIGPIPE affects nothing but how a write to a closed pipe ends.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Inspect(args) => inspect::run(&args).map(|()| ExitCode::SUCCESS),

@@ -240,7 +240,7 @@ impl Solver<SplitInstance> for Exact {
                         None => Outcome::infeasible(
                             self.name(),
                             Sense::Minimise,
-                            "no combination of choices lets every request meet its deadlines with each cell's uplink and each edge GPU shared",
+                            joint_infeasibility(instance),
                             stats(rounds, nodes),
                         ),
                     };
@@ -379,6 +379,32 @@ impl Solver<SplitInstance> for Exact {
             ),
         })
     }
+}
+
+/// Why a master with every request individually feasible has no solution: the requests that
+/// must share a server (no device-only candidate) cannot all meet their deadlines and the edge
+/// memory at once. Names those requests and the servers they could use.
+fn joint_infeasibility(instance: &SplitInstance) -> String {
+    let mut requests = Vec::new();
+    let mut servers = std::collections::BTreeSet::new();
+    for k in 0..instance.requests.len() {
+        let candidates = instance.candidates(k);
+        if candidates.iter().all(|o| o.choice.server.is_some()) {
+            requests.push(format!("request {k} (id {})", instance.requests[k].id));
+            servers.extend(candidates.iter().filter_map(|o| o.choice.server));
+        }
+    }
+    let servers: Vec<&str> = servers
+        .into_iter()
+        .map(|e| instance.scenario.edge_servers[e].name.as_str())
+        .collect();
+    format!(
+        "{} can each be served alone, but not all at once: no combination of their choices \
+         shares the uplink and GPU of {} among them within their TTFT and end-to-end deadlines \
+         and the edge memory",
+        requests.join(", "),
+        servers.join(", ")
+    )
 }
 
 /// The master's unit of cost: the warm start's objective per request, or without one the mean
