@@ -42,10 +42,14 @@ pub fn allocate(instance: &SplitInstance, options: &[&OptionCost]) -> Result<All
             compute_share: 0.0,
         })
         .collect();
-    for e in 0..instance.edge_count() {
-        let cell: Vec<usize> = (0..options.len())
-            .filter(|&k| options[k].choice.uses_cell(e))
-            .collect();
+    // The requests of each cell, in one pass over the plan.
+    let mut cells: Vec<Vec<usize>> = vec![Vec::new(); instance.edge_count()];
+    for (k, o) in options.iter().enumerate() {
+        if let Some(e) = o.choice.server.filter(|&e| o.choice.uses_cell(e)) {
+            cells[e].push(k);
+        }
+    }
+    for (e, cell) in cells.iter().enumerate() {
         if cell.is_empty() {
             continue;
         }
@@ -54,9 +58,9 @@ pub fn allocate(instance: &SplitInstance, options: &[&OptionCost]) -> Result<All
             r.ttft_deadline_s.is_some() || r.e2e_deadline_s.is_some()
         });
         if deadlines {
-            allocate_with_deadlines(instance, options, &cell, e, &mut assignments)?;
+            allocate_with_deadlines(instance, options, cell, e, &mut assignments)?;
         } else {
-            closed_form(options, &cell, &mut assignments)?;
+            closed_form(options, cell, &mut assignments)?;
         }
     }
     let objective = options
