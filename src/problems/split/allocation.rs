@@ -111,6 +111,19 @@ fn closed_form(
     Ok(())
 }
 
+/// What deadline `d` leaves for the share-dependent terms of request `k`, or why none is left.
+fn slack_s(k: usize, terms: &Terms, d: f64) -> Result<f64, String> {
+    let slack = d - terms.fixed;
+    if slack > 0.0 {
+        Ok(slack)
+    } else {
+        Err(format!(
+            "request {k}: the deadline of {d} s is below the {:.4} s that no share can shorten",
+            terms.fixed
+        ))
+    }
+}
+
 /// GPU share kept, per request served at the edge without a deadline, for those requests when
 /// the objective does not price the GPU and the deadlines of the others could use all of it
 /// (the energy optimum would starve them). It costs objective only then, and keeps their
@@ -211,13 +224,7 @@ fn allocate_with_deadlines(
         ];
         for (terms, deadline) in limits {
             let Some(d) = deadline else { continue };
-            let slack = d - terms.fixed;
-            if slack <= 0.0 {
-                return Err(format!(
-                    "request {k}: the deadline of {d} s is below the {:.4} s that no share can shorten",
-                    terms.fixed
-                ));
-            }
+            let slack = slack_s(k, terms, d)?;
             // Divided by the slack, so that a binding row has coefficients of order one.
             m.entry(y(i), terms.upload / slack);
             if let Some(j) = j {
@@ -325,13 +332,7 @@ fn uplink_with_floors(
             (&options[k].e2e_s, r.e2e_deadline_s),
         ] {
             let Some(d) = deadline else { continue };
-            let slack = d - terms.fixed;
-            if slack <= 0.0 {
-                return Err(format!(
-                    "request {k}: the deadline of {d} s is below the {:.4} s that no share can shorten",
-                    terms.fixed
-                ));
-            }
+            let slack = slack_s(k, terms, d)?;
             floor = floor.max(terms.upload / slack);
         }
         floors.push(floor);
