@@ -12,6 +12,9 @@
 //! - [`solve`] — the [`solve::Problem`] and [`solve::Solver`] traits, outcomes with honest
 //!   status and proven bounds, the closed-form allocation of a budget over `Σ a_k / x_k`, and a
 //!   thin layer over HiGHS.
+//! - [`replay`] — a request trace solved epoch by epoch by several solvers side by side on a
+//!   thread pool, in bounded memory and with reproducible output: CSV rows, summary
+//!   statistics (latency percentiles, SLO goodput, gap to the optimum) and SVG plots.
 //!
 //! Every constant in the cost model comes from the files under `datasets/` or from a cited
 //! published fact; `datasets/README.md` keeps the provenance.
@@ -29,6 +32,7 @@
 #![deny(missing_docs)]
 
 pub mod problems;
+pub mod replay;
 pub mod solve;
 pub mod system;
 

@@ -293,3 +293,63 @@ fn an_infeasible_epoch_is_an_answer_and_a_stuck_baseline_is_not() {
     assert_eq!(v["status"], "not_found");
     assert!(!v["reason"].as_str().unwrap().is_empty());
 }
+
+/// `plan --problem caching`: the exact placement is certified, fits every server as re-checked,
+/// and no heuristic's hit ratio beats it; the storage each server uses is within its capacity.
+#[test]
+fn plan_caching_exact_and_heuristics() {
+    let plan = |solver: &str| {
+        json(&[
+            "plan",
+            "--problem",
+            "caching",
+            "--scenario",
+            "scenarios/caching-small.toml",
+            "--solver",
+            solver,
+            "--json",
+        ])
+    };
+    let exact = plan("exact");
+    assert_eq!(exact["status"], "optimal", "{exact}");
+    assert_eq!(exact["feasible"], true);
+    let best = f(&exact["objective"]);
+    assert!(f(&exact["bound"]) >= best - 1e-9);
+    assert!(f(&exact["metrics"]["hit_ratio"]) == best);
+    for server in exact["placement"].as_array().expect("placement") {
+        assert!(f(&server["used_bytes"]) <= f(&server["storage_bytes"]) * (1.0 + 1e-9));
+    }
+    for solver in ["greedy", "trimcaching", "sharing-blind", "popularity"] {
+        let o = plan(solver);
+        assert_eq!(o["status"], "feasible", "{solver}: {o}");
+        assert!(f(&o["objective"]) <= best + 1e-9, "{solver} beats exact");
+    }
+    let unknown = run(&[
+        "plan",
+        "--problem",
+        "caching",
+        "--scenario",
+        "scenarios/caching-small.toml",
+        "--solver",
+        "descent",
+    ]);
+    assert!(!unknown.status.success());
+    assert!(
+        stderr(&unknown).contains("trimcaching"),
+        "{}",
+        stderr(&unknown)
+    );
+    let no_section = run(&[
+        "plan",
+        "--problem",
+        "caching",
+        "--scenario",
+        "scenarios/small.toml",
+    ]);
+    assert!(!no_section.status.success());
+    assert!(
+        stderr(&no_section).contains("[caching]"),
+        "{}",
+        stderr(&no_section)
+    );
+}

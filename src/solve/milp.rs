@@ -152,6 +152,7 @@ impl MilpModel {
         initial: &[(Variable, f64)],
     ) -> Result<MilpSolution, SolveError> {
         budget.validate()?;
+        note_if_recording(&self, &objective, maximise);
         let offset = IntoAffineExpression::constant(&objective);
         let absolute_gap = self.absolute_gap;
         let feasibility_tolerance = self.feasibility_tolerance;
@@ -186,6 +187,13 @@ impl MilpModel {
         set_option(&mut model, "log_to_console", !quiet)?;
         set_option(&mut model, "mip_rel_gap", budget.gap)?;
         set_option(&mut model, "mip_abs_gap", absolute_gap)?;
+        // With a known feasible start, HiGHS's feasibility-jump heuristic only repeats what the
+        // caller already has, at up to a third of the solve time.
+        set_option(
+            &mut model,
+            "mip_heuristic_run_feasibility_jump",
+            initial.is_empty(),
+        )?;
         if let Some(tolerance) = feasibility_tolerance {
             set_option(&mut model, "primal_feasibility_tolerance", tolerance)?;
             set_option(&mut model, "mip_feasibility_tolerance", tolerance)?;
@@ -287,6 +295,188 @@ fn set_option(
         .map_err(|_| SolveError::Backend(format!("cannot set option {key}")))
 }
 
+/// File formats in which [`MilpModel::write`] saves a model, as HiGHS's `writeModel` writes
+/// them: free MPS and CPLEX LP, both read by every MILP solver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModelFormat {
+    /// Free-format MPS (`.mps`).
+    Mps,
+    /// CPLEX LP (`.lp`).
+    Lp,
+}
+
+impl ModelFormat {
+    /// The file extension HiGHS recognises the format by, without the dot.
+    pub fn extension(self) -> &'static str {
+        match self {
+            ModelFormat::Mps => "mps",
+            ModelFormat::Lp => "lp",
+        }
+    }
+}
+
+impl Clone for MilpModel {
+    fn clone(&self) -> Self {
+        MilpModel {
+            variables: self.variables.clone(),
+            columns: self.columns.clone(),
+            constraints: self.constraints.clone(),
+            absolute_gap: self.absolute_gap,
+            feasibility_tolerance: self.feasibility_tolerance,
+            has_integers: self.has_integers,
+        }
+    }
+}
+
+impl MilpModel {
+    /// The feasibility tolerance set by [`set_feasibility_tolerance`](Self::set_feasibility_tolerance),
+    /// which a solver reading the model from a file needs to find the same optimum.
+    pub fn feasibility_tolerance(&self) -> Option<f64> {
+        self.feasibility_tolerance
+    }
+
+    /// Writes the model with `objective` (minimised or maximised by `sense`) to `path` in
+    /// `format` through HiGHS's `writeModel`, so that other solvers can cross-check it. The
+    /// objective's constant is kept as HiGHS's objective offset. The file is written beside
+    /// `path` under a temporary name and then renamed, so `path` is never left half written.
+    pub fn write(
+        &self,
+        objective: &Expression,
+        sense: super::Sense,
+        path: &std::path::Path,
+        format: ModelFormat,
+    ) -> Result<(), SolveError> {
+        let unsolved = match sense {
+            super::Sense::Minimise => self.variables.clone().minimise(objective.clone()),
+            super::Sense::Maximise => self.variables.clone().maximise(objective.clone()),
+        };
+        let mut problem = highs(unsolved);
+        for constraint in &self.constraints {
+            problem.add_constraint(constraint.clone());
+        }
+        let mut model = problem
+            .try_into_inner()
+            .map_err(|e| SolveError::Backend(e.to_string()))?;
+        set_option(&mut model, "output_flag", false)?;
+        set_option(&mut model, "log_to_console", false)?;
+        // HiGHS picks the writer from the extension, so write to `<path>.part.<ext>` first.
+        let mut partial = path.as_os_str().to_os_string();
+        partial.push(format!(".part.{}", format.extension()));
+        let partial = std::path::PathBuf::from(partial);
+        let name = partial.to_str().ok_or_else(|| {
+            SolveError::Backend(format!("{}: not a UTF-8 path", partial.display()))
+        })?;
+        let name = std::ffi::CString::new(name).map_err(|_| {
+            SolveError::Backend(format!("{}: a path with a NUL byte", partial.display()))
+        })?;
+        let offset = IntoAffineExpression::constant(objective);
+        // SAFETY: the pointer is a live HiGHS instance owned by `model`, and `name` is a valid
+        // C string that outlives the calls.
+        let status = unsafe {
+            highs_sys::Highs_changeObjectiveOffset(model.as_mut_ptr(), offset);
+            highs_sys::Highs_writeModel(model.as_mut_ptr(), name.as_ptr())
+        };
+        // HiGHS warns (status 1) when it makes up row and column names; only an error stops.
+        if status == highs_sys::STATUS_ERROR || !partial.is_file() {
+            let _ = std::fs::remove_file(&partial);
+            return Err(SolveError::Backend(format!(
+                "HiGHS could not write {} (status {status})",
+                path.display()
+            )));
+        }
+        std::fs::rename(&partial, path).map_err(|e| {
+            SolveError::Backend(format!("cannot move the model to {}: {e}", path.display()))
+        })
+    }
+}
+
+/// A model as it was handed to HiGHS inside [`record`]: its variables and constraints, its
+/// objective and its sense.
+#[derive(Clone)]
+pub struct RecordedModel {
+    /// The variables and constraints.
+    pub model: MilpModel,
+    /// The objective.
+    pub objective: Expression,
+    /// Minimised or maximised.
+    pub sense: super::Sense,
+}
+
+impl RecordedModel {
+    /// Writes the model to `path` (see [`MilpModel::write`]).
+    pub fn write(&self, path: &std::path::Path, format: ModelFormat) -> Result<(), SolveError> {
+        self.model.write(&self.objective, self.sense, path, format)
+    }
+
+    /// Solves the model again, as it was recorded, within `budget`.
+    pub fn solve(self, budget: &Budget) -> Result<MilpSolution, SolveError> {
+        match self.sense {
+            super::Sense::Minimise => self.model.minimise(self.objective, budget, &[]),
+            super::Sense::Maximise => self.model.maximise(self.objective, budget, &[]),
+        }
+    }
+}
+
+thread_local! {
+    /// The models solved on this thread inside [`record`], when one is running.
+    static RECORDING: std::cell::RefCell<Option<Vec<RecordedModel>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` and returns, besides its result, every model that `f` solved through
+/// [`MilpModel::minimise`] or [`MilpModel::maximise`] on this thread, in order. This is how a
+/// solver's internal MILP (an exact solver's master problem) is exported without the solver
+/// exposing it; nothing is kept outside the call, and calls may nest (the inner one takes the
+/// models solved inside it).
+///
+/// ```
+/// use good_lp::variable;
+/// use mei4llm::solve::{milp::{record, MilpModel}, Budget};
+///
+/// let ((), models) = record(|| {
+///     let mut m = MilpModel::default();
+///     let x = m.add(variable().integer().min(0).max(3));
+///     m.minimise(x, &Budget::default(), &[]).unwrap();
+/// });
+/// assert_eq!(models.len(), 1);
+/// assert_eq!(models[0].model.num_variables(), 1);
+/// ```
+pub fn record<R>(f: impl FnOnce() -> R) -> (R, Vec<RecordedModel>) {
+    /// Restores the recording that was running before, also when `f` unwinds.
+    struct Restore(Option<Vec<RecordedModel>>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let outer = self.0.take();
+            RECORDING.with(|r| *r.borrow_mut() = outer);
+        }
+    }
+    let outer = RECORDING.with(|r| r.borrow_mut().replace(Vec::new()));
+    let restore = Restore(outer);
+    let result = f();
+    let models = RECORDING
+        .with(|r| r.borrow_mut().take())
+        .unwrap_or_default();
+    drop(restore);
+    (result, models)
+}
+
+/// Keeps a copy of a model about to be solved when [`record`] is running on this thread.
+fn note_if_recording(model: &MilpModel, objective: &Expression, maximise: bool) {
+    RECORDING.with(|r| {
+        if let Some(models) = r.borrow_mut().as_mut() {
+            models.push(RecordedModel {
+                model: model.clone(),
+                objective: objective.clone(),
+                sense: if maximise {
+                    super::Sense::Maximise
+                } else {
+                    super::Sense::Minimise
+                },
+            });
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -342,5 +532,88 @@ mod tests {
             m.minimise(Expression::from(0.0), &budget, &[]),
             Err(SolveError::InvalidBudget(_))
         ));
+    }
+
+    /// Solves a model file with a fresh HiGHS instance: status and objective.
+    fn solve_file(path: &std::path::Path) -> (highs_sys::HighsInt, f64) {
+        let name = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
+        // SAFETY: a fresh instance, valid C strings, destroyed before returning.
+        unsafe {
+            let h = highs_sys::Highs_create();
+            highs_sys::Highs_setBoolOptionValue(h, c"output_flag".as_ptr(), 0);
+            // HiGHS's task scheduler is process-wide: every instance must ask for the same
+            // thread count as the library's solves (one).
+            highs_sys::Highs_setIntOptionValue(h, c"threads".as_ptr(), 1);
+            assert_eq!(
+                highs_sys::Highs_readModel(h, name.as_ptr()),
+                highs_sys::STATUS_OK
+            );
+            highs_sys::Highs_run(h);
+            let status = highs_sys::Highs_getModelStatus(h);
+            let objective = highs_sys::Highs_getObjectiveValue(h);
+            highs_sys::Highs_destroy(h);
+            (status, objective)
+        }
+    }
+
+    #[test]
+    fn written_models_read_back_to_the_same_optimum() {
+        // The knapsack above (optimum 21) plus a constant 4 in the objective.
+        let values = [10.0, 13.0, 7.0, 8.0];
+        let weights = [5.0, 7.0, 4.0, 3.0];
+        let mut m = MilpModel::default();
+        let x: Vec<_> = (0..4).map(|_| m.add(variable().binary())).collect();
+        let load: Expression = x.iter().zip(weights).map(|(&v, w)| w * v).sum();
+        m.constrain(load.leq(10.0));
+        let value: Expression = x
+            .iter()
+            .zip(values)
+            .map(|(&v, w)| w * v)
+            .sum::<Expression>()
+            + 4.0;
+        let dir = tempfile::tempdir().unwrap();
+        for format in [ModelFormat::Mps, ModelFormat::Lp] {
+            // A name without the format's extension: the writer must not depend on it.
+            let path = dir
+                .path()
+                .join(format!("knapsack-{}.txt", format.extension()));
+            m.write(&value, crate::solve::Sense::Maximise, &path, format)
+                .unwrap();
+            // HiGHS reads by extension too.
+            let named = dir.path().join(format!("knapsack.{}", format.extension()));
+            std::fs::copy(&path, &named).unwrap();
+            let (status, objective) = solve_file(&named);
+            assert_eq!(status, highs_sys::MODEL_STATUS_OPTIMAL, "{format:?}");
+            assert!((objective - 25.0).abs() < 1e-9, "{format:?}: {objective}");
+        }
+        let direct = m.maximise(value, &Budget::default(), &[]).unwrap();
+        assert!((direct.objective - 25.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn record_keeps_the_models_solved_inside_it_only() {
+        let solve = || {
+            let mut m = MilpModel::default();
+            let x = m.add(variable().min(1.0).max(2.0));
+            m.minimise(x, &Budget::default(), &[]).unwrap().objective
+        };
+        solve();
+        let ((objective, inner), outer) = record(|| {
+            solve();
+            record(solve)
+        });
+        assert_eq!(objective, 1.0);
+        assert_eq!(inner.len(), 1);
+        assert_eq!(outer.len(), 1);
+        solve();
+        let (_, none) = record(|| ());
+        assert!(none.is_empty());
+        let again = outer
+            .into_iter()
+            .next()
+            .unwrap()
+            .solve(&Budget::default())
+            .unwrap();
+        assert_eq!(again.objective, 1.0);
     }
 }

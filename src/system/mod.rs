@@ -24,4 +24,7 @@ pub use hardware::{Calibration, DeviceClass, HardwareProfile};
 pub use model_cost::{ModelCost, Part, UnitCost};
 pub use node::{Node, PhaseTimes};
 pub use precision::{ACTIVATION_BYTES, Precision, TOKEN_ID_BYTES};
-pub use scenario::{Cloud, Device, EdgeServer, Radio, Scenario, ServedModel, Workload};
+pub use scenario::{
+    Caching, CachingLibrary, CachingPopularity, CachingRates, Cloud, Device, EdgeServer, Radio,
+    Scenario, ServedModel, Workload,
+};

@@ -42,12 +42,12 @@ use super::catalogue::Catalogue;
 use super::error::{Error, Result};
 use super::model_cost::ModelCost;
 use super::network::{
-    LTE_CONNECTED_POWER_W, NetworkProfile, Percentile, ProfileSelector, UE_POWER_CLASS_3_W,
-    shannon_rate_bps,
+    LTE_CONNECTED_POWER_W, NetworkProfile, Percentile, ProfileSelector, ThroughputSeries,
+    UE_POWER_CLASS_3_W, shannon_rate_bps,
 };
 use super::node::Node;
 use super::precision::Precision;
-use super::quantity::{BitsPerSecond, Decibels, Hertz, Seconds, Watts};
+use super::quantity::{BitsPerSecond, Bytes, Decibels, Hertz, Seconds, Watts};
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
@@ -71,6 +71,8 @@ struct ScenarioFile {
     models: Vec<ModelFile>,
     #[serde(default)]
     workload: Option<WorkloadFile>,
+    #[serde(default)]
+    caching: Option<CachingFile>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -135,6 +137,70 @@ struct WorkloadFile {
     e2e_slo: Option<Seconds>,
     #[serde(default)]
     seed: u64,
+}
+
+/// The optional `[caching]` section: what the edge servers can store and how users ask for
+/// models (the `caching` problem, `formulations/caching.md`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CachingFile {
+    storage: Bytes,
+    #[serde(default)]
+    storage_per_server: std::collections::BTreeMap<String, Bytes>,
+    latency_bound: Seconds,
+    #[serde(default)]
+    rate_series: Option<RateSeriesFile>,
+    library: CachingLibraryFile,
+    popularity: PopularityFile,
+    #[serde(default)]
+    seed: u64,
+    #[serde(default)]
+    min_hit_ratio: Option<f64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RateSeriesFile {
+    carrier: String,
+    connections: u32,
+    server: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CachingLibraryFile {
+    #[serde(default)]
+    file: Option<PathBuf>,
+    #[serde(default)]
+    bases: Vec<BaseFile>,
+    #[serde(default)]
+    loras_per_base: u32,
+    #[serde(default)]
+    lora_ranks: Vec<u32>,
+    #[serde(default)]
+    lora_projections: Vec<String>,
+    #[serde(default)]
+    finetunes_per_base: u32,
+    #[serde(default)]
+    quantised: Vec<Precision>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BaseFile {
+    model: String,
+    precision: Precision,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PopularityFile {
+    #[serde(default)]
+    zipf: Option<f64>,
+    #[serde(default)]
+    personal: Option<f64>,
+    #[serde(default)]
+    counts: Option<PathBuf>,
 }
 
 /// An uplink rate given as a quantity (`"100 Mbps"`), a measured profile
@@ -375,6 +441,71 @@ pub struct Workload {
     pub seed: u64,
 }
 
+/// Where the per user–server download rates of the caching problem come from.
+#[derive(Debug, Clone, Serialize)]
+pub enum CachingRates {
+    /// Every covering server at the device radio's downlink rate.
+    Radio,
+    /// Each (device, server) rate a seeded draw from a measured 5Gophers throughput series.
+    Series(ThroughputSeries),
+}
+
+/// How the caching problem's model library is made.
+#[derive(Debug, Clone, Serialize)]
+pub enum CachingLibrary {
+    /// Read from a JSON or TOML library file (relative paths resolved against the scenario).
+    File(PathBuf),
+    /// Generated from base architectures.
+    Generate {
+        /// Base architectures and the precision of their weights.
+        bases: Vec<(Architecture, Precision)>,
+        /// LoRA models per base.
+        loras_per_base: u32,
+        /// Ranks adapters are drawn from.
+        lora_ranks: Vec<u32>,
+        /// Adapted projections (`q`, `k`, `v`, `o`, `gate`, `up`, `down`).
+        lora_projections: Vec<String>,
+        /// Fully fine-tuned copies per base.
+        finetunes_per_base: u32,
+        /// Quantised copies per base.
+        quantised: Vec<Precision>,
+    },
+}
+
+/// How users choose models in the caching problem.
+#[derive(Debug, Clone, Serialize)]
+pub enum CachingPopularity {
+    /// Zipf popularity with exponent `exponent`, mixed with a per-user ranking of weight
+    /// `personal` (0: everyone shares the global ranking; 1: every user has their own).
+    Zipf {
+        /// Zipf exponent (≥ 0).
+        exponent: f64,
+        /// Weight of the per-user ranking, in [0, 1].
+        personal: f64,
+    },
+    /// Request counts per device and model from a CSV file `device,model,requests`.
+    Counts(PathBuf),
+}
+
+/// The resolved `[caching]` section of a scenario.
+#[derive(Debug, Clone, Serialize)]
+pub struct Caching {
+    /// Storage of each edge server, in scenario order.
+    pub storage_bytes: Vec<f64>,
+    /// A request is a hit when a covering server stores the model and delivers it within this.
+    pub latency_bound_s: f64,
+    /// Where download rates come from.
+    pub rates: CachingRates,
+    /// The model library.
+    pub library: CachingLibrary,
+    /// Request probabilities.
+    pub popularity: CachingPopularity,
+    /// Seed of every random draw of the section.
+    pub seed: u64,
+    /// Least hit ratio the placement must reach, if any.
+    pub min_hit_ratio: Option<f64>,
+}
+
 /// A resolved scenario: every name looked up, every figure in base units.
 #[derive(Debug, Clone, Serialize)]
 pub struct Scenario {
@@ -392,6 +523,8 @@ pub struct Scenario {
     pub models: Vec<ServedModel>,
     /// Where requests come from.
     pub workload: Option<Workload>,
+    /// What edge servers can cache (the `caching` problem), if the file says.
+    pub caching: Option<Caching>,
 }
 
 impl Scenario {
@@ -442,6 +575,18 @@ impl Scenario {
         if let Some(w) = &mut self.workload {
             if w.trace.is_relative() {
                 w.trace = base.join(&w.trace);
+            }
+        }
+        if let Some(c) = &mut self.caching {
+            if let CachingLibrary::File(path) = &mut c.library {
+                if path.is_relative() {
+                    *path = base.join(&*path);
+                }
+            }
+            if let CachingPopularity::Counts(path) = &mut c.popularity {
+                if path.is_relative() {
+                    *path = base.join(&*path);
+                }
             }
         }
         self
@@ -712,6 +857,16 @@ fn resolve(file: &str, text: &str, raw: ScenarioFile, catalogue: &Catalogue) -> 
             })
         }
     };
+    let caching = match raw.caching {
+        None => None,
+        Some(c) => Some(resolve_caching(
+            file,
+            text,
+            c,
+            &raw.edge_servers,
+            catalogue,
+        )?),
+    };
     Ok(Scenario {
         name: raw.name,
         description: raw.description,
@@ -720,5 +875,188 @@ fn resolve(file: &str, text: &str, raw: ScenarioFile, catalogue: &Catalogue) -> 
         cloud,
         models,
         workload,
+        caching,
+    })
+}
+
+/// Projections a LoRA adapter may adapt (`mei4llm::problems::caching::Projection`).
+const PROJECTIONS: [&str; 7] = ["q", "k", "v", "o", "gate", "up", "down"];
+
+fn resolve_caching(
+    file: &str,
+    text: &str,
+    c: CachingFile,
+    edge_servers: &[EdgeServerFile],
+    catalogue: &Catalogue,
+) -> Result<Caching> {
+    let field = |key: &str, value: &str, path: &str, message: String| {
+        Error::field(file, locate(text, key, value), path, message)
+    };
+    let positive_bytes = |b: Bytes, path: &str| -> Result<f64> {
+        if b.get().is_finite() && b.get() > 0.0 {
+            Ok(b.get())
+        } else {
+            Err(Error::field(
+                file,
+                0,
+                path,
+                format!("must be positive, got {b}"),
+            ))
+        }
+    };
+    let every = positive_bytes(c.storage, "caching.storage")?;
+    let mut storage_bytes = vec![every; edge_servers.len()];
+    for (name, bytes) in &c.storage_per_server {
+        let path = format!("caching.storage_per_server.{name}");
+        let index = edge_servers
+            .iter()
+            .position(|e| &e.name == name)
+            .ok_or_else(|| {
+                Error::field(
+                    file,
+                    0,
+                    path.clone(),
+                    format!(
+                        "no edge server named `{name}`; defined: {}",
+                        edge_servers
+                            .iter()
+                            .map(|e| e.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+            })?;
+        storage_bytes[index] = positive_bytes(*bytes, &path)?;
+    }
+    let latency_bound_s = c.latency_bound.get();
+    if !(latency_bound_s.is_finite() && latency_bound_s > 0.0) {
+        return Err(Error::field(
+            file,
+            0,
+            "caching.latency_bound",
+            format!("must be positive, got {}", c.latency_bound),
+        ));
+    }
+    let rates = match c.rate_series {
+        None => CachingRates::Radio,
+        Some(s) => CachingRates::Series(
+            ThroughputSeries::five_gophers(&s.carrier, s.connections, &s.server)
+                .map_err(|e| field("carrier", &s.carrier, "caching.rate_series", e.to_string()))?,
+        ),
+    };
+    let l = c.library;
+    let generated = !l.bases.is_empty();
+    let library = match (l.file, generated) {
+        (Some(path), false) => CachingLibrary::File(path),
+        (None, true) => {
+            let mut bases = Vec::new();
+            for (j, b) in l.bases.iter().enumerate() {
+                let arch = catalogue.model(&b.model).map_err(|e| {
+                    field(
+                        "model",
+                        &b.model,
+                        &format!("caching.library.bases[{j}].model"),
+                        e.to_string(),
+                    )
+                })?;
+                bases.push((arch.clone(), b.precision));
+            }
+            for (j, p) in l.lora_projections.iter().enumerate() {
+                if !PROJECTIONS.contains(&p.as_str()) {
+                    return Err(field(
+                        "lora_projections",
+                        p,
+                        &format!("caching.library.lora_projections[{j}]"),
+                        format!(
+                            "unknown projection `{p}`; expected one of {}",
+                            PROJECTIONS.join(", ")
+                        ),
+                    ));
+                }
+            }
+            if l.loras_per_base > 0 && (l.lora_ranks.is_empty() || l.lora_projections.is_empty()) {
+                return Err(Error::field(
+                    file,
+                    0,
+                    "caching.library",
+                    "`loras_per_base` needs `lora_ranks` and `lora_projections`",
+                ));
+            }
+            if let Some(j) = l.lora_ranks.iter().position(|&r| r == 0) {
+                return Err(Error::field(
+                    file,
+                    0,
+                    format!("caching.library.lora_ranks[{j}]"),
+                    "a LoRA rank must be at least 1",
+                ));
+            }
+            CachingLibrary::Generate {
+                bases,
+                loras_per_base: l.loras_per_base,
+                lora_ranks: l.lora_ranks,
+                lora_projections: l.lora_projections,
+                finetunes_per_base: l.finetunes_per_base,
+                quantised: l.quantised,
+            }
+        }
+        _ => {
+            return Err(Error::field(
+                file,
+                0,
+                "caching.library",
+                "give either `file` (a library file) or `bases` (to generate one), not both or neither",
+            ));
+        }
+    };
+    let p = c.popularity;
+    let popularity = match (p.zipf, p.counts) {
+        (Some(exponent), None) => {
+            let personal = p.personal.unwrap_or(0.0);
+            if !(exponent.is_finite() && exponent >= 0.0) {
+                return Err(Error::field(
+                    file,
+                    0,
+                    "caching.popularity.zipf",
+                    format!("must be a non-negative exponent, got {exponent}"),
+                ));
+            }
+            if !(0.0..=1.0).contains(&personal) {
+                return Err(Error::field(
+                    file,
+                    0,
+                    "caching.popularity.personal",
+                    format!("must be in [0, 1], got {personal}"),
+                ));
+            }
+            CachingPopularity::Zipf { exponent, personal }
+        }
+        (None, Some(path)) if p.personal.is_none() => CachingPopularity::Counts(path),
+        _ => {
+            return Err(Error::field(
+                file,
+                0,
+                "caching.popularity",
+                "give either `zipf` (and optionally `personal`) or `counts` (a CSV file)",
+            ));
+        }
+    };
+    if let Some(h) = c.min_hit_ratio {
+        if !(0.0..=1.0).contains(&h) {
+            return Err(Error::field(
+                file,
+                0,
+                "caching.min_hit_ratio",
+                format!("must be in [0, 1], got {h}"),
+            ));
+        }
+    }
+    Ok(Caching {
+        storage_bytes,
+        latency_bound_s,
+        rates,
+        library,
+        popularity,
+        seed: c.seed,
+        min_hit_ratio: c.min_hit_ratio,
     })
 }

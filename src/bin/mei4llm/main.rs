@@ -1,7 +1,12 @@
 //! `mei4llm`: plan how LLMs are served at the mobile network edge.
 
+mod args;
+mod export;
 mod inspect;
 mod plan;
+mod plan_caching;
+mod report;
+mod solve_trace;
 mod table;
 
 use clap::{Parser, Subcommand};
@@ -11,7 +16,9 @@ use std::process::ExitCode;
 ///
 /// Start with `mei4llm inspect --scenario scenarios/small.toml` to see what running each model
 /// costs on each device, edge server and cloud GPU of a scenario, then
-/// `mei4llm plan --scenario scenarios/small.toml` to plan one epoch of its requests.
+/// `mei4llm plan --scenario scenarios/small.toml` to plan one epoch of its requests, and
+/// `mei4llm solve-trace --scenario scenarios/small.toml --epoch 1s --max-epochs 60 --out runs/small`
+/// to replay the first 60 one-second epochs of a real trace through every solver side by side.
 #[derive(Parser)]
 #[command(
     name = "mei4llm",
@@ -31,8 +38,17 @@ enum Command {
     /// crossing each split, KV bytes per token, and whether it fits in memory.
     Inspect(inspect::Args),
     /// Plan one epoch of a scenario's requests: per request the split point, tier and server,
-    /// and per edge server the uplink-bandwidth and compute shares, by one solver.
+    /// and per edge server the uplink-bandwidth and compute shares, by one solver; or, with
+    /// `--problem caching`, which models each edge server stores.
     Plan(plan::Args),
+    /// Replay a request trace epoch by epoch through several solvers side by side, in
+    /// parallel, into CSV rows, a JSON summary (latency percentiles, SLO goodput, energy, gap to
+    /// the optimum) and SVG plots.
+    SolveTrace(solve_trace::Args),
+    /// Rebuild the summary and plots of a `solve-trace` directory from its CSV files.
+    Report(report::Args),
+    /// Write a problem's MILP as MPS or LP, to cross-check with other solvers.
+    Export(export::Args),
 }
 
 fn main() -> ExitCode {
@@ -48,6 +64,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Inspect(args) => inspect::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Plan(args) => plan::run(&args),
+        Command::SolveTrace(args) => solve_trace::run(&args),
+        Command::Report(args) => report::run(&args).map(|()| ExitCode::SUCCESS),
+        Command::Export(args) => export::run(&args).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

@@ -1,9 +1,10 @@
-//! `mei4llm plan`: one epoch of a scenario's workload, planned by one solver.
+//! `mei4llm plan`: one epoch of a scenario's workload, planned by one solver (or, with
+//! `--problem caching`, the placement of the scenario's `[caching]` section).
 
+use crate::args::{OBJECTIVES_HELP, ObjectiveArgs, parse_duration};
 use crate::table::{Table, si, time};
-use mei4llm::problems::split::{
-    Objective, RequestMetrics, SOLVERS, SplitDecision, SplitInstance, Tier, solver,
-};
+use mei4llm::problems::split::{Objective, SOLVERS, SplitDecision, SplitInstance, solver};
+use mei4llm::replay::split::{PlannedRequest, planned_requests};
 use mei4llm::solve::{Budget, Outcome, Problem, Status, Violation};
 use mei4llm::system::Scenario;
 use serde::Serialize;
@@ -15,10 +16,10 @@ use std::time::Duration;
 
 /// Exit status when the solver found no plan without proving that none exists (clap uses 2
 /// for usage errors).
-const NOT_FOUND: u8 = 3;
+pub const NOT_FOUND: u8 = 3;
 
 /// One line per solver of [`SOLVERS`], for `--help`.
-const SOLVER_HELP: [(&str, &str); 8] = [
+pub const SOLVER_HELP: [(&str, &str); 8] = [
     (
         "exact",
         "certified optimum: MILP with outer approximation of the share terms, proven bound and gap",
@@ -54,18 +55,13 @@ const SOLVER_HELP: [(&str, &str); 8] = [
 ];
 
 fn after_help() -> String {
-    let mut text = String::from(
-        "Objectives (what the plan minimises, summed over the epoch's requests):\n\
-         \x20 latency  end-to-end latency in seconds, from the prompt to the last token: device and\n\
-         \x20          server compute, uploads, and one round trip per generated token under an\n\
-         \x20          inner split (1 <= split < blocks)\n\
-         \x20 energy   device energy in joules: on-device compute at active power plus radio\n\
-         \x20          transmission at the device's transmit power\n\
-         \x20 mixed    per-second · latency + per-joule · energy (give --per-second and --per-joule)\n\
-         \nSolvers:\n",
-    );
+    let mut text = format!("{OBJECTIVES_HELP}\nSolvers (--problem split):\n");
     for (name, line) in SOLVER_HELP {
         text.push_str(&format!("  {name:<13}{line}\n"));
+    }
+    text.push_str("\nSolvers (--problem caching; the objective flags do not apply):\n");
+    for (name, line) in crate::plan_caching::SOLVER_HELP {
+        text.push_str(&format!("  {name:<14}{line}\n"));
     }
     text.push_str(
         "\nThe requests are the first epoch of the scenario's [workload] (its trace, `requests` or\n\
@@ -77,40 +73,27 @@ fn after_help() -> String {
          \nExamples:\n\
          \x20 mei4llm plan --scenario scenarios/small.toml\n\
          \x20 mei4llm plan --scenario scenarios/small.toml --solver descent --objective energy\n\
+         \x20 mei4llm plan --problem caching --scenario scenarios/caching-small.toml --solver greedy\n\
          \x20 mei4llm plan --scenario scenarios/small.toml --objective mixed --per-second 1 --per-joule 0.05 --time-limit 5s --json",
     );
     text
 }
 
-/// What the plan minimises.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum ObjectiveArg {
-    /// Sum of end-to-end latencies (s).
-    Latency,
-    /// Sum of device energies (J).
-    Energy,
-    /// Weighted sum: --per-second · latency + --per-joule · energy.
-    Mixed,
-}
-
 #[derive(clap::Args)]
 #[command(after_help = after_help(), allow_negative_numbers = true)]
 pub struct Args {
-    /// A scenario file (.toml or .json) with a [workload] section.
+    /// What to plan: `split` (an epoch of the [workload]) or `caching` (the [caching] section).
+    #[arg(long, value_enum, default_value = "split")]
+    problem: PlanProblem,
+    /// A scenario file (.toml or .json) with a [workload] section (or, for caching, a
+    /// [caching] section).
     #[arg(long)]
     scenario: PathBuf,
     /// Solver (see the list below).
     #[arg(long, default_value = "exact")]
     solver: String,
-    /// What the plan minimises.
-    #[arg(long, value_enum, default_value = "latency")]
-    objective: ObjectiveArg,
-    /// Weight of one second of latency (with --objective mixed).
-    #[arg(long, value_name = "W")]
-    per_second: Option<f64>,
-    /// Weight of one joule of device energy (with --objective mixed).
-    #[arg(long, value_name = "W")]
-    per_joule: Option<f64>,
+    #[command(flatten)]
+    objective: ObjectiveArgs,
     /// Wall-clock limit of the solve, e.g. 5s, 500ms, 2m (default: none).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     time_limit: Option<Duration>,
@@ -126,77 +109,13 @@ pub struct Args {
     json: bool,
 }
 
-/// `5s`, `500ms`, `2m`, `1.5s` or a bare number of seconds.
-fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let (number, scale) = if let Some(n) = text.strip_suffix("ms") {
-        (n, 1e-3)
-    } else if let Some(n) = text.strip_suffix('s') {
-        (n, 1.0)
-    } else if let Some(n) = text.strip_suffix("min").or_else(|| text.strip_suffix('m')) {
-        (n, 60.0)
-    } else {
-        (text, 1.0)
-    };
-    let value: f64 = number
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration such as 5s, 500ms or 2m"))?;
-    let seconds = value * scale;
-    if !(seconds.is_finite() && seconds > 0.0) {
-        return Err(format!(
-            "`{text}`: a time limit must be positive and finite"
-        ));
-    }
-    Ok(Duration::from_secs_f64(seconds))
-}
-
-fn objective(args: &Args) -> Result<Objective, String> {
-    match (args.objective, args.per_second, args.per_joule) {
-        (ObjectiveArg::Mixed, Some(per_second), Some(per_joule)) => Ok(Objective::Mixed {
-            per_second,
-            per_joule,
-        }),
-        (ObjectiveArg::Mixed, _, _) => {
-            Err("--objective mixed needs both --per-second and --per-joule".into())
-        }
-        (_, None, None) => Ok(match args.objective {
-            ObjectiveArg::Energy => Objective::Energy,
-            _ => Objective::Latency,
-        }),
-        _ => Err("--per-second and --per-joule only apply to --objective mixed".into()),
-    }
-}
-
-/// One request of the plan, as reported.
-#[derive(Serialize)]
-struct Row {
-    /// Position in the epoch.
-    index: usize,
-    /// Trace id.
-    id: u64,
-    device: String,
-    model: String,
-    prompt_tokens: u32,
-    output_tokens: u32,
-    tier: &'static str,
-    /// Edge server index (the serving one, or the cell through which the cloud is reached).
-    server: Option<usize>,
-    /// `edge-x`, `cloud via edge-x`, or `-`.
-    server_name: String,
-    split: u32,
-    layers: u32,
-    bandwidth_share: f64,
-    compute_share: f64,
-    ttft_s: f64,
-    e2e_s: f64,
-    tpot_s: f64,
-    /// NaN (null in JSON) when the device has no power figure.
-    device_energy_j: f64,
-    upload_bytes: f64,
-    download_bytes: f64,
-    /// The request's weighted objective term; the objective is their sum.
-    cost: f64,
+/// The problems `plan` answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlanProblem {
+    /// Split point, tier, server, bandwidth and compute shares per request.
+    Split,
+    /// Which models each edge server stores, shared parameter blocks stored once.
+    Caching,
 }
 
 #[derive(Serialize, Default)]
@@ -240,11 +159,20 @@ struct Report {
     rounds: u64,
     /// `Problem::evaluate` of the decision (absent without a decision).
     check: Option<Check>,
-    plan: Vec<Row>,
+    plan: Vec<PlannedRequest>,
     totals: Option<Totals>,
 }
 
 pub fn run(args: &Args) -> Result<ExitCode, Box<dyn Error>> {
+    if args.problem == PlanProblem::Caching {
+        let budget = Budget {
+            time_limit: args.time_limit,
+            gap: args.gap,
+            seed: args.seed,
+            ..Budget::default()
+        };
+        return crate::plan_caching::run(&args.scenario, &args.solver, &budget, args.json);
+    }
     let Some(chosen) = solver(&args.solver) else {
         return Err(format!(
             "unknown solver `{}`; the solvers are: {}",
@@ -253,7 +181,7 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn Error>> {
         )
         .into());
     };
-    let objective = objective(args)?;
+    let objective = args.objective.objective()?;
     let budget = Budget {
         time_limit: args.time_limit,
         gap: args.gap,
@@ -304,7 +232,7 @@ fn report(instance: &SplitInstance, outcome: &Outcome<SplitDecision>) -> Report 
     let (check, plan, totals) = match &outcome.decision {
         Some(decision) => {
             let evaluation = instance.evaluate(decision);
-            let rows = rows(instance, decision, &instance.metrics(decision));
+            let rows = planned_requests(instance, decision);
             let totals = totals(&rows);
             let check = Check {
                 feasible: evaluation.is_feasible(),
@@ -334,55 +262,11 @@ fn report(instance: &SplitInstance, outcome: &Outcome<SplitDecision>) -> Report 
     }
 }
 
-fn rows(
-    instance: &SplitInstance,
-    decision: &SplitDecision,
-    metrics: &[RequestMetrics],
-) -> Vec<Row> {
-    let s = &instance.scenario;
-    decision
-        .assignments
-        .iter()
-        .zip(metrics)
-        .enumerate()
-        .map(|(k, (a, m))| {
-            let r = &instance.requests[k];
-            let server_name = match (a.choice.tier, a.choice.server) {
-                (Tier::Edge, Some(e)) => s.edge_servers[e].name.clone(),
-                (Tier::Cloud, Some(e)) => format!("cloud via {}", s.edge_servers[e].name),
-                _ => "-".into(),
-            };
-            Row {
-                index: k,
-                id: r.id,
-                device: s.devices[r.device].name.clone(),
-                model: s.models[r.model].architecture.name.clone(),
-                prompt_tokens: r.prompt_tokens,
-                output_tokens: r.output_tokens,
-                tier: a.choice.tier.name(),
-                server: a.choice.server,
-                server_name,
-                split: a.choice.split,
-                layers: instance.layers(k),
-                bandwidth_share: a.bandwidth_share,
-                compute_share: a.compute_share,
-                ttft_s: m.ttft_s,
-                e2e_s: m.e2e_s,
-                tpot_s: m.tpot_s,
-                device_energy_j: m.device_energy_j,
-                upload_bytes: m.upload_bytes,
-                download_bytes: m.download_bytes,
-                cost: m.cost,
-            }
-        })
-        .collect()
-}
-
-fn totals(rows: &[Row]) -> Totals {
+fn totals(rows: &[PlannedRequest]) -> Totals {
     let n = rows.len();
     let count = |tier: &str| rows.iter().filter(|r| r.tier == tier).count();
-    let sum = |f: fn(&Row) -> f64| rows.iter().map(f).sum::<f64>();
-    let max = |f: fn(&Row) -> f64| rows.iter().map(f).fold(f64::NEG_INFINITY, f64::max);
+    let sum = |f: fn(&PlannedRequest) -> f64| rows.iter().map(f).sum::<f64>();
+    let max = |f: fn(&PlannedRequest) -> f64| rows.iter().map(f).fold(f64::NEG_INFINITY, f64::max);
     let mean = |total: f64| if n == 0 { 0.0 } else { total / n as f64 };
     let energy = sum(|r| r.device_energy_j);
     Totals {
@@ -557,15 +441,5 @@ mod tests {
         for (name, (help_name, _)) in SOLVERS.iter().zip(SOLVER_HELP) {
             assert_eq!(*name, help_name);
         }
-    }
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("5s"), Ok(Duration::from_secs(5)));
-        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
-        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
-        assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
-        assert!(parse_duration("0s").is_err());
-        assert!(parse_duration("soon").is_err());
     }
 }

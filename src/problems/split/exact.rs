@@ -23,7 +23,10 @@ use super::{SplitDecision, Tier};
 use crate::solve::milp::{MilpModel, MilpSolution, MilpStatus};
 use crate::solve::{Budget, Outcome, Problem, Sense, SolveError, Solver, Stats, Status};
 use good_lp::{Expression, Variable, variable};
-use std::collections::HashMap;
+/// Maps with a fixed hasher: the master's rows are added in map order, and HiGHS's path (the
+/// bound and node count it reports) depends on that order, so it must repeat from run to run.
+type HashMap<K, V> =
+    std::collections::HashMap<K, V, std::hash::BuildHasherDefault<std::hash::DefaultHasher>>;
 use std::time::Instant;
 
 /// Outer-approximation MILP on HiGHS with a proven bound; `Optimal` only when the relative
@@ -221,8 +224,16 @@ impl Solver<SplitInstance> for Exact {
                 ..budget.clone()
             };
             let warm = incumbent.as_ref().map(|i| (i.0.as_slice(), &i.2));
-            let (solution, master) =
+            let (mut solution, mut master) =
                 solve_master(instance, &cones, &ratios, warm, &round_budget, scale)?;
+            // The master underestimates every plan, so a bound above a plan's exact cost means
+            // HiGHS mispriced the warm start after presolve and pruned with it: solve again cold.
+            if let Some((_, upper, _)) = &incumbent
+                && solution.bound * scale > upper * (1.0 + 1e-9)
+            {
+                (solution, master) =
+                    solve_master(instance, &cones, &ratios, None, &round_budget, scale)?;
+            }
             nodes += solution.nodes;
             match solution.status {
                 MilpStatus::Infeasible => {
@@ -296,7 +307,7 @@ impl Solver<SplitInstance> for Exact {
             // server's ratio for every request that could move there, so that plans one move
             // away are priced almost exactly too.
             if let Ok(a) = allocate(instance, &options) {
-                let mut server_ratio: HashMap<(usize, Kind), f64> = HashMap::new();
+                let mut server_ratio: HashMap<(usize, Kind), f64> = HashMap::default();
                 for (k, o) in options.iter().enumerate() {
                     let asg = &a.decision.assignments[k];
                     for kind in Kind::ALL {
@@ -509,8 +520,8 @@ fn solve_master(
         })
         .collect();
     let mut objective = Expression::from(0.0);
-    let mut shares: HashMap<(usize, usize, bool), Variable> = HashMap::new();
-    let mut share_sums: HashMap<(usize, bool), Expression> = HashMap::new();
+    let mut shares: HashMap<(usize, usize, bool), Variable> = HashMap::default();
+    let mut share_sums: HashMap<(usize, bool), Expression> = HashMap::default();
     for &(k, e, kind) in cones {
         let key = (k, e, kind.compute());
         if shares.contains_key(&key) {
@@ -534,8 +545,8 @@ fn solve_master(
     for sum in share_sums.into_values() {
         m.constrain(sum.leq(1.0));
     }
-    let mut cone_vars: HashMap<ConeKey, Variable> = HashMap::new();
-    let mut deadline_parts: HashMap<(usize, bool), Expression> = HashMap::new();
+    let mut cone_vars: HashMap<ConeKey, Variable> = HashMap::default();
+    let mut deadline_parts: HashMap<(usize, bool), Expression> = HashMap::default();
     for &key in cones {
         let (k, e, kind) = key;
         let t = m.add(variable().min(0.0));

@@ -1,0 +1,357 @@
+//! The files of a run directory: what is written while epochs complete, what is written at the
+//! end, and how `report` reads them back.
+//!
+//! | file | content | reproducible |
+//! |---|---|---|
+//! | `run.json` | what was run: problem, scenario, trace, epoch rule, solvers, seed, settings, rows skipped, whether it completed | yes |
+//! | `epochs.csv` | per epoch and solver: status, objective, bound, gap, gap to the exact solver, reason | yes |
+//! | `requests.csv` | per epoch, solver and request: the problem's record | yes |
+//! | `summary.json` | per solver: the epochs' statistics and the problem's statistics of the requests | yes |
+//! | `timings.csv`, `timings.json` | per epoch and solver the wall-clock solve time; percentiles, threads, wall time | no: measured |
+//! | `*.svg` | the problem's plots; `solve_time.svg` | yes, except `solve_time.svg` |
+//!
+//! "Reproducible" files are byte-identical for the same inputs and seed whatever the thread
+//! count (as long as no time limit binds). CSV rows are appended one epoch at a time with a
+//! single write each, so a run that is interrupted leaves complete rows for the epochs done;
+//! `report` then rebuilds `summary.json`, `timings.json` and the plots from the CSV files.
+
+use super::Error;
+use super::epochs::RowCounts;
+use super::plots;
+use super::problem::{RecordStats, RequestRecord};
+use super::records::{EpochRecord, TimingRecord};
+use super::run::{Sink, SolvedEpoch};
+use super::summary::{Summary, Timings};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::fs::File;
+use std::io::Write;
+use std::marker::PhantomData;
+use std::path::{Path, PathBuf};
+
+/// What was run.
+pub const RUN_JSON: &str = "run.json";
+/// Per epoch and solver.
+pub const EPOCHS_CSV: &str = "epochs.csv";
+/// Per epoch, solver and request.
+pub const REQUESTS_CSV: &str = "requests.csv";
+/// Per epoch and solver, the measured solve time.
+pub const TIMINGS_CSV: &str = "timings.csv";
+/// Per solver statistics.
+pub const SUMMARY_JSON: &str = "summary.json";
+/// Per solver solve times, threads and wall time.
+pub const TIMINGS_JSON: &str = "timings.json";
+
+/// `run.json`: the settings of a run and how far it got.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunInfo {
+    /// Version of mei4llm that wrote the files.
+    pub version: String,
+    /// The problem (`split`).
+    pub problem: String,
+    /// The scenario's name.
+    pub scenario: String,
+    /// The scenario file, as given.
+    pub scenario_file: String,
+    /// The trace file, as given.
+    pub trace: String,
+    /// The trace's detected format.
+    pub trace_format: String,
+    /// The epoch rule, as given (`1s`, `200`).
+    pub epoch_rule: String,
+    /// The solvers, in the order of the rows.
+    pub solvers: Vec<String>,
+    /// The solver gaps are measured against, when it ran.
+    pub exact_solver: Option<String>,
+    /// The run's seed.
+    pub seed: u64,
+    /// Wall-clock limit of each solve in seconds.
+    pub time_limit_s: Option<f64>,
+    /// Relative optimality gap of exact solvers.
+    pub gap: f64,
+    /// Whether malformed rows were skipped.
+    pub skip_bad_rows: bool,
+    /// Requests before this time were left out.
+    pub start_s: f64,
+    /// The epoch limit, if any.
+    pub max_epochs: Option<u64>,
+    /// The problem's own settings (objective, SLOs, …).
+    pub settings: serde_json::Value,
+    /// Whether the run reached the end of the trace (or the epoch limit).
+    pub complete: bool,
+    /// What stopped it otherwise.
+    pub stopped_by: Option<String>,
+    /// Epochs written.
+    pub epochs: u64,
+    /// Requests in them.
+    pub requests: u64,
+    /// Rows read, skipped and left out.
+    pub rows: RowCounts,
+}
+
+/// Writes `value` as pretty JSON with a final newline.
+pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), Error> {
+    let mut text = serde_json::to_string_pretty(value).map_err(|e| Error::write(path, e))?;
+    text.push('\n');
+    std::fs::write(path, text).map_err(|e| Error::write(path, e))
+}
+
+/// Reads a JSON file.
+pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, Error> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::Read {
+        file: path.to_path_buf(),
+        line: None,
+        message: e.to_string(),
+    })?;
+    serde_json::from_str(&text).map_err(|e| Error::Read {
+        file: path.to_path_buf(),
+        line: Some(e.line() as u64),
+        message: e.to_string(),
+    })
+}
+
+/// A CSV file opened for appending whole epochs.
+struct CsvFile {
+    path: PathBuf,
+    file: File,
+}
+
+impl CsvFile {
+    /// Creates (truncates) the file and writes its header.
+    fn create(path: PathBuf, columns: &[&str]) -> Result<CsvFile, Error> {
+        let mut file = File::create(&path).map_err(|e| Error::write(&path, e))?;
+        let mut header = csv::Writer::from_writer(Vec::new());
+        header
+            .write_record(columns)
+            .map_err(|e| Error::write(&path, e))?;
+        let bytes = header.into_inner().map_err(|e| Error::write(&path, e))?;
+        file.write_all(&bytes).map_err(|e| Error::write(&path, e))?;
+        Ok(CsvFile { path, file })
+    }
+
+    /// Appends an epoch's rows with one write, so the file never holds part of an epoch.
+    fn append(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        self.file
+            .write_all(bytes)
+            .and_then(|()| self.file.flush())
+            .map_err(|e| Error::write(&self.path, e))
+    }
+}
+
+/// Streams the rows of a CSV file written by a run, naming the file and line of a bad one.
+pub fn read_csv<T: DeserializeOwned>(
+    path: &Path,
+) -> Result<impl Iterator<Item = Result<T, Error>>, Error> {
+    let file = File::open(path).map_err(|e| Error::Read {
+        file: path.to_path_buf(),
+        line: None,
+        message: e.to_string(),
+    })?;
+    let path = path.to_path_buf();
+    Ok(csv::Reader::from_reader(std::io::BufReader::new(file))
+        .into_deserialize::<T>()
+        .map(move |row| {
+            row.map_err(|e| Error::Read {
+                file: path.clone(),
+                line: e.position().map(|p| p.line()),
+                message: e.to_string(),
+            })
+        }))
+}
+
+/// The output directory of a run: a [`Sink`] that appends each epoch's rows to the CSV files
+/// and keeps the statistics; [`finish`](Self::finish) writes the JSON files and the plots.
+pub struct OutputDir<R, S> {
+    dir: PathBuf,
+    epochs: CsvFile,
+    requests: CsvFile,
+    timings: CsvFile,
+    summary: Summary<S>,
+    times: Timings,
+    record: PhantomData<fn(R)>,
+}
+
+impl<R: RequestRecord, S: RecordStats<R>> OutputDir<R, S> {
+    /// Creates `dir` if needed, writes `run.json` (as not complete yet) and the CSV headers,
+    /// replacing the files of an earlier run there.
+    pub fn create(dir: &Path, run: &RunInfo) -> Result<Self, Error> {
+        std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
+        write_json(&dir.join(RUN_JSON), run)?;
+        // Files of an earlier run that this one may not rewrite (if it is interrupted) must not
+        // be mistaken for its own.
+        let derived = [SUMMARY_JSON, TIMINGS_JSON, plots::SOLVE_TIME_SVG];
+        for stale in derived.iter().chain(S::PLOTS) {
+            match std::fs::remove_file(dir.join(stale)) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(Error::write(dir.join(stale), e));
+                }
+                _ => {}
+            }
+        }
+        Ok(OutputDir {
+            dir: dir.to_path_buf(),
+            epochs: CsvFile::create(dir.join(EPOCHS_CSV), EpochRecord::COLUMNS)?,
+            requests: CsvFile::create(dir.join(REQUESTS_CSV), R::COLUMNS)?,
+            timings: CsvFile::create(dir.join(TIMINGS_CSV), TimingRecord::COLUMNS)?,
+            summary: Summary::new(&run.solvers),
+            times: Timings::new(&run.solvers),
+            record: PhantomData,
+        })
+    }
+
+    /// Writes `run.json` (final), `summary.json`, `timings.json` and the plots.
+    pub fn finish(
+        self,
+        run: &RunInfo,
+        threads: Option<usize>,
+        wall_time_s: Option<f64>,
+    ) -> Result<(), Error> {
+        write_json(&self.dir.join(RUN_JSON), run)?;
+        write_outputs(
+            &self.dir,
+            run,
+            &self.summary,
+            &self.times,
+            threads,
+            wall_time_s,
+        )?;
+        Ok(())
+    }
+}
+
+/// An epoch's rows, formatted as CSV on the worker thread that solved it.
+pub struct PreparedEpoch<R> {
+    solved: SolvedEpoch<R>,
+    /// The bytes of `requests.csv`, `timings.csv` and `epochs.csv`, or why formatting failed.
+    bytes: Result<[Vec<u8>; 3], String>,
+}
+
+/// CSV rows without a header.
+fn csv_rows<T: Serialize>(rows: &[T]) -> Result<Vec<u8>, String> {
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    for row in rows {
+        w.serialize(row).map_err(|e| e.to_string())?;
+    }
+    w.into_inner().map_err(|e| e.to_string())
+}
+
+impl<R: RequestRecord, S: RecordStats<R>> Sink<R> for OutputDir<R, S> {
+    type Prepared = PreparedEpoch<R>;
+
+    fn prepare(solved: SolvedEpoch<R>) -> PreparedEpoch<R> {
+        let bytes = (|| {
+            Ok([
+                csv_rows(&solved.requests)?,
+                csv_rows(&solved.timings)?,
+                csv_rows(&solved.epochs)?,
+            ])
+        })();
+        PreparedEpoch { solved, bytes }
+    }
+
+    fn epoch(&mut self, prepared: PreparedEpoch<R>) -> Result<(), Error> {
+        let [requests, timings, epochs] = prepared.bytes.map_err(|e| Error::write(&self.dir, e))?;
+        self.requests.append(&requests)?;
+        self.timings.append(&timings)?;
+        // epochs.csv last: an epoch listed there has all its rows in the other files.
+        self.epochs.append(&epochs)?;
+        let solved = prepared.solved;
+        for row in &solved.epochs {
+            self.summary.add_epoch(row)?;
+        }
+        for row in &solved.timings {
+            self.times.add(row)?;
+        }
+        for row in &solved.requests {
+            self.summary.add_request(row)?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes `summary.json`, `timings.json` and every plot; returns the file names.
+fn write_outputs<R, S: RecordStats<R>>(
+    dir: &Path,
+    run: &RunInfo,
+    summary: &Summary<S>,
+    times: &Timings,
+    threads: Option<usize>,
+    wall_time_s: Option<f64>,
+) -> Result<Vec<String>, Error> {
+    let mut files = vec![SUMMARY_JSON.to_string(), TIMINGS_JSON.to_string()];
+    write_json(&dir.join(SUMMARY_JSON), &summary.report(run))?;
+    write_json(&dir.join(TIMINGS_JSON), &times.report(threads, wall_time_s))?;
+    let mut plots = summary.plots(run);
+    plots.push((plots::SOLVE_TIME_SVG, plots::solve_time(times)));
+    for (name, svg) in plots {
+        let path = dir.join(name);
+        std::fs::write(&path, svg).map_err(|e| Error::write(&path, e))?;
+        files.push(name.to_string());
+    }
+    Ok(files)
+}
+
+/// What [`redraw`] rebuilt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Redrawn {
+    /// Epochs in `epochs.csv` (distinct epoch indices).
+    pub epochs: u64,
+    /// Rows of `requests.csv`.
+    pub request_rows: u64,
+    /// Files written.
+    pub files: Vec<String>,
+}
+
+/// Rebuilds `summary.json`, `timings.json` and the plots of a run directory from its CSV
+/// files, for records of type `R` summarised by `S` (see [`report`](super::report), which
+/// picks them from `run.json`). Threads and wall time are carried over from an existing
+/// `timings.json`.
+pub fn redraw<R: RequestRecord, S: RecordStats<R>>(
+    dir: &Path,
+    run: &RunInfo,
+) -> Result<Redrawn, Error> {
+    let mut summary: Summary<S> = Summary::new(&run.solvers);
+    let mut times = Timings::new(&run.solvers);
+    let mut epochs = 0;
+    let mut last_epoch = None;
+    let mut request_rows = 0;
+    let at = |file: &str, e: Error| match e {
+        Error::Config { message, .. } => Error::Read {
+            file: dir.join(file),
+            line: None,
+            message,
+        },
+        other => other,
+    };
+    for row in read_csv::<EpochRecord>(&dir.join(EPOCHS_CSV))? {
+        let row = row?;
+        if last_epoch != Some(row.epoch) {
+            epochs += 1;
+            last_epoch = Some(row.epoch);
+        }
+        summary.add_epoch(&row).map_err(|e| at(EPOCHS_CSV, e))?;
+    }
+    for row in read_csv::<R>(&dir.join(REQUESTS_CSV))? {
+        summary
+            .add_request(&row?)
+            .map_err(|e| at(REQUESTS_CSV, e))?;
+        request_rows += 1;
+    }
+    let timings_path = dir.join(TIMINGS_CSV);
+    if timings_path.is_file() {
+        for row in read_csv::<TimingRecord>(&timings_path)? {
+            times.add(&row?).map_err(|e| at(TIMINGS_CSV, e))?;
+        }
+    }
+    let (threads, wall_time_s) = read_json::<super::summary::TimingReport>(&dir.join(TIMINGS_JSON))
+        .map_or((None, None), |t| (t.threads, t.wall_time_s));
+    let files = write_outputs(dir, run, &summary, &times, threads, wall_time_s)?;
+    Ok(Redrawn {
+        epochs,
+        request_rows,
+        files,
+    })
+}

@@ -1,0 +1,63 @@
+//! The plot every problem gets: solve time per epoch, one line per solver. A problem's own
+//! plots (latency CDFs, choice histograms, hit ratios) come from its
+//! [`RecordStats::plots`](super::RecordStats::plots).
+
+use super::summary::Timings;
+use super::svg::{Axis, Panel, Svg, colour, number, seconds, stroke};
+
+/// File name of the solve-time plot.
+pub const SOLVE_TIME_SVG: &str = "solve_time.svg";
+
+/// Solve time per epoch, one line per solver (the mean of each bin of consecutive epochs, so
+/// a long trace stays a few hundred points), on a logarithmic time axis.
+pub fn solve_time(timings: &Timings) -> String {
+    let mut lowest = f64::INFINITY;
+    let mut highest: f64 = 0.0;
+    let mut last_epoch = 0;
+    let series: Vec<(&str, Vec<(f64, f64)>)> = timings
+        .per_solver()
+        .map(|(solver, stats)| {
+            let points: Vec<(f64, f64)> = stats
+                .bins()
+                .iter()
+                .map(|b| {
+                    let mean = b.total_s / b.solves as f64;
+                    if mean > 0.0 {
+                        lowest = lowest.min(mean);
+                    }
+                    highest = highest.max(mean);
+                    last_epoch = last_epoch.max(b.last_epoch);
+                    ((b.first_epoch + b.last_epoch) as f64 / 2.0, mean)
+                })
+                .collect();
+            (solver, points)
+        })
+        .collect();
+    let (width, height) = (900.0, 460.0);
+    let panel = Panel {
+        left: 80.0,
+        top: 60.0,
+        width: 620.0,
+        height: 320.0,
+        title: "Mean solve time per epoch".into(),
+        x: Axis::linear("epoch", 0.0, last_epoch.max(1) as f64, number),
+        y: Axis::log(
+            "solve time",
+            if lowest.is_finite() { lowest } else { 1e-6 },
+            highest.max(1e-6),
+            seconds,
+        ),
+    };
+    let mut svg = Svg::new(width, height, "Solve time");
+    svg.panel(&panel);
+    let mut legend = Vec::new();
+    for (i, (solver, points)) in series.iter().enumerate() {
+        svg.line(&panel, points, colour(i), stroke(i, series.len()), false);
+        if points.len() == 1 {
+            svg.markers(&panel, points, colour(i));
+        }
+        legend.push((solver.to_string(), colour(i)));
+    }
+    svg.legend(720.0, 75.0, &legend);
+    svg.finish()
+}

@@ -1,0 +1,592 @@
+//! The pipeline: stream the trace, cut it into epochs, build each epoch's instance, solve it
+//! with every solver on a rayon pool, and hand the results to a [`Sink`] in epoch order.
+//!
+//! At most [`ReplayOptions::in_flight`] epochs are held at once — read, being solved, or
+//! solved and waiting for an earlier epoch — so memory is bounded by the epoch size and not by
+//! the trace's length. Each epoch is one task that builds the instance once and runs every
+//! solver on it; an epoch is delivered when it is done and every earlier epoch has been
+//! delivered, so the sink sees the same sequence whatever the thread count. Seeds are functions of the run's seed and the epoch
+//! index ([`instance_seed`](super::instance_seed), [`solver_seed`](super::solver_seed)).
+
+use super::Error;
+use super::epochs::{EpochInfo, RowCounts, Rows, instance_seed, solver_seed};
+use super::problem::{ReplayProblem, SolverRun};
+use super::records::{EpochRecord, TimingRecord, gap_to_exact};
+use crate::solve::Budget;
+use crate::system::Error as InputError;
+use crate::system::trace::{Epoch, EpochRule, Epochs, Request};
+use std::collections::BTreeMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// How a trace is replayed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplayOptions {
+    /// How the trace is cut into epochs.
+    pub rule: EpochRule,
+    /// The solvers, in the order of the output rows.
+    pub solvers: Vec<String>,
+    /// Worker threads of the pool (each solve itself uses one thread).
+    pub threads: usize,
+    /// Epochs held in memory at once; 0 means 8 × `threads`.
+    pub in_flight: usize,
+    /// Seed of the run; each epoch derives its own from it.
+    pub seed: u64,
+    /// Wall-clock limit of each solve. A limit that binds makes the results depend on the
+    /// machine's speed and load, so runs with one are not reproducible byte for byte.
+    pub time_limit: Option<Duration>,
+    /// Relative optimality gap at which exact solvers stop.
+    pub gap: f64,
+    /// Skip malformed trace rows (counted) instead of stopping at the first.
+    pub skip_bad_rows: bool,
+    /// Requests arriving before this time (seconds since the first request) are left out.
+    pub start_s: f64,
+    /// Stop after this many epochs.
+    pub max_epochs: Option<u64>,
+}
+
+impl Default for ReplayOptions {
+    fn default() -> Self {
+        ReplayOptions {
+            rule: EpochRule::Window { seconds: 1.0 },
+            solvers: Vec::new(),
+            threads: 1,
+            in_flight: 0,
+            seed: 0,
+            time_limit: None,
+            gap: 1e-6,
+            skip_bad_rows: false,
+            start_s: 0.0,
+            max_epochs: None,
+        }
+    }
+}
+
+impl ReplayOptions {
+    /// Epochs held at once (resolving 0 to 8 × threads).
+    pub fn window(&self) -> usize {
+        if self.in_flight == 0 {
+            8 * self.threads.max(1)
+        } else {
+            self.in_flight
+        }
+    }
+
+    /// Checks the options against the problem: at least one solver, every one known and
+    /// named once, at least one thread, a valid gap and start.
+    pub fn validate<P: ReplayProblem>(&self, problem: &P) -> Result<(), Error> {
+        if self.solvers.is_empty() {
+            return Err(Error::config("solvers", "no solver given"));
+        }
+        for (i, name) in self.solvers.iter().enumerate() {
+            if !problem.knows(name) {
+                return Err(Error::config(
+                    "solvers",
+                    format!(
+                        "unknown {} solver `{name}`; the solvers are: {}",
+                        problem.name(),
+                        problem.solver_names().join(", ")
+                    ),
+                ));
+            }
+            if self.solvers[..i].contains(name) {
+                return Err(Error::config("solvers", format!("`{name}` is given twice")));
+            }
+        }
+        if self.threads == 0 {
+            return Err(Error::config("threads", "at least one thread is needed"));
+        }
+        if !(self.gap.is_finite() && self.gap >= 0.0) {
+            return Err(Error::config(
+                "gap",
+                format!("{}; it must be finite and non-negative", self.gap),
+            ));
+        }
+        if !(self.start_s.is_finite() && self.start_s >= 0.0) {
+            return Err(Error::config(
+                "start",
+                format!("{} s; it must be finite and non-negative", self.start_s),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// One epoch solved by every solver, as a sink receives it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SolvedEpoch<R> {
+    /// The epoch.
+    pub epoch: EpochInfo,
+    /// One row per solver, in the run's solver order.
+    pub epochs: Vec<EpochRecord>,
+    /// One solve time per solver, in the same order.
+    pub timings: Vec<TimingRecord>,
+    /// The request records, solver by solver, each in request order.
+    pub requests: Vec<R>,
+}
+
+/// Where solved epochs go, one at a time and in epoch order.
+///
+/// [`prepare`](Self::prepare) runs on the worker thread that solved the epoch, so that work
+/// that does not depend on the order (formatting rows, say) is done in parallel;
+/// [`epoch`](Self::epoch) then receives the prepared epochs in order on the calling thread.
+pub trait Sink<R> {
+    /// An epoch made ready for [`epoch`](Self::epoch).
+    type Prepared: Send;
+
+    /// Prepares a solved epoch, on a worker thread.
+    fn prepare(solved: SolvedEpoch<R>) -> Self::Prepared;
+
+    /// Takes the next epoch; an error stops the run.
+    fn epoch(&mut self, prepared: Self::Prepared) -> Result<(), Error>;
+}
+
+/// Keeping every epoch in memory (for tests and small runs).
+impl<R: Send> Sink<R> for Vec<SolvedEpoch<R>> {
+    type Prepared = SolvedEpoch<R>;
+
+    fn prepare(solved: SolvedEpoch<R>) -> SolvedEpoch<R> {
+        solved
+    }
+
+    fn epoch(&mut self, solved: SolvedEpoch<R>) -> Result<(), Error> {
+        self.push(solved);
+        Ok(())
+    }
+}
+
+/// How far a run is, after each delivered epoch.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Progress {
+    /// Epochs delivered.
+    pub epochs: u64,
+    /// Requests in them.
+    pub requests: u64,
+    /// Time since the run started.
+    pub elapsed: Duration,
+}
+
+/// What a run did.
+#[derive(Debug)]
+pub struct ReplayTotals {
+    /// Epochs delivered to the sink.
+    pub epochs: u64,
+    /// Requests in them.
+    pub requests: u64,
+    /// Rows read, skipped and left out.
+    pub rows: RowCounts,
+    /// Wall-clock seconds of the run.
+    pub wall_time_s: f64,
+    /// What stopped the run before the end of the trace (a malformed row, an epoch whose
+    /// instance cannot be built); the epochs before it were delivered.
+    pub stopped_by: Option<Error>,
+}
+
+/// What a task reports about its epoch.
+type Done<T> = Result<T, Error>;
+
+/// Epochs read and not yet delivered, by sequence number: their size in requests, and what
+/// their task reported once it is done.
+type Pending<T> = BTreeMap<u64, (usize, Option<Done<T>>)>;
+
+/// Replays `requests` (a trace, in arrival order) through `problem` with every solver of
+/// `options`, delivering epochs to `sink` in order and calling `progress` after each.
+///
+/// Returns an error before anything is solved when the options are invalid, and when the sink
+/// fails. A malformed row (without [`ReplayOptions::skip_bad_rows`]) or an epoch whose instance
+/// cannot be built ends the run after the epochs before it are delivered: the totals say what
+/// stopped it. An infeasible epoch is not an error: its rows carry the status and reason.
+pub fn replay<P, I, S>(
+    problem: &P,
+    requests: I,
+    options: &ReplayOptions,
+    sink: &mut S,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<ReplayTotals, Error>
+where
+    P: ReplayProblem,
+    I: Iterator<Item = Result<Request, InputError>>,
+    S: Sink<P::Record>,
+{
+    options.validate(problem)?;
+    let started = Instant::now();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.threads)
+        .build()
+        .map_err(|e| Error::config("threads", e.to_string()))?;
+    let window = options.window().max(1);
+    let solvers = &options.solvers;
+    let exact = problem
+        .exact_solver()
+        .and_then(|name| solvers.iter().position(|s| s == name));
+    let mut rows = Rows::new(requests, options.skip_bad_rows, options.start_s);
+    let mut epochs = Epochs::new(&mut rows, options.rule)?;
+    let (tx, rx) = mpsc::channel::<(u64, Done<S::Prepared>)>();
+    let mut pending: Pending<S::Prepared> = BTreeMap::new();
+    let mut next_seq = 0u64;
+    let mut reading = true;
+    // A malformed row ends reading; the epochs read before it are still delivered.
+    let mut read_error: Option<Error> = None;
+    // An epoch that failed ends the run there: later epochs are dropped.
+    let mut failed: Option<Error> = None;
+    let mut delivered = Progress {
+        epochs: 0,
+        requests: 0,
+        elapsed: Duration::ZERO,
+    };
+    let outcome: Result<(), Error> = pool.in_place_scope(|scope| {
+        loop {
+            while reading && pending.len() < window {
+                if options.max_epochs.is_some_and(|m| next_seq >= m) {
+                    reading = false;
+                    break;
+                }
+                let epoch = match epochs.next() {
+                    None => {
+                        reading = false;
+                        break;
+                    }
+                    Some(Err(error)) => {
+                        read_error = Some(error.into());
+                        reading = false;
+                        break;
+                    }
+                    Some(Ok(epoch)) => epoch,
+                };
+                let seq = next_seq;
+                next_seq += 1;
+                pending.insert(seq, (epoch.requests.len(), None));
+                let tx = tx.clone();
+                scope.spawn(move |_| {
+                    // A panic must not leave the delivering thread waiting for this message.
+                    let done = catch_unwind(AssertUnwindSafe(|| {
+                        solve_epoch(problem, &epoch, options, exact).map(S::prepare)
+                    }))
+                    .unwrap_or_else(|panic| {
+                        Err(Error::Panicked {
+                            what: format!("the task of epoch {}", epoch.index),
+                            message: panic_message(panic.as_ref()),
+                        })
+                    });
+                    // The receiver outlives every task.
+                    let _ = tx.send((seq, done));
+                });
+            }
+            if pending.is_empty() {
+                return Ok(());
+            }
+            // Every task sends exactly once, so a message always comes.
+            let Ok((seq, done)) = rx.recv() else {
+                return Err(Error::Panicked {
+                    what: "the replay".into(),
+                    message: "an epoch task ended without reporting".into(),
+                });
+            };
+            if let Some(slot) = pending.get_mut(&seq) {
+                slot.1 = Some(done);
+            }
+            // Deliver what is done, in order. A failed epoch stops the run: it and the epochs
+            // after it are dropped once done.
+            while let Some(entry) = pending.first_entry() {
+                if entry.get().1.is_none() {
+                    break;
+                }
+                let (requests, done) = entry.remove();
+                if failed.is_some() {
+                    continue;
+                }
+                match done {
+                    Some(Ok(prepared)) => {
+                        sink.epoch(prepared)?;
+                        delivered.epochs += 1;
+                        delivered.requests += requests as u64;
+                        delivered.elapsed = started.elapsed();
+                        progress(&delivered);
+                    }
+                    Some(Err(error)) => {
+                        failed = Some(error);
+                        reading = false;
+                    }
+                    None => {}
+                }
+            }
+        }
+    });
+    drop(epochs);
+    outcome?;
+    Ok(ReplayTotals {
+        epochs: delivered.epochs,
+        requests: delivered.requests,
+        rows: rows.counts,
+        wall_time_s: started.elapsed().as_secs_f64(),
+        stopped_by: failed.or(read_error),
+    })
+}
+
+/// The message of a panic's payload.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
+}
+
+/// Builds an epoch's instance and solves it with every solver in turn, on a worker thread: the
+/// rows of the epoch, with each solver's gap to the exact solver's optimum. A solver that
+/// panics gets status `error`; an instance that cannot be built is an error.
+fn solve_epoch<P: ReplayProblem>(
+    problem: &P,
+    epoch: &Epoch,
+    options: &ReplayOptions,
+    exact: Option<usize>,
+) -> Result<SolvedEpoch<P::Record>, Error> {
+    let info = EpochInfo::of(epoch);
+    let instance = problem.instance(epoch, instance_seed(options.seed, info.index))?;
+    let budget = Budget {
+        time_limit: options.time_limit,
+        gap: options.gap,
+        threads: 1,
+        seed: solver_seed(options.seed, info.index),
+        verbose: false,
+    };
+    let runs: Vec<(SolverRun<P::Record>, f64)> = options
+        .solvers
+        .iter()
+        .map(|solver| {
+            let clock = Instant::now();
+            let run = catch_unwind(AssertUnwindSafe(|| {
+                problem.solve(&instance, &info, solver, &budget)
+            }))
+            .unwrap_or_else(|panic| {
+                let why = panic_message(panic.as_ref());
+                problem.failed(
+                    &instance,
+                    &info,
+                    solver,
+                    format!("the solver panicked: {why}"),
+                )
+            });
+            (run, clock.elapsed().as_secs_f64())
+        })
+        .collect();
+    let optimum = exact
+        .and_then(|e| runs.get(e))
+        .filter(|(run, _)| run.status == "optimal")
+        .and_then(|(run, _)| run.objective);
+    let mut epochs = Vec::with_capacity(runs.len());
+    let mut timings = Vec::with_capacity(runs.len());
+    let mut requests = Vec::new();
+    for ((run, time_s), solver) in runs.into_iter().zip(&options.solvers) {
+        epochs.push(EpochRecord {
+            epoch: info.index,
+            start_s: info.start_s,
+            end_s: info.end_s,
+            solver: solver.clone(),
+            requests: info.requests,
+            status: run.status.to_string(),
+            objective: run.objective,
+            bound: run.bound,
+            gap: run.gap,
+            gap_to_exact: optimum.zip(run.objective).map(|(o, v)| gap_to_exact(v, o)),
+            nodes: run.nodes,
+            iterations: run.iterations,
+            reason: run.reason.unwrap_or_default(),
+        });
+        timings.push(TimingRecord {
+            epoch: info.index,
+            solver: solver.clone(),
+            solve_time_s: time_s,
+        });
+        requests.extend(run.records);
+    }
+    Ok(SolvedEpoch {
+        epoch: info,
+        epochs,
+        timings,
+        requests,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::replay::files::RunInfo;
+    use crate::replay::problem::{RecordStats, RequestRecord};
+    use serde::{Deserialize, Serialize};
+
+    /// A toy problem: the instance is the epoch's prompt tokens; solver `sum` answers their
+    /// sum, `panic` panics, and epochs whose first request has id `fail_at` cannot be built.
+    struct Toy {
+        fail_at: Option<u64>,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    struct Row {
+        solver: String,
+        request: u64,
+    }
+
+    impl RequestRecord for Row {
+        const COLUMNS: &'static [&'static str] = &["solver", "request"];
+        fn solver(&self) -> &str {
+            &self.solver
+        }
+    }
+
+    #[derive(Default)]
+    struct Count(u64);
+
+    impl RecordStats<Row> for Count {
+        type Report = u64;
+        const PLOTS: &'static [&'static str] = &[];
+        fn add(&mut self, _: &Row) {
+            self.0 += 1;
+        }
+        fn report(&self) -> u64 {
+            self.0
+        }
+        fn plots(_: &[(&str, &Self)], _: &RunInfo) -> Vec<(&'static str, String)> {
+            Vec::new()
+        }
+    }
+
+    impl ReplayProblem for Toy {
+        type Instance = Vec<(u64, u32)>;
+        type Record = Row;
+        type Stats = Count;
+
+        fn name(&self) -> &'static str {
+            "toy"
+        }
+        fn knows(&self, solver: &str) -> bool {
+            ["sum", "panic"].contains(&solver)
+        }
+        fn solver_names(&self) -> Vec<&'static str> {
+            vec!["sum", "panic"]
+        }
+        fn exact_solver(&self) -> Option<&'static str> {
+            Some("sum")
+        }
+        fn instance(&self, epoch: &Epoch, _: u64) -> Result<Self::Instance, Error> {
+            if epoch.requests.first().map(|r| r.id) == self.fail_at {
+                return Err(Error::config("toy", "cannot build"));
+            }
+            Ok(epoch
+                .requests
+                .iter()
+                .map(|r| (r.id, r.prompt_tokens))
+                .collect())
+        }
+        fn solve(
+            &self,
+            instance: &Self::Instance,
+            _: &EpochInfo,
+            solver: &str,
+            _: &Budget,
+        ) -> SolverRun<Row> {
+            if solver == "panic" {
+                panic!("toy panic");
+            }
+            let records = instance
+                .iter()
+                .map(|&(request, _)| Row {
+                    solver: solver.into(),
+                    request,
+                })
+                .collect();
+            SolverRun {
+                status: "optimal",
+                reason: None,
+                objective: Some(instance.iter().map(|p| f64::from(p.1)).sum()),
+                bound: None,
+                gap: None,
+                nodes: 0,
+                iterations: 0,
+                records,
+            }
+        }
+        fn failed(
+            &self,
+            instance: &Self::Instance,
+            _: &EpochInfo,
+            solver: &str,
+            reason: String,
+        ) -> SolverRun<Row> {
+            let records = instance
+                .iter()
+                .map(|&(request, _)| Row {
+                    solver: solver.into(),
+                    request,
+                })
+                .collect();
+            SolverRun::failure(reason, records)
+        }
+    }
+
+    fn requests(n: u64) -> impl Iterator<Item = Result<Request, InputError>> {
+        (0..n).map(|id| {
+            Ok(Request {
+                id,
+                arrival_s: id as f64 * 0.3,
+                prompt_tokens: 1 + id as u32,
+                output_tokens: 1,
+                prefix_blocks: Vec::new(),
+            })
+        })
+    }
+
+    fn run(toy: &Toy, threads: usize, in_flight: usize) -> (Vec<SolvedEpoch<Row>>, ReplayTotals) {
+        let options = ReplayOptions {
+            rule: EpochRule::Count { requests: 3 },
+            solvers: vec!["sum".into(), "panic".into()],
+            threads,
+            in_flight,
+            ..ReplayOptions::default()
+        };
+        let mut epochs = Vec::new();
+        let totals = replay(toy, requests(100), &options, &mut epochs, &mut |_| {}).unwrap();
+        (epochs, totals)
+    }
+
+    #[test]
+    fn epochs_arrive_in_order_and_a_panicking_solver_is_an_error_row() {
+        let (epochs, totals) = run(&Toy { fail_at: None }, 3, 5);
+        assert_eq!((totals.epochs, totals.requests), (34, 100));
+        assert!(totals.stopped_by.is_none());
+        for (i, e) in epochs.iter().enumerate() {
+            assert_eq!(e.epoch.index, i as u64);
+            let sum: u32 = (0..e.epoch.requests as u32)
+                .map(|k| 1 + 3 * i as u32 + k)
+                .sum();
+            assert_eq!(e.epochs[0].objective, Some(f64::from(sum)));
+            assert_eq!(e.epochs[0].gap_to_exact, Some(0.0));
+            assert_eq!(e.epochs[1].status, "error");
+            assert!(e.epochs[1].reason.contains("toy panic"));
+            assert_eq!(e.requests.len(), 2 * e.epoch.requests);
+        }
+        let (one, _) = run(&Toy { fail_at: None }, 1, 1);
+        let strip = |e: &[SolvedEpoch<Row>]| -> Vec<_> {
+            e.iter()
+                .map(|s| (s.epochs.clone(), s.requests.clone()))
+                .collect()
+        };
+        assert_eq!(strip(&one), strip(&epochs));
+    }
+
+    #[test]
+    fn an_epoch_that_cannot_be_built_stops_the_run_after_the_ones_before() {
+        // Request 30 opens epoch 10.
+        let (epochs, totals) = run(&Toy { fail_at: Some(30) }, 2, 8);
+        assert_eq!(epochs.len(), 10);
+        assert_eq!(totals.epochs, 10);
+        assert!(
+            totals
+                .stopped_by
+                .unwrap()
+                .to_string()
+                .contains("cannot build")
+        );
+    }
+}
