@@ -54,7 +54,8 @@ pub const OBJECTIVES_HELP: &str = "Objectives (what the plan minimises, summed o
      \x20          server compute, uploads, and one round trip per generated token under an\n\
      \x20          inner split (1 <= split < blocks)\n\
      \x20 energy   device energy in joules: on-device compute at active power plus radio\n\
-     \x20          transmission at the device's transmit power\n\
+     \x20          transmission at the device's transmit power plus the connected radio while\n\
+     \x20          it waits for the server (round trips, server compute, tokens down)\n\
      \x20 mixed    per-second · latency + per-joule · energy (give --per-second and --per-joule)\n";
 
 /// `5s`, `500ms`, `2m`, `1.5s` or a bare number of seconds.
