@@ -482,10 +482,9 @@ mod tests {
     use super::*;
     use good_lp::variable;
 
-    #[test]
-    fn knapsack_is_solved_with_a_matching_bound() {
-        // Values 10, 13, 7, 8; weights 5, 7, 4, 3; capacity 10 → items 0 and 2 or 1 and 3:
-        // 0+2 = 17 (w 9), 1+3 = 21 (w 10), 0+3 = 18 (w 8), 2+3 = 15 → optimum 21.
+    /// Values 10, 13, 7, 8; weights 5, 7, 4, 3; capacity 10 → items 0 and 2 or 1 and 3:
+    /// 0+2 = 17 (w 9), 1+3 = 21 (w 10), 0+3 = 18 (w 8), 2+3 = 15 → optimum 21 with items 1, 3.
+    fn knapsack() -> (MilpModel, Vec<Variable>, Expression) {
         let values = [10.0, 13.0, 7.0, 8.0];
         let weights = [5.0, 7.0, 4.0, 3.0];
         let mut m = MilpModel::default();
@@ -493,6 +492,12 @@ mod tests {
         let load: Expression = x.iter().zip(weights).map(|(&v, w)| w * v).sum();
         m.constrain(load.leq(10.0));
         let value: Expression = x.iter().zip(values).map(|(&v, w)| w * v).sum();
+        (m, x, value)
+    }
+
+    #[test]
+    fn knapsack_is_solved_with_a_matching_bound() {
+        let (m, x, value) = knapsack();
         let s = m.maximise(value, &Budget::default(), &[]).unwrap();
         assert_eq!(s.status, MilpStatus::Optimal);
         assert!((s.objective - 21.0).abs() < 1e-9);
@@ -558,19 +563,9 @@ mod tests {
 
     #[test]
     fn written_models_read_back_to_the_same_optimum() {
-        // The knapsack above (optimum 21) plus a constant 4 in the objective.
-        let values = [10.0, 13.0, 7.0, 8.0];
-        let weights = [5.0, 7.0, 4.0, 3.0];
-        let mut m = MilpModel::default();
-        let x: Vec<_> = (0..4).map(|_| m.add(variable().binary())).collect();
-        let load: Expression = x.iter().zip(weights).map(|(&v, w)| w * v).sum();
-        m.constrain(load.leq(10.0));
-        let value: Expression = x
-            .iter()
-            .zip(values)
-            .map(|(&v, w)| w * v)
-            .sum::<Expression>()
-            + 4.0;
+        // The knapsack (optimum 21) plus a constant 4 in the objective.
+        let (m, _, value) = knapsack();
+        let value = value + 4.0;
         let dir = tempfile::tempdir().unwrap();
         for format in [ModelFormat::Mps, ModelFormat::Lp] {
             // A name without the format's extension: the writer must not depend on it.
