@@ -32,6 +32,8 @@
 #![deny(missing_docs)]
 
 pub mod problems;
+#[cfg(feature = "python")]
+mod python;
 pub mod replay;
 pub mod solve;
 pub mod system;

@@ -1,0 +1,93 @@
+"""Type stubs of the compiled module ``mei4llm._core`` (src/python/ in the Rust crate)."""
+
+from os import PathLike
+from typing import Any, Literal, Optional, Union
+
+__version__: str
+
+class SolverError(RuntimeError):
+    """A solver failed (back-end error, unsupported instance, misbehaving policy, panic)."""
+
+class Scenario:
+    """A resolved scenario: every name looked up, every figure in base units."""
+
+    @staticmethod
+    def from_path(path: Union[str, PathLike[str]]) -> Scenario: ...
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> Scenario: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
+class SplitInstance:
+    """The ``split`` problem on the first epoch of a scenario's ``[workload]``."""
+
+    @staticmethod
+    def from_scenario(
+        scenario: Scenario,
+        objective: Literal["latency", "energy", "mixed"] = "latency",
+        per_second: Optional[float] = None,
+        per_joule: Optional[float] = None,
+    ) -> SplitInstance: ...
+    @property
+    def problem(self) -> Literal["split"]: ...
+    def __len__(self) -> int: ...
+
+class CachingInstance:
+    """The ``caching`` problem of a scenario's ``[caching]`` section."""
+
+    @staticmethod
+    def from_scenario(scenario: Scenario) -> CachingInstance: ...
+    @property
+    def problem(self) -> Literal["caching"]: ...
+    @property
+    def servers(self) -> int: ...
+    @property
+    def models(self) -> int: ...
+
+class Outcome:
+    """What a solver returned, as plain Python values."""
+
+    @property
+    def problem(self) -> Literal["split", "caching"]: ...
+    @property
+    def solver(self) -> str: ...
+    @property
+    def status(
+        self,
+    ) -> Literal["optimal", "feasible", "time_limit", "infeasible", "not_found"]: ...
+    @property
+    def reason(self) -> Optional[str]: ...
+    @property
+    def sense(self) -> Literal["minimise", "maximise"]: ...
+    @property
+    def objective(self) -> Optional[float]: ...
+    @property
+    def bound(self) -> Optional[float]: ...
+    @property
+    def gap(self) -> Optional[float]: ...
+    @property
+    def time_s(self) -> float: ...
+    @property
+    def nodes(self) -> int: ...
+    @property
+    def iterations(self) -> int: ...
+    @property
+    def decision(self) -> Optional[dict[str, Any]]: ...
+    @property
+    def plan(self) -> list[dict[str, Any]]: ...
+
+def solve(
+    instance: Union[SplitInstance, CachingInstance],
+    solver: str = "exact",
+    time_limit: Optional[float] = None,
+    gap: float = 1e-6,
+    threads: int = 1,
+    seed: int = 0,
+) -> Outcome: ...
+def evaluate(
+    instance: Union[SplitInstance, CachingInstance], decision: dict[str, Any]
+) -> dict[str, Any]: ...
+def solvers(problem: Literal["split", "caching"]) -> list[str]: ...

@@ -1,0 +1,242 @@
+//! `mei4llm.solve`, `mei4llm.evaluate`, `mei4llm.solvers` and the `Outcome` they return.
+
+use super::convert::{from_python, to_python};
+use super::error::{panic_error, solve_error, value_error};
+use super::instance::{PyCachingInstance, PySplitInstance};
+use crate::problems::{caching, split};
+use crate::replay::split::planned_requests;
+use crate::solve::{Budget, Outcome, Problem, SolveError, Status};
+use pyo3::prelude::*;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// An instance of any problem, as passed from Python.
+#[derive(FromPyObject)]
+pub(crate) enum AnyInstance<'py> {
+    /// A `split` instance.
+    Split(PyRef<'py, PySplitInstance>),
+    /// A `caching` instance.
+    Caching(PyRef<'py, PyCachingInstance>),
+}
+
+/// What a solver returned, as plain Python values.
+#[pyclass(name = "Outcome", module = "mei4llm._core", frozen, get_all)]
+pub struct PyOutcome {
+    /// The problem (`split` or `caching`).
+    problem: &'static str,
+    /// The solver's name.
+    solver: String,
+    /// `optimal`, `feasible`, `time_limit`, `infeasible` or `not_found`.
+    status: &'static str,
+    /// Why no decision exists or none was found (infeasible / not_found), else `None`.
+    reason: Option<String>,
+    /// `minimise` or `maximise`.
+    sense: &'static str,
+    /// Objective of the decision, if any.
+    objective: Option<f64>,
+    /// Proven bound on the optimum, if the solver has one.
+    bound: Option<f64>,
+    /// Relative gap between objective and bound, if both exist.
+    gap: Option<f64>,
+    /// Wall-clock time of the solve.
+    time_s: f64,
+    /// Branch-and-bound nodes (0 for heuristics).
+    nodes: u64,
+    /// Rounds or iterations of the solver.
+    iterations: u64,
+    /// The decision in the shape `evaluate` accepts, or `None`.
+    decision: PyObject,
+    /// Per-request rows of a `split` plan (tier, server, split, shares, latencies, energy), or
+    /// per-server rows of a `caching` placement; empty without a decision.
+    plan: PyObject,
+}
+
+#[pymethods]
+impl PyOutcome {
+    fn __repr__(&self) -> String {
+        let number = |v: Option<f64>| v.map_or_else(|| "None".to_string(), |v| v.to_string());
+        format!(
+            "Outcome(problem={:?}, solver={:?}, status={:?}, objective={}, bound={}, gap={}, time_s={})",
+            self.problem,
+            self.solver,
+            self.status,
+            number(self.objective),
+            number(self.bound),
+            number(self.gap),
+            self.time_s
+        )
+    }
+}
+
+/// The common fields of an outcome; `decision` and `plan` already converted.
+fn outcome<D>(
+    problem: &'static str,
+    outcome: &Outcome<D>,
+    decision: PyObject,
+    plan: PyObject,
+) -> PyOutcome {
+    let reason = match &outcome.status {
+        Status::Infeasible(why) | Status::NotFound(why) => Some(why.clone()),
+        _ => None,
+    };
+    PyOutcome {
+        problem,
+        solver: outcome.solver.clone(),
+        status: outcome.status.name(),
+        reason,
+        sense: match outcome.sense {
+            crate::solve::Sense::Minimise => "minimise",
+            crate::solve::Sense::Maximise => "maximise",
+        },
+        objective: outcome.objective,
+        bound: outcome.bound,
+        gap: outcome.gap(),
+        time_s: outcome.stats.time_s,
+        nodes: outcome.stats.nodes,
+        iterations: outcome.stats.iterations,
+        decision,
+        plan,
+    }
+}
+
+/// Runs `run` with the GIL released, turning a panic into a `SolverError`.
+fn detached<T: Send>(
+    py: Python<'_>,
+    solver: &str,
+    run: impl FnOnce() -> Result<T, SolveError> + Send,
+) -> PyResult<T> {
+    py.allow_threads(|| catch_unwind(AssertUnwindSafe(run)))
+        .map_err(|payload| panic_error(&format!("solver `{solver}`"), payload))?
+        .map_err(solve_error)
+}
+
+/// The budget of the keyword arguments, validated.
+fn budget(time_limit: Option<f64>, gap: f64, threads: usize, seed: u64) -> PyResult<Budget> {
+    let time_limit = time_limit
+        .map(|s| {
+            Duration::try_from_secs_f64(s).map_err(|_| {
+                value_error(format!(
+                    "time_limit must be a non-negative number of seconds, got {s}"
+                ))
+            })
+        })
+        .transpose()?;
+    let budget = Budget {
+        time_limit,
+        gap,
+        threads,
+        seed,
+        ..Budget::default()
+    };
+    budget.validate().map_err(solve_error)?;
+    Ok(budget)
+}
+
+/// Solves `instance` with the solver called `solver` (see `solvers`) within the budget; the
+/// GIL is released while Rust works.
+#[pyfunction]
+#[pyo3(signature = (instance, solver="exact", time_limit=None, gap=1e-6, threads=1, seed=0))]
+pub(crate) fn solve(
+    py: Python<'_>,
+    instance: AnyInstance<'_>,
+    solver: &str,
+    time_limit: Option<f64>,
+    gap: f64,
+    threads: usize,
+    seed: u64,
+) -> PyResult<PyOutcome> {
+    let budget = budget(time_limit, gap, threads, seed)?;
+    match instance {
+        AnyInstance::Split(instance) => {
+            let chosen = split::solver(solver).ok_or_else(|| unknown("split", solver))?;
+            let problem = Arc::clone(&instance.inner);
+            let result = detached(py, solver, || chosen.solve(&problem, &budget))?;
+            let plan = match &result.decision {
+                Some(d) => to_python(py, &planned_requests(&problem, d))?,
+                None => to_python(py, &Vec::<()>::new())?,
+            };
+            let decision = to_python(py, &result.decision)?;
+            Ok(outcome("split", &result, decision, plan))
+        }
+        AnyInstance::Caching(instance) => {
+            let chosen = caching::solver(solver).ok_or_else(|| unknown("caching", solver))?;
+            let problem = Arc::clone(&instance.inner);
+            let result = detached(py, solver, || chosen.solve(&problem, &budget))?;
+            let rows: Vec<CachedRow> = result
+                .decision
+                .iter()
+                .flat_map(|d| d.stored.iter().enumerate())
+                .flat_map(|(server, models)| {
+                    let problem = &problem;
+                    models.iter().map(move |&model| CachedRow {
+                        server,
+                        server_name: problem.servers[server].name.clone(),
+                        model,
+                        model_name: problem.library.models[model].name.clone(),
+                    })
+                })
+                .collect();
+            let decision = to_python(py, &result.decision)?;
+            Ok(outcome("caching", &result, decision, to_python(py, &rows)?))
+        }
+    }
+}
+
+/// One model stored on one server, a row of a caching plan.
+#[derive(serde::Serialize)]
+struct CachedRow {
+    server: usize,
+    server_name: String,
+    model: usize,
+    model_name: String,
+}
+
+/// A `ValueError` naming the unknown solver and listing the known ones.
+fn unknown(problem: &str, name: &str) -> PyErr {
+    let names = match problem {
+        "split" => split::SOLVERS.join(", "),
+        _ => caching::SOLVERS.join(", "),
+    };
+    value_error(format!(
+        "unknown {problem} solver `{name}`; the solvers are: {names}"
+    ))
+}
+
+/// Objective and every violated constraint of `decision` (the shape of `Outcome.decision`),
+/// computed from the instance alone: `{"objective", "feasible", "violations"}`.
+#[pyfunction]
+pub(crate) fn evaluate(
+    py: Python<'_>,
+    instance: AnyInstance<'_>,
+    decision: &Bound<'_, PyAny>,
+) -> PyResult<PyObject> {
+    let evaluation = match instance {
+        AnyInstance::Split(instance) => {
+            let d: split::SplitDecision = from_python(decision, "split decision")?;
+            catch_unwind(AssertUnwindSafe(|| instance.inner.evaluate(&d)))
+        }
+        AnyInstance::Caching(instance) => {
+            let d: caching::Placement = from_python(decision, "caching placement")?;
+            catch_unwind(AssertUnwindSafe(|| instance.inner.evaluate(&d)))
+        }
+    }
+    .map_err(|payload| panic_error("evaluate", payload))?;
+    let result = to_python(py, &evaluation)?;
+    result
+        .bind(py)
+        .set_item("feasible", evaluation.is_feasible())?;
+    Ok(result)
+}
+
+/// The solver names of `problem` (`split` or `caching`), exact first.
+#[pyfunction]
+pub(crate) fn solvers(problem: &str) -> PyResult<Vec<&'static str>> {
+    match problem {
+        "split" => Ok(split::SOLVERS.to_vec()),
+        "caching" => Ok(caching::SOLVERS.to_vec()),
+        other => Err(value_error(format!(
+            "unknown problem `{other}`; the problems are: split, caching"
+        ))),
+    }
+}
