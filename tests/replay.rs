@@ -5,7 +5,7 @@ use mei4llm::problems::split::{Exact, Objective, SplitInstance};
 use mei4llm::replay::{
     ReplayOptions, Slo, SolvedEpoch, SplitRecord, SplitReplay, read_csv, replay,
 };
-use mei4llm::solve::milp::record;
+use mei4llm::solve::milp::{record, solve_model_file};
 use mei4llm::solve::{Budget, Solver};
 use mei4llm::system::Scenario;
 use mei4llm::system::trace::TraceReader;
@@ -469,28 +469,6 @@ fn the_summary_is_what_requests_csv_says_and_report_rebuilds_it() {
     }
 }
 
-/// Solves a model file with a fresh HiGHS (one thread, like the library's solves, since HiGHS's
-/// scheduler is process-wide) to a relative gap of 1e-9: status and objective.
-fn solve_file(path: &Path) -> (highs_sys::HighsInt, f64) {
-    let name = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
-    // SAFETY: a fresh instance, valid C strings, destroyed before returning.
-    unsafe {
-        let h = highs_sys::Highs_create();
-        highs_sys::Highs_setBoolOptionValue(h, c"output_flag".as_ptr(), 0);
-        highs_sys::Highs_setIntOptionValue(h, c"threads".as_ptr(), 1);
-        highs_sys::Highs_setDoubleOptionValue(h, c"mip_rel_gap".as_ptr(), 1e-9);
-        assert_eq!(
-            highs_sys::Highs_readModel(h, name.as_ptr()),
-            highs_sys::STATUS_OK
-        );
-        highs_sys::Highs_run(h);
-        let status = highs_sys::Highs_getModelStatus(h);
-        let objective = highs_sys::Highs_getObjectiveValue(h);
-        highs_sys::Highs_destroy(h);
-        (status, objective)
-    }
-}
-
 #[test]
 fn exported_masters_read_back_to_the_same_optimum() {
     let dir = tempfile::tempdir().unwrap();
@@ -525,7 +503,7 @@ fn exported_masters_read_back_to_the_same_optimum() {
         ]);
         let said = String::from_utf8_lossy(&o.stdout);
         assert!(said.contains("8 requests"), "{said}");
-        let (status, objective) = solve_file(&path);
+        let (status, objective) = solve_model_file(&path, 1e-9).unwrap();
         assert_eq!(status, highs_sys::MODEL_STATUS_OPTIMAL, "{format}");
         assert!(
             (objective - direct.objective).abs() <= 1e-6 * direct.objective.abs(),

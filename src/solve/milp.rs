@@ -477,6 +477,37 @@ fn note_if_recording(model: &MilpModel, objective: &Expression, maximise: bool) 
     });
 }
 
+/// Reads a model file written by [`MilpModel::write`] (or any MPS / LP file) into a fresh HiGHS
+/// instance and solves it to `relative_gap`, to cross-check an export: HiGHS's model status
+/// (`highs_sys::MODEL_STATUS_*`) and the objective. One thread, like the library's own solves,
+/// since HiGHS's task scheduler is process-wide and every instance must ask for the same count.
+pub fn solve_model_file(
+    path: &std::path::Path,
+    relative_gap: f64,
+) -> Result<(highs_sys::HighsInt, f64), SolveError> {
+    let text = path
+        .to_str()
+        .ok_or_else(|| SolveError::Backend(format!("{}: not a UTF-8 path", path.display())))?;
+    let name = std::ffi::CString::new(text)
+        .map_err(|_| SolveError::Backend(format!("{text}: a path with a NUL byte")))?;
+    // SAFETY: a fresh instance, valid C strings, destroyed before returning on every path.
+    unsafe {
+        let h = highs_sys::Highs_create();
+        highs_sys::Highs_setBoolOptionValue(h, c"output_flag".as_ptr(), 0);
+        highs_sys::Highs_setIntOptionValue(h, c"threads".as_ptr(), 1);
+        highs_sys::Highs_setDoubleOptionValue(h, c"mip_rel_gap".as_ptr(), relative_gap);
+        if highs_sys::Highs_readModel(h, name.as_ptr()) != highs_sys::STATUS_OK {
+            highs_sys::Highs_destroy(h);
+            return Err(SolveError::Backend(format!("HiGHS cannot read {text}")));
+        }
+        highs_sys::Highs_run(h);
+        let status = highs_sys::Highs_getModelStatus(h);
+        let objective = highs_sys::Highs_getObjectiveValue(h);
+        highs_sys::Highs_destroy(h);
+        Ok((status, objective))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -539,28 +570,6 @@ mod tests {
         ));
     }
 
-    /// Solves a model file with a fresh HiGHS instance: status and objective.
-    fn solve_file(path: &std::path::Path) -> (highs_sys::HighsInt, f64) {
-        let name = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
-        // SAFETY: a fresh instance, valid C strings, destroyed before returning.
-        unsafe {
-            let h = highs_sys::Highs_create();
-            highs_sys::Highs_setBoolOptionValue(h, c"output_flag".as_ptr(), 0);
-            // HiGHS's task scheduler is process-wide: every instance must ask for the same
-            // thread count as the library's solves (one).
-            highs_sys::Highs_setIntOptionValue(h, c"threads".as_ptr(), 1);
-            assert_eq!(
-                highs_sys::Highs_readModel(h, name.as_ptr()),
-                highs_sys::STATUS_OK
-            );
-            highs_sys::Highs_run(h);
-            let status = highs_sys::Highs_getModelStatus(h);
-            let objective = highs_sys::Highs_getObjectiveValue(h);
-            highs_sys::Highs_destroy(h);
-            (status, objective)
-        }
-    }
-
     #[test]
     fn written_models_read_back_to_the_same_optimum() {
         // The knapsack (optimum 21) plus a constant 4 in the objective.
@@ -577,7 +586,7 @@ mod tests {
             // HiGHS reads by extension too.
             let named = dir.path().join(format!("knapsack.{}", format.extension()));
             std::fs::copy(&path, &named).unwrap();
-            let (status, objective) = solve_file(&named);
+            let (status, objective) = solve_model_file(&named, 1e-6).unwrap();
             assert_eq!(status, highs_sys::MODEL_STATUS_OPTIMAL, "{format:?}");
             assert!((objective - 25.0).abs() < 1e-9, "{format:?}: {objective}");
         }
