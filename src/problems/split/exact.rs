@@ -21,7 +21,7 @@ use super::instance::{OptionCost, SplitInstance};
 use super::terms::Terms;
 use super::{SplitDecision, Tier};
 use crate::solve::milp::{MilpModel, MilpSolution, MilpStatus};
-use crate::solve::{Budget, Outcome, Problem, Sense, SolveError, Solver, Stats, Status};
+use crate::solve::{Budget, Outcome, Sense, SolveError, Solver, Stats, Status};
 use good_lp::{Expression, Variable, variable};
 /// Maps with a fixed hasher: the master's rows are added in map order, and HiGHS's path (the
 /// bound and node count it reports) depends on that order, so it must repeat from run to run.
@@ -166,7 +166,7 @@ impl Solver<SplitInstance> for Exact {
         }
         let cones = cone_keys(instance);
         // Warm start: greedy then coordinate descent, priced exactly.
-        let mut incumbent: Option<(Vec<usize>, f64, SplitDecision)> = None;
+        let mut incumbent: Option<Incumbent> = None;
         if let Ok(mut state) = greedy_state(instance) {
             descend(&mut state, 50, None);
             // A better warm start often certifies at the root: alternate pair moves and
@@ -181,13 +181,17 @@ impl Solver<SplitInstance> for Exact {
             let picks: Vec<usize> = state.picks.iter().map(|p| p.unwrap_or(0)).collect();
             let options = state.options();
             if let Ok(a) = allocate(instance, &options) {
-                incumbent = Some((picks, a.objective, a.decision));
+                incumbent = Some(Incumbent {
+                    picks,
+                    objective: a.objective,
+                    decision: a.decision,
+                });
             }
         }
         // The master measures cost in units of the warm start's mean cost per request, so that
         // HiGHS's absolute feasibility tolerance on each cone row means the same on every
         // instance, whether it costs microjoules or hours.
-        let scale = master_scale(instance, incumbent.as_ref().map(|i| i.1));
+        let scale = master_scale(instance, incumbent.as_ref().map(|i| i.objective));
         let mut ratios: HashMap<ConeKey, Vec<f64>> = cones
             .iter()
             .map(|&c| (c, tangent_grid(instance, c, scale)))
@@ -208,9 +212,11 @@ impl Solver<SplitInstance> for Exact {
             }
             // The master need only be as precise as the tangents allow: its dual bound is
             // valid whatever gap it stops at, so early rounds stop at a quarter of the current
-            // gap and later ones tighten down to half the budget's gap.
+            // gap and later ones tighten down to 0.9 of the budget's gap.
             let current_gap = match &incumbent {
-                Some((_, upper, _)) if lower.is_finite() => (upper - lower) / upper.abs().max(1e-9),
+                Some(best) if lower.is_finite() => {
+                    (best.objective - lower) / best.objective.abs().max(1e-9)
+                }
                 _ => 1e-3,
             };
             let round_gap = if tighten {
@@ -223,13 +229,18 @@ impl Solver<SplitInstance> for Exact {
                 gap: round_gap,
                 ..budget.clone()
             };
-            let warm = incumbent.as_ref().map(|i| (i.0.as_slice(), &i.2));
-            let (mut solution, mut master) =
-                solve_master(instance, &cones, &ratios, warm, &round_budget, scale)?;
+            let (mut solution, mut master) = solve_master(
+                instance,
+                &cones,
+                &ratios,
+                incumbent.as_ref(),
+                &round_budget,
+                scale,
+            )?;
             // The master underestimates every plan, so a bound above a plan's exact cost means
             // HiGHS mispriced the warm start after presolve and pruned with it: solve again cold.
-            if let Some((_, upper, _)) = &incumbent
-                && solution.bound * scale > upper * (1.0 + 1e-9)
+            if let Some(best) = &incumbent
+                && solution.bound * scale > best.objective * (1.0 + 1e-9)
             {
                 (solution, master) =
                     solve_master(instance, &cones, &ratios, None, &round_budget, scale)?;
@@ -238,12 +249,12 @@ impl Solver<SplitInstance> for Exact {
             match solution.status {
                 MilpStatus::Infeasible => {
                     let outcome = match incumbent {
-                        Some((_, objective, decision)) => Outcome::bounded(
+                        Some(best) => Outcome::bounded(
                             self.name(),
                             Sense::Minimise,
-                            decision,
-                            objective,
-                            objective,
+                            best.decision,
+                            best.objective,
+                            best.objective,
                             budget.gap,
                             false,
                             stats(rounds, nodes),
@@ -334,19 +345,23 @@ impl Solver<SplitInstance> for Exact {
                     }
                 }
                 let feasible = instance.evaluate_is_feasible(&a.decision);
-                if feasible && incumbent.as_ref().is_none_or(|i| a.objective < i.1) {
-                    incumbent = Some((picks, a.objective, a.decision));
+                if feasible && incumbent.as_ref().is_none_or(|i| a.objective < i.objective) {
+                    incumbent = Some(Incumbent {
+                        picks,
+                        objective: a.objective,
+                        decision: a.decision,
+                    });
                 }
             }
             if budget.verbose {
                 eprintln!(
                     "round {rounds}: bound {lower:.9e}, best {:.9e}, master gap {round_gap:.1e}, {added} tangents added, {:.2} s",
-                    incumbent.as_ref().map_or(f64::NAN, |i| i.1),
+                    incumbent.as_ref().map_or(f64::NAN, |i| i.objective),
                     started.elapsed().as_secs_f64()
                 );
             }
-            if let Some((_, upper, _)) = &incumbent {
-                let gap = (upper - lower) / upper.abs().max(1e-9);
+            if let Some(best) = &incumbent {
+                let gap = (best.objective - lower) / best.objective.abs().max(1e-9);
                 if gap <= budget.gap || timed_out {
                     break;
                 }
@@ -363,12 +378,12 @@ impl Solver<SplitInstance> for Exact {
             }
         }
         Ok(match incumbent {
-            Some((_, objective, decision)) => Outcome::bounded(
+            Some(best) => Outcome::bounded(
                 self.name(),
                 Sense::Minimise,
-                decision,
-                objective,
-                lower.min(objective),
+                best.decision,
+                best.objective,
+                lower.min(best.objective),
                 budget.gap,
                 timed_out,
                 stats(rounds, nodes),
@@ -416,6 +431,14 @@ fn joint_infeasibility(instance: &SplitInstance) -> String {
         requests.join(", "),
         servers.join(", ")
     )
+}
+
+/// The best plan so far: the candidate index each request takes, its exact objective and its
+/// decision with optimal shares.
+struct Incumbent {
+    picks: Vec<usize>,
+    objective: f64,
+    decision: SplitDecision,
 }
 
 /// The master's unit of cost: the warm start's objective per request, or without one the mean
@@ -506,7 +529,7 @@ fn solve_master(
     instance: &SplitInstance,
     cones: &[ConeKey],
     ratios: &HashMap<ConeKey, Vec<f64>>,
-    warm: Option<(&[usize], &SplitDecision)>,
+    warm: Option<&Incumbent>,
     budget: &Budget,
     scale: f64,
 ) -> Result<(MilpSolution, Master), SolveError> {
@@ -601,7 +624,9 @@ fn solve_master(
     }
     let holdings = add_memory(instance, &mut m, &x);
     let initial: Vec<(Variable, f64)> = match warm {
-        Some((picks, decision)) => {
+        Some(Incumbent {
+            picks, decision, ..
+        }) => {
             let mut init: Vec<(Variable, f64)> = x
                 .iter()
                 .zip(picks)
@@ -665,9 +690,8 @@ fn solve_master(
         }
         None => Vec::new(),
     };
-    if let Some((_, decision)) = warm {
-        let upper = instance.evaluate(decision).objective / scale;
-        m.set_absolute_gap(budget.gap * upper.abs());
+    if let Some(best) = warm {
+        m.set_absolute_gap(budget.gap * (best.objective / scale).abs());
     }
     m.set_feasibility_tolerance(FEASIBILITY_TOLERANCE);
     let solution = m.minimise(objective, budget, &initial)?;
