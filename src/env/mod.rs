@@ -66,9 +66,7 @@ pub use caching::{CachingEnv, CachingEnvOptions, CachingLayout, WindowReport};
 pub use error::EnvError;
 pub use report::OptimumReport;
 pub use space::{BoxSpace, Discrete};
-pub use split::{
-    EpochReport, LinkSeries, Optimum, SplitEnv, SplitEnvOptions, SplitLayout,
-};
+pub use split::{EpochReport, LinkSeries, Optimum, SplitEnv, SplitEnvOptions, SplitLayout};
 pub use vector::{AUTORESET_MODE, Buffers, VecEnv};
 
 /// What one step did.

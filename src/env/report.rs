@@ -83,7 +83,10 @@ mod tests {
         );
         let r = OptimumReport::of("exact", Ok(outcome), 10.0, |o| o - 3.0);
         assert_eq!(r.status, "optimal");
-        assert_eq!((r.objective, r.bound, r.regret), (Some(5.0), Some(5.0), Some(2.0)));
+        assert_eq!(
+            (r.objective, r.bound, r.regret),
+            (Some(5.0), Some(5.0), Some(2.0))
+        );
         let failed: Result<Outcome<()>, _> = Err(SolveError::Backend("crash".into()));
         let r = OptimumReport::of("exact", failed, 1.0, |o| o);
         assert_eq!(r.status, "error");

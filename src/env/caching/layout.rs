@@ -70,9 +70,7 @@ impl CachingLayout {
         match action {
             CacheAction::Pass => 0,
             CacheAction::Admit { server } => 1 + server,
-            CacheAction::Evict { server, model } => {
-                1 + self.servers + server * self.models + model
-            }
+            CacheAction::Evict { server, model } => 1 + self.servers + server * self.models + model,
         }
     }
 

@@ -83,11 +83,17 @@ impl SplitLayout {
             0 => Some(Choice::device_only(layers)),
             a if a <= block => {
                 let within = a - 1;
-                Some(Choice::edge(within / self.layers, (within % self.layers) as u32))
+                Some(Choice::edge(
+                    within / self.layers,
+                    (within % self.layers) as u32,
+                ))
             }
             a if a <= 2 * block => {
                 let within = a - 1 - block;
-                Some(Choice::cloud(within / self.layers, (within % self.layers) as u32))
+                Some(Choice::cloud(
+                    within / self.layers,
+                    (within % self.layers) as u32,
+                ))
             }
             _ => None,
         }
@@ -162,7 +168,8 @@ impl SplitLayout {
             let (uplink, compute, memory_bytes) = state.edge_load(e);
             observation[j] = uplink as f32;
             observation[j + 1] = compute as f32;
-            observation[j + 2] = (memory_bytes / instance.edge_memory_bytes(e)).clamp(0.0, 1.0) as f32;
+            observation[j + 2] =
+                (memory_bytes / instance.edge_memory_bytes(e)).clamp(0.0, 1.0) as f32;
             j += 3;
         }
         let request = &instance.requests[k];

@@ -118,6 +118,9 @@ mod tests {
             server: "US-East".into(),
         };
         let e = LinkTrace::five_gophers(&sprint).unwrap_err().to_string();
-        assert!(e.contains("invalid option `links`") && e.contains("SPRINT"), "{e}");
+        assert!(
+            e.contains("invalid option `links`") && e.contains("SPRINT"),
+            "{e}"
+        );
     }
 }

@@ -337,9 +337,10 @@ impl SplitEnv {
         let (objective, feasible, reason, decision) = match allocate(instance, &options) {
             Ok(allocated) => {
                 let evaluation = instance.evaluate(&allocated.decision);
-                let reason = evaluation.violations.first().map(|v| {
-                    format!("{}: {} (over by {:.3e})", v.constraint, v.subject, v.excess)
-                });
+                let reason = evaluation
+                    .violations
+                    .first()
+                    .map(|v| format!("{}: {} (over by {:.3e})", v.constraint, v.subject, v.excess));
                 (
                     evaluation.objective,
                     evaluation.is_feasible(),
@@ -433,11 +434,11 @@ impl Env for SplitEnv {
         let (i, invalid_action) = match chosen {
             Some(i) => (i, false),
             None => {
-                let first_valid = plan.instance.candidates(k).iter().position(|o| {
-                    self.layout
-                        .action(o.choice)
-                        .is_some_and(|a| self.mask[a])
-                });
+                let first_valid = plan
+                    .instance
+                    .candidates(k)
+                    .iter()
+                    .position(|o| self.layout.action(o.choice).is_some_and(|a| self.mask[a]));
                 (first_valid.unwrap_or(0), true)
             }
         };

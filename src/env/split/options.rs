@@ -117,6 +117,9 @@ mod tests {
             assert_eq!(optimum.solver().unwrap_or("none"), name);
         }
         let e = "milp".parse::<Optimum>().unwrap_err();
-        assert!(e.contains("milp") && e.contains("exact, descent, none"), "{e}");
+        assert!(
+            e.contains("milp") && e.contains("exact, descent, none"),
+            "{e}"
+        );
     }
 }
