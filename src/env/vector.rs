@@ -79,6 +79,44 @@ pub struct VecEnv<E> {
     parallel: bool,
 }
 
+/// One environment's part of a vector step: the environment, its buffer rows and its action.
+struct Slot<'a, E> {
+    env: &'a mut E,
+    needs_reset: &'a mut bool,
+    observation: &'a mut [f32],
+    mask: &'a mut [bool],
+    action: usize,
+}
+
+impl<E: Env> Slot<'_, E> {
+    /// Steps the environment, or resets it when its episode ended on the previous call.
+    fn run(self) -> Result<Done<E::Report>, EnvError> {
+        let done = if *self.needs_reset {
+            self.env.reset(None)?;
+            Done {
+                reward: 0.0,
+                terminated: false,
+                truncated: false,
+                invalid_action: false,
+                report: None,
+            }
+        } else {
+            let step = self.env.step(self.action)?;
+            Done {
+                reward: step.reward,
+                terminated: step.terminated,
+                truncated: step.truncated,
+                invalid_action: step.invalid_action,
+                report: step.report,
+            }
+        };
+        *self.needs_reset = done.terminated || done.truncated;
+        self.observation.copy_from_slice(self.env.observation());
+        self.mask.copy_from_slice(self.env.action_mask());
+        Ok(done)
+    }
+}
+
 /// What one environment did in a vector step.
 struct Done<R> {
     reward: f64,
@@ -189,47 +227,25 @@ where
         if !self.started {
             return Err(EnvError::NeedsReset);
         }
-        let jobs: Vec<_> = self
+        let jobs: Vec<Slot<'_, E>> = self
             .envs
             .iter_mut()
             .zip(self.needs_reset.iter_mut())
             .zip(buffers.observations.chunks_mut(d.max(1)))
             .zip(buffers.masks.chunks_mut(a.max(1)))
             .zip(actions)
+            .map(|((((env, needs_reset), observation), mask), &action)| Slot {
+                env,
+                needs_reset,
+                observation,
+                mask,
+                action,
+            })
             .collect();
-        let run = |((((env, needs_reset), observation), mask), &action): (
-            (((&mut E, &mut bool), &mut [f32]), &mut [bool]),
-            &usize,
-        )|
-         -> Result<Done<E::Report>, EnvError> {
-            let done = if *needs_reset {
-                env.reset(None)?;
-                Done {
-                    reward: 0.0,
-                    terminated: false,
-                    truncated: false,
-                    invalid_action: false,
-                    report: None,
-                }
-            } else {
-                let step = env.step(action)?;
-                Done {
-                    reward: step.reward,
-                    terminated: step.terminated,
-                    truncated: step.truncated,
-                    invalid_action: step.invalid_action,
-                    report: step.report,
-                }
-            };
-            *needs_reset = done.terminated || done.truncated;
-            observation.copy_from_slice(env.observation());
-            mask.copy_from_slice(env.action_mask());
-            Ok(done)
-        };
         let results: Vec<Result<Done<E::Report>, EnvError>> = if self.parallel {
-            jobs.into_par_iter().map(run).collect()
+            jobs.into_par_iter().map(Slot::run).collect()
         } else {
-            jobs.into_iter().map(run).collect()
+            jobs.into_iter().map(Slot::run).collect()
         };
         let mut reports = Vec::new();
         for (i, result) in results.into_iter().enumerate() {

@@ -15,7 +15,11 @@ pub struct PySplitInstance {
 }
 
 /// The objective named `name` (`latency`, `energy` or `mixed` with both weights).
-fn objective(name: &str, per_second: Option<f64>, per_joule: Option<f64>) -> PyResult<Objective> {
+pub(crate) fn objective(
+    name: &str,
+    per_second: Option<f64>,
+    per_joule: Option<f64>,
+) -> PyResult<Objective> {
     match (name, per_second, per_joule) {
         ("mixed", Some(per_second), Some(per_joule)) => Ok(Objective::Mixed {
             per_second,
