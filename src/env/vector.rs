@@ -234,13 +234,15 @@ where
             .zip(buffers.observations.chunks_mut(d.max(1)))
             .zip(buffers.masks.chunks_mut(a.max(1)))
             .zip(actions)
-            .map(|((((env, needs_reset), observation), mask), &action)| Slot {
-                env,
-                needs_reset,
-                observation,
-                mask,
-                action,
-            })
+            .map(
+                |((((env, needs_reset), observation), mask), &action)| Slot {
+                    env,
+                    needs_reset,
+                    observation,
+                    mask,
+                    action,
+                },
+            )
             .collect();
         let results: Vec<Result<Done<E::Report>, EnvError>> = if self.parallel {
             jobs.into_par_iter().map(Slot::run).collect()

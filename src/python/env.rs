@@ -215,12 +215,7 @@ impl Single {
         ))
     }
 
-    fn step<'py, E>(
-        py: Python<'py>,
-        env: &mut E,
-        a: i64,
-        scenario: &str,
-    ) -> PyResult<Stepped<'py>>
+    fn step<'py, E>(py: Python<'py>, env: &mut E, a: i64, scenario: &str) -> PyResult<Stepped<'py>>
     where
         E: Env + Send,
         E::Report: ReportInfo + Send,
@@ -249,10 +244,7 @@ impl Single {
         ))
     }
 
-    fn space<'py, E: Env>(
-        py: Python<'py>,
-        env: &E,
-    ) -> Spaces<'py> {
+    fn space<'py, E: Env>(py: Python<'py>, env: &E) -> Spaces<'py> {
         let space = env.observation_space();
         (
             PyArray1::from_slice(py, &space.low),
@@ -316,30 +308,19 @@ impl PySplitEnv {
     }
 
     /// `(low, high, names, n_actions)` of the observation and action spaces.
-    fn spaces<'py>(
-        &self,
-        py: Python<'py>,
-    ) -> Spaces<'py> {
+    fn spaces<'py>(&self, py: Python<'py>) -> Spaces<'py> {
         Single::space(py, &self.inner)
     }
 
     /// Starts an episode; returns `(observation, action_mask)`.
     #[pyo3(signature = (seed=None))]
-    fn reset<'py>(
-        &mut self,
-        py: Python<'py>,
-        seed: Option<u64>,
-    ) -> PyResult<Observed<'py>> {
+    fn reset<'py>(&mut self, py: Python<'py>, seed: Option<u64>) -> PyResult<Observed<'py>> {
         Single::reset(py, &mut self.inner, seed)
     }
 
     /// Takes `action`; returns `(observation, reward, terminated, truncated, action_mask,
     /// info)` with `info` a dict at an epoch end or after an invalid action, else `None`.
-    fn step<'py>(
-        &mut self,
-        py: Python<'py>,
-        action: i64,
-    ) -> PyResult<Stepped<'py>> {
+    fn step<'py>(&mut self, py: Python<'py>, action: i64) -> PyResult<Stepped<'py>> {
         Single::step(py, &mut self.inner, action, &self.scenario)
     }
 
@@ -390,30 +371,19 @@ impl PyCachingEnv {
     }
 
     /// `(low, high, names, n_actions)` of the observation and action spaces.
-    fn spaces<'py>(
-        &self,
-        py: Python<'py>,
-    ) -> Spaces<'py> {
+    fn spaces<'py>(&self, py: Python<'py>) -> Spaces<'py> {
         Single::space(py, &self.inner)
     }
 
     /// Starts an episode; returns `(observation, action_mask)`.
     #[pyo3(signature = (seed=None))]
-    fn reset<'py>(
-        &mut self,
-        py: Python<'py>,
-        seed: Option<u64>,
-    ) -> PyResult<Observed<'py>> {
+    fn reset<'py>(&mut self, py: Python<'py>, seed: Option<u64>) -> PyResult<Observed<'py>> {
         Single::reset(py, &mut self.inner, seed)
     }
 
     /// Takes `action`; returns `(observation, reward, terminated, truncated, action_mask,
     /// info)` with `info` a dict at a window end or after an invalid action, else `None`.
-    fn step<'py>(
-        &mut self,
-        py: Python<'py>,
-        action: i64,
-    ) -> PyResult<Stepped<'py>> {
+    fn step<'py>(&mut self, py: Python<'py>, action: i64) -> PyResult<Stepped<'py>> {
         Single::step(py, &mut self.inner, action, &self.scenario)
     }
 
@@ -516,10 +486,7 @@ where
         ))
     }
 
-    fn spaces<'py>(
-        &self,
-        py: Python<'py>,
-    ) -> Spaces<'py> {
+    fn spaces<'py>(&self, py: Python<'py>) -> Spaces<'py> {
         let space = self.envs.observation_space();
         (
             PyArray1::from_slice(py, &space.low),
@@ -582,10 +549,7 @@ impl PyVecSplitEnv {
     }
 
     /// `(low, high, names, n_actions)` of one environment's spaces.
-    fn spaces<'py>(
-        &self,
-        py: Python<'py>,
-    ) -> Spaces<'py> {
+    fn spaces<'py>(&self, py: Python<'py>) -> Spaces<'py> {
         self.inner.spaces(py)
     }
 
@@ -648,10 +612,7 @@ impl PyVecCachingEnv {
     }
 
     /// `(low, high, names, n_actions)` of one environment's spaces.
-    fn spaces<'py>(
-        &self,
-        py: Python<'py>,
-    ) -> Spaces<'py> {
+    fn spaces<'py>(&self, py: Python<'py>) -> Spaces<'py> {
         self.inner.spaces(py)
     }
 
