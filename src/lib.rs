@@ -12,7 +12,7 @@
 //! - [`solve`] — the [`solve::Problem`] and [`solve::Solver`] traits, outcomes with honest
 //!   status and proven bounds, the closed-form allocation of a budget over `Σ a_k / x_k`, and a
 //!   thin layer over HiGHS.
-//! - [`env`] — reinforcement-learning environments with the Gymnasium conventions: `split`
+//! - [`env`](mod@env) — reinforcement-learning environments with the Gymnasium conventions: `split`
 //!   (place the requests of a trace, regret against the epoch optimum) and `caching` (online
 //!   model replacement, hits against the window's offline optimum), a vector environment, and
 //!   a policy wrapped as a solver.

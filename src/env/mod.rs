@@ -27,25 +27,36 @@
 //! continues from where the previous episode left the random stream; a new environment behaves
 //! as if seeded with 0.
 //!
-//! ```no_run
-//! use mei4llm::env::{CachingEnv, CachingEnvOptions, Env, VecEnv};
+//! ```
+//! use mei4llm::env::{Buffers, CachingEnv, CachingEnvOptions, Env, VecEnv};
 //! use mei4llm::system::Scenario;
 //! use std::path::Path;
 //! use std::sync::Arc;
 //!
 //! let scenario = Arc::new(Scenario::from_path(Path::new("scenarios/caching-small.toml"))?);
-//! let env = CachingEnv::new(scenario, CachingEnvOptions::default())?;
+//! let options = CachingEnvOptions {
+//!     trace: Some("datasets/traces/azure_llm_2023_conv.csv".into()),
+//!     window: "50".parse()?,
+//!     windows_per_episode: 1,
+//!     ..CachingEnvOptions::default()
+//! };
+//! let env = CachingEnv::new(scenario, options)?;
 //! let mut envs = VecEnv::new(vec![env; 4])?;
 //! let (n, d, a) = (envs.len(), envs.observation_space().len(), envs.action_space().n);
-//! let mut buffers = mei4llm::env::Buffers::new(n, d, a);
+//! let mut buffers = Buffers::new(n, d, a);
 //! envs.reset(Some(0), &mut buffers)?;
-//! for _ in 0..100 {
-//!     let actions = vec![0; n]; // never admit: every miss stays a miss
-//!     let reports = envs.step(&actions, &mut buffers)?;
-//!     for (i, report) in reports {
-//!         println!("env {i}: {} hits of {} requests", report.hits, report.requests);
+//! let mut windows = 0;
+//! for _ in 0..50 {
+//!     let actions = vec![0; n]; // never admit: every request stays a miss
+//!     for (_, report) in envs.step(&actions, &mut buffers)? {
+//!         assert_eq!((report.hits, report.requests), (0, 50));
+//!         // The window's offline optimum, in hits, is all the regret.
+//!         let optimum = report.optimum.unwrap();
+//!         assert_eq!(optimum.regret, optimum.objective);
+//!         windows += 1;
 //!     }
 //! }
+//! assert_eq!(windows, 4);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -54,12 +65,12 @@
 //! Huang and Ontañón, "A closer look at invalid action masking in policy gradient algorithms"
 //! (FLAIRS 2022) for masking.
 
-mod caching;
+pub mod caching;
 mod error;
 pub mod policy;
 mod report;
 pub mod space;
-mod split;
+pub mod split;
 mod vector;
 
 pub use caching::{CachingEnv, CachingEnvOptions, CachingLayout, WindowReport};

@@ -1,35 +1,35 @@
 //! The fixed-size action and observation of the `caching` environment.
-//!
-//! **Actions** (`Discrete(1 + N + N·M)`, `N` edge servers, `M` library models):
-//!
-//! - `0` — *pass*: serve the request as it is (a hit is a hit; a miss is fetched from the
-//!   cloud and not admitted) and move to the next request;
-//! - `1 + n` — *admit* the requested model at server `n`, then move on (the request itself
-//!   stays a miss: the model is fetched from the cloud and kept);
-//! - `1 + N + n·M + i` — *evict* model `i` from server `n` and stay on the same request, so
-//!   that several evictions can make room before an admission.
-//!
-//! Valid: pass always; on a miss that some server can deliver in time, admitting at such a
-//! server `n` when the model fits in `n`'s free storage (blocks it shares with stored models
-//! cost nothing), and evicting any model stored at such a server. On a hit or a request no
-//! server can deliver in time, only pass.
-//!
-//! **Observation** (`float32`, in this order):
-//!
-//! | components | meaning | bounds |
-//! |---|---|---|
-//! | `model_<i>` | one-hot of the requested model | `[0, 1]` |
-//! | `serves_<n>` | server `n` covers the user, fits the model and delivers it within the bound | `[0, 1]` |
-//! | `hit` | some such server stores the model | `[0, 1]` |
-//! | `stored_<n>_<i>` | server `n` stores model `i` | `[0, 1]` |
-//! | `free_<n>` | fraction of server `n`'s storage that is free | `[0, 1]` |
-//! | `admit_<n>` | bytes storing the requested model at `n` would add, over `n`'s storage | `[0, ∞)` |
-//! | `window_requests_<i>` | requests for model `i` so far in the window, this one excluded | `[0, ∞)` |
-//! | `requests_left` | requests of the window after this one | `[0, ∞)` |
 
 use crate::env::space::{BoxBuilder, BoxSpace, Discrete};
 
 /// Sizes that fix the action and observation layout.
+///
+/// **Actions** (`Discrete(1 + N + N·M)`, `N` edge servers, `M` library models):
+///
+/// - `0` — *pass*: serve the request as it is (a hit is a hit; a miss is fetched from the
+///   cloud and not admitted) and move to the next request;
+/// - `1 + n` — *admit* the requested model at server `n`, then move on (the request itself
+///   stays a miss: the model is fetched from the cloud and kept);
+/// - `1 + N + n·M + i` — *evict* model `i` from server `n` and stay on the same request, so
+///   that several evictions can make room before an admission.
+///
+/// Valid: pass always; on a miss that some server can deliver in time, admitting at such a
+/// server `n` when the model fits in `n`'s free storage (blocks it shares with stored models
+/// cost nothing), and evicting any model stored at such a server. On a hit or a request no
+/// server can deliver in time, only pass.
+///
+/// **Observation** (`float32`, in this order):
+///
+/// | components | meaning | bounds |
+/// |---|---|---|
+/// | `model_<i>` | one-hot of the requested model | `[0, 1]` |
+/// | `serves_<n>` | server `n` covers the user, fits the model and delivers it within the bound | `[0, 1]` |
+/// | `hit` | some such server stores the model | `[0, 1]` |
+/// | `stored_<n>_<i>` | server `n` stores model `i` | `[0, 1]` |
+/// | `free_<n>` | fraction of server `n`'s storage that is free | `[0, 1]` |
+/// | `admit_<n>` | bytes storing the requested model at `n` would add, over `n`'s storage | `[0, ∞)` |
+/// | `window_requests_<i>` | requests for model `i` so far in the window, this one excluded | `[0, ∞)` |
+/// | `requests_left` | requests of the window after this one | `[0, ∞)` |
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CachingLayout {
     /// Edge servers.

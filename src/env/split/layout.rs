@@ -1,32 +1,32 @@
 //! The fixed-size action and observation of the `split` environment, and how both are read
 //! from a partial plan.
-//!
-//! **Actions** (`Discrete(1 + 2·E·L)`, `E` edge servers, `L` the largest block count of the
-//! scenario's models): `0` runs the whole model on the device; `1 + e·L + s` splits at `s` with
-//! the rest on edge server `e`; `1 + E·L + e·L + s` splits at `s` with the rest in the cloud
-//! through the cell of edge server `e`. An action is valid (its mask entry is set) when its
-//! choice is one of the request's candidates ([`SplitInstance::candidates`]: it fits in memory
-//! and can meet the deadlines, and no other choice dominates it) and it keeps edge memory and
-//! the deadline floors of the requests placed before it. When no candidate is valid, every
-//! candidate is (the plan then breaks a constraint and the epoch report says so).
-//!
-//! **Observation** (`float32`, in this order):
-//!
-//! | components | meaning | bounds |
-//! |---|---|---|
-//! | `marginal_<a>` for every action `a` | increase of the epoch objective (seconds or joules) if the request takes action `a`, shares at their closed form; 0 where the action is masked | `[0, ∞)` |
-//! | `uplink_term_<e>`, `compute_term_<e>`, `memory_used_<e>` per edge server | the cell's `(Σ √a)²`, the GPU's `(Σ √g)²` (objective units) and the fraction of its memory held, for the requests placed so far | `[0, ∞)`, `[0, ∞)`, `[0, 1]` |
-//! | `model_<m>` | one-hot of the request's model | `[0, 1]` |
-//! | `prompt_tokens`, `output_tokens` | the request's tokens | `[0, ∞)` |
-//! | `uplink_bps` | the uplink rate of the request's device this epoch | `[0, ∞)` |
-//! | `objective_so_far` | the epoch objective of the requests placed so far (closed form) | `[0, ∞)` |
-//! | `requests_left` | requests of the epoch after this one | `[0, ∞)` |
 
 use crate::env::space::{BoxBuilder, BoxSpace, Discrete};
 use crate::problems::split::{Choice, SplitInstance, State, Tier};
 use crate::system::Scenario;
 
 /// Sizes that fix the action and observation layout of a scenario.
+///
+/// **Actions** (`Discrete(1 + 2·E·L)`, `E` edge servers, `L` the largest block count of the
+/// scenario's models): `0` runs the whole model on the device; `1 + e·L + s` splits at `s` with
+/// the rest on edge server `e`; `1 + E·L + e·L + s` splits at `s` with the rest in the cloud
+/// through the cell of edge server `e`. An action is valid (its mask entry is set) when its
+/// choice is one of the request's candidates ([`SplitInstance::candidates`]: it fits in memory
+/// and can meet the deadlines, and no other choice dominates it) and it keeps edge memory and
+/// the deadline floors of the requests placed before it. When no candidate is valid, every
+/// candidate is (the plan then breaks a constraint and the epoch report says so).
+///
+/// **Observation** (`float32`, in this order):
+///
+/// | components | meaning | bounds |
+/// |---|---|---|
+/// | `marginal_<a>` for every action `a` | increase of the epoch objective (seconds or joules) if the request takes action `a`, shares at their closed form; 0 where the action is masked | `[0, ∞)` |
+/// | `uplink_term_<e>`, `compute_term_<e>`, `memory_used_<e>` per edge server | the cell's `(Σ √a)²`, the GPU's `(Σ √g)²` (objective units) and the fraction of its memory held, for the requests placed so far | `[0, ∞)`, `[0, ∞)`, `[0, 1]` |
+/// | `model_<m>` | one-hot of the request's model | `[0, 1]` |
+/// | `prompt_tokens`, `output_tokens` | the request's tokens | `[0, ∞)` |
+/// | `uplink_bps` | the uplink rate of the request's device this epoch | `[0, ∞)` |
+/// | `objective_so_far` | the epoch objective of the requests placed so far (closed form) | `[0, ∞)` |
+/// | `requests_left` | requests of the epoch after this one | `[0, ∞)` |
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SplitLayout {
     /// Edge servers.

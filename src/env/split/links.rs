@@ -1,12 +1,5 @@
-//! Uplink rates that vary over time as a measured throughput series does.
-//!
-//! The scenario gives each radio a measured percentile (e.g. the NUWINS 5G static median uplink,
-//! 102.8 Mbit/s). Over an episode each device's uplink is that figure times
-//! `series[(offset + t) mod len] / median(series)`, where `series` is a 5Gophers throughput
-//! series (one sample per second of measurement), `t` the whole seconds since the episode's
-//! first epoch began and `offset` a seeded draw per device and episode. The rates keep the
-//! scenario's median and take the measured second-to-second variation of a real link; devices
-//! are at independent points of the series.
+//! Uplink rates that vary over time as a measured throughput series does (the rule is stated
+//! in the documentation of [`crate::env::split`]).
 
 use super::options::LinkSeries;
 use crate::env::EnvError;

@@ -6,8 +6,7 @@
 //!   rule or the one given), starting at a seeded epoch. Each epoch is a [`SplitInstance`]
 //!   built by [`SplitInstance::from_trace`] (devices and models drawn with a seed derived from
 //!   the episode's seed and the epoch index, [`crate::replay::instance_seed`]) on the scenario
-//!   with each device's uplink scaled by a 5Gophers series ([`links`](self::links) explains
-//!   how). Requests that no choice can serve (deadlines or memory) are dropped from their epoch
+//!   with each device's uplink scaled by a measured series (below). Requests that no choice can serve (deadlines or memory) are dropped from their epoch
 //!   and counted in its report; an epoch left without requests is skipped.
 //! - **Step**: the action places the current request (see [`SplitLayout`] for the action and
 //!   observation layout). The reward is minus the increase of the epoch objective when the
@@ -23,19 +22,29 @@
 //! - **Masks and invalid actions**: see [`SplitLayout`]. An action outside the mask is carried
 //!   out as the first valid action and flagged ([`Step::invalid_action`]); an action outside
 //!   the space is an error.
+//! - **Link rates**: the scenario gives each radio a measured percentile (e.g. the NUWINS 5G
+//!   static median uplink, 102.8 Mbit/s). Over an episode each device's uplink is that figure
+//!   times `series[(offset + t) mod len] / median(series)`, where `series` is a 5Gophers
+//!   throughput series (Narayanan et al., WWW 2020; one sample per second; Verizon mmWave to
+//!   US-East with one connection by default, [`LinkSeries`]), `t` the whole seconds since the
+//!   episode's first epoch began and `offset` a seeded draw per device and episode. The rates
+//!   keep the scenario's median and take the measured variation of a real link; a series with
+//!   outages (samples of 0) is refused, as a zero rate has no finite latency to plan with.
 //! - **Determinism**: `reset(Some(seed))` fixes the whole episode (start epoch, link offsets,
 //!   instances); `reset(None)` continues the random stream. A new environment behaves as if
 //!   seeded with 0. The reference solver is deterministic unless its time limit stops it.
 //!
-//! ```no_run
+//! ```
 //! use mei4llm::env::{Env, SplitEnv, SplitEnvOptions};
 //! use mei4llm::system::Scenario;
 //! use std::path::Path;
 //! use std::sync::Arc;
 //!
 //! let scenario = Arc::new(Scenario::from_path(Path::new("scenarios/small.toml"))?);
-//! let mut env = SplitEnv::new(scenario, SplitEnvOptions::default())?;
+//! let options = SplitEnvOptions { epochs_per_episode: 1, ..SplitEnvOptions::default() };
+//! let mut env = SplitEnv::new(scenario, options)?;
 //! env.reset(Some(7))?;
+//! let mut rewards = 0.0;
 //! loop {
 //!     // The valid action with the smallest marginal cost (the greedy policy).
 //!     let (observation, mask) = (env.observation(), env.action_mask());
@@ -44,8 +53,13 @@
 //!         .min_by(|&a, &b| observation[a].total_cmp(&observation[b]))
 //!         .unwrap();
 //!     let step = env.step(action)?;
+//!     rewards += step.reward;
 //!     if let Some(report) = &step.report {
-//!         println!("epoch {}: regret {:?}", report.epoch, report.optimum.as_ref().and_then(|o| o.regret));
+//!         // The rewards of the epoch add up to minus the agent's objective, and the certified
+//!         // optimum is no worse.
+//!         assert!((rewards + report.objective).abs() < 1e-9 * report.objective);
+//!         let optimum = report.optimum.as_ref().unwrap();
+//!         assert!(report.objective >= optimum.bound.unwrap() * (1.0 - 1e-9));
 //!     }
 //!     if step.terminated {
 //!         break;
