@@ -753,3 +753,80 @@ proptest! {
         prop_assert!(base.evaluate(&report.placement).is_feasible());
     }
 }
+
+/// The small scenario with deadlines on every request (a TTFT and an end-to-end SLO).
+fn small_with_deadlines(ttft: &str, e2e: &str) -> Arc<Scenario> {
+    let text = std::fs::read_to_string("scenarios/small.toml")
+        .unwrap()
+        .replace(
+            "../datasets",
+            &format!("{}/datasets", env!("CARGO_MANIFEST_DIR")),
+        )
+        .replace(
+            "seed = 1\n",
+            &format!("seed = 1\nttft_slo = \"{ttft}\"\ne2e_slo = \"{e2e}\"\n"),
+        );
+    assert!(text.contains("ttft_slo"));
+    Arc::new(Scenario::from_toml_str("small-with-slos.toml", &text).unwrap())
+}
+
+/// With deadlines the shares of a plan are no longer the closed form; the last reward of an
+/// epoch makes up the difference, requests that cannot be served are dropped and counted, and
+/// an epoch whose requests cannot all meet their deadlines (the exact solver proves it) is
+/// reported infeasible for the agent too.
+#[test]
+fn deadlines_drop_requests_and_keep_the_reward_identity() {
+    let mut dropped = 0;
+    let (mut feasible, mut infeasible) = (0, 0);
+    for (ttft, e2e) in [("0.2 s", "1 s"), ("0.1 s", "2 s")] {
+        let options = SplitEnvOptions {
+            epochs_per_episode: 4,
+            optimum: Optimum::Exact,
+            optimum_time_limit: Duration::from_secs(30),
+            ..SplitEnvOptions::default()
+        };
+        let mut env = SplitEnv::new(small_with_deadlines(ttft, e2e), options).unwrap();
+        let (seen, reports) = play(&mut env, 0, least_marginal);
+        let mut step = 0;
+        for report in &reports {
+            let rewards: f64 = seen[step..step + report.requests]
+                .iter()
+                .map(|s| s.reward)
+                .sum();
+            step += report.requests;
+            let tolerance = 1e-9 * report.objective.abs().max(1.0);
+            assert!((rewards + report.objective).abs() <= tolerance);
+            dropped += report.dropped_requests;
+            assert!(report.requests + report.dropped_requests <= 8);
+            let optimum = report.optimum.as_ref().unwrap();
+            if report.feasible {
+                feasible += 1;
+                let decision = report.decision.as_ref().unwrap();
+                let evaluation = report.instance.evaluate(decision);
+                assert!(evaluation.is_feasible());
+                assert_eq!(evaluation.objective, report.objective);
+                assert_eq!(optimum.status, "optimal");
+                assert!(report.objective >= optimum.bound.unwrap() * (1.0 - 1e-9));
+            } else {
+                assert!(
+                    report
+                        .reason
+                        .as_deref()
+                        .is_some_and(|r| r.contains("deadline"))
+                );
+            }
+            if optimum.status == "infeasible" {
+                // No plan meets every deadline, so neither does the agent's.
+                infeasible += 1;
+                assert!(!report.feasible);
+                assert_eq!(optimum.regret, None);
+            }
+        }
+        assert_eq!(step, seen.len());
+    }
+    assert!(dropped > 0, "no request was dropped");
+    assert!(
+        feasible > 0 && infeasible > 0,
+        "{feasible} feasible, {infeasible} infeasible"
+    );
+}
