@@ -199,60 +199,63 @@ fn mask_array<'py>(py: Python<'py>, mask: &[bool]) -> Bound<'py, PyArray1<i8>> {
     PyArray1::from_iter(py, mask.iter().map(|&m| i8::from(m)))
 }
 
-/// One environment's methods, shared by both classes.
-struct Single;
+/// Resets `env`; the first observation and mask.
+fn reset_single<'py, E: Env + Send>(
+    py: Python<'py>,
+    env: &mut E,
+    seed: Option<u64>,
+) -> PyResult<Observed<'py>> {
+    py.allow_threads(|| env.reset(seed)).map_err(env_error)?;
+    Ok((
+        PyArray1::from_slice(py, env.observation()),
+        mask_array(py, env.action_mask()),
+    ))
+}
 
-impl Single {
-    fn reset<'py, E: Env + Send>(
-        py: Python<'py>,
-        env: &mut E,
-        seed: Option<u64>,
-    ) -> PyResult<Observed<'py>> {
-        py.allow_threads(|| env.reset(seed)).map_err(env_error)?;
-        Ok((
-            PyArray1::from_slice(py, env.observation()),
-            mask_array(py, env.action_mask()),
-        ))
-    }
+/// Steps `env`; `info` only at a report or after an invalid action.
+fn step_single<'py, E>(
+    py: Python<'py>,
+    env: &mut E,
+    a: i64,
+    scenario: &str,
+) -> PyResult<Stepped<'py>>
+where
+    E: Env + Send,
+    E::Report: ReportInfo + Send,
+{
+    let a = action(a, env.action_space().n)?;
+    let step = py.allow_threads(|| env.step(a)).map_err(env_error)?;
+    let info = if step.report.is_some() || step.invalid_action {
+        let info = PyDict::new(py);
+        if let Some(report) = &step.report {
+            report.fill(&info, scenario)?;
+        }
+        if step.invalid_action {
+            info.set_item("invalid_action", true)?;
+        }
+        Some(info)
+    } else {
+        None
+    };
+    Ok((
+        PyArray1::from_slice(py, env.observation()),
+        step.reward,
+        step.terminated,
+        step.truncated,
+        mask_array(py, env.action_mask()),
+        info,
+    ))
+}
 
-    fn step<'py, E>(py: Python<'py>, env: &mut E, a: i64, scenario: &str) -> PyResult<Stepped<'py>>
-    where
-        E: Env + Send,
-        E::Report: ReportInfo + Send,
-    {
-        let a = action(a, env.action_space().n)?;
-        let step = py.allow_threads(|| env.step(a)).map_err(env_error)?;
-        let info = if step.report.is_some() || step.invalid_action {
-            let info = PyDict::new(py);
-            if let Some(report) = &step.report {
-                report.fill(&info, scenario)?;
-            }
-            if step.invalid_action {
-                info.set_item("invalid_action", true)?;
-            }
-            Some(info)
-        } else {
-            None
-        };
-        Ok((
-            PyArray1::from_slice(py, env.observation()),
-            step.reward,
-            step.terminated,
-            step.truncated,
-            mask_array(py, env.action_mask()),
-            info,
-        ))
-    }
-
-    fn space<'py, E: Env>(py: Python<'py>, env: &E) -> Spaces<'py> {
-        let space = env.observation_space();
-        (
-            PyArray1::from_slice(py, &space.low),
-            PyArray1::from_slice(py, &space.high),
-            space.names.clone(),
-            env.action_space().n,
-        )
-    }
+/// The spaces of `env`.
+fn spaces_single<'py, E: Env>(py: Python<'py>, env: &E) -> Spaces<'py> {
+    let space = env.observation_space();
+    (
+        PyArray1::from_slice(py, &space.low),
+        PyArray1::from_slice(py, &space.high),
+        space.names.clone(),
+        env.action_space().n,
+    )
 }
 
 /// The `split` environment of a scenario (see `mei4llm.envs.SplitEnv`).
@@ -309,19 +312,19 @@ impl PySplitEnv {
 
     /// `(low, high, names, n_actions)` of the observation and action spaces.
     fn spaces<'py>(&self, py: Python<'py>) -> Spaces<'py> {
-        Single::space(py, &self.inner)
+        spaces_single(py, &self.inner)
     }
 
     /// Starts an episode; returns `(observation, action_mask)`.
     #[pyo3(signature = (seed=None))]
     fn reset<'py>(&mut self, py: Python<'py>, seed: Option<u64>) -> PyResult<Observed<'py>> {
-        Single::reset(py, &mut self.inner, seed)
+        reset_single(py, &mut self.inner, seed)
     }
 
     /// Takes `action`; returns `(observation, reward, terminated, truncated, action_mask,
     /// info)` with `info` a dict at an epoch end or after an invalid action, else `None`.
     fn step<'py>(&mut self, py: Python<'py>, action: i64) -> PyResult<Stepped<'py>> {
-        Single::step(py, &mut self.inner, action, &self.scenario)
+        step_single(py, &mut self.inner, action, &self.scenario)
     }
 
     /// The current action mask (`int8`).
@@ -372,19 +375,19 @@ impl PyCachingEnv {
 
     /// `(low, high, names, n_actions)` of the observation and action spaces.
     fn spaces<'py>(&self, py: Python<'py>) -> Spaces<'py> {
-        Single::space(py, &self.inner)
+        spaces_single(py, &self.inner)
     }
 
     /// Starts an episode; returns `(observation, action_mask)`.
     #[pyo3(signature = (seed=None))]
     fn reset<'py>(&mut self, py: Python<'py>, seed: Option<u64>) -> PyResult<Observed<'py>> {
-        Single::reset(py, &mut self.inner, seed)
+        reset_single(py, &mut self.inner, seed)
     }
 
     /// Takes `action`; returns `(observation, reward, terminated, truncated, action_mask,
     /// info)` with `info` a dict at a window end or after an invalid action, else `None`.
     fn step<'py>(&mut self, py: Python<'py>, action: i64) -> PyResult<Stepped<'py>> {
-        Single::step(py, &mut self.inner, action, &self.scenario)
+        step_single(py, &mut self.inner, action, &self.scenario)
     }
 
     /// The current action mask (`int8`).
@@ -487,13 +490,7 @@ where
     }
 
     fn spaces<'py>(&self, py: Python<'py>) -> Spaces<'py> {
-        let space = self.envs.observation_space();
-        (
-            PyArray1::from_slice(py, &space.low),
-            PyArray1::from_slice(py, &space.high),
-            space.names.clone(),
-            self.envs.action_space().n,
-        )
+        spaces_single(py, &self.envs.envs()[0])
     }
 }
 

@@ -1,18 +1,16 @@
 //! What a [`super::CachingEnv`] is built from besides its scenario.
 
 use crate::system::trace::EpochRule;
-use serde::Serialize;
 use std::path::PathBuf;
 use std::time::Duration;
 
 /// Options of the `caching` environment; every field has a default.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CachingEnvOptions {
     /// Request trace whose arrivals make the stream (any format the trace reader knows; only
     /// arrival times are used); `None` takes the scenario's `[workload]` trace.
     pub trace: Option<PathBuf>,
     /// How the arrivals are cut into windows (the unit of the offline optimum).
-    #[serde(skip)]
     pub window: EpochRule,
     /// Consecutive windows in one episode.
     pub windows_per_episode: usize,

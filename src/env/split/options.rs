@@ -2,14 +2,12 @@
 
 use crate::problems::split::Objective;
 use crate::system::trace::EpochRule;
-use serde::Serialize;
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
 /// Which solver computes the epoch optimum that regret is measured against.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Optimum {
     /// The certified exact solver ([`crate::problems::split::Exact`]): regret against a proven
     /// optimum when it finishes within the time limit.
@@ -49,7 +47,7 @@ impl FromStr for Optimum {
 
 /// A 5Gophers throughput series (Narayanan et al., WWW 2020), as named in
 /// `datasets/network/5gophers_throughput.csv`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinkSeries {
     /// Carrier: `SPRINT`, `TMOBILE` or `VERIZON`.
     pub carrier: String,
@@ -72,13 +70,12 @@ impl Default for LinkSeries {
 }
 
 /// Options of the `split` environment; every field has a default.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SplitEnvOptions {
     /// Request trace; `None` takes the scenario's `[workload]` trace.
     pub trace: Option<PathBuf>,
     /// How the trace is cut into decision epochs; `None` takes the workload's rule (its
     /// `window` or `requests`).
-    #[serde(skip)]
     pub epoch: Option<EpochRule>,
     /// Consecutive epochs in one episode.
     pub epochs_per_episode: usize,
