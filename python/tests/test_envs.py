@@ -299,3 +299,16 @@ def test_the_env_stubs_match_the_compiled_signatures() -> None:
                 assert defaults == keyword, node.name
                 checked += 1
     assert checked == 4
+
+
+def test_infos_can_be_deep_copied() -> None:
+    """Wrappers and vector envs (SB3's DummyVecEnv among them) deep-copy ``info``."""
+    import copy
+
+    env = SplitEnv(**SPLIT)
+    _, reports = play(env, 0, least_marginal)
+    (report,) = reports
+    copied = copy.deepcopy(report)
+    assert copied["instance"] is report["instance"]  # immutable: shared, not copied
+    assert copied["decision"] == report["decision"]
+    assert copy.copy(report["instance"]) is report["instance"]

@@ -69,6 +69,17 @@ impl PySplitInstance {
         self.inner.requests.len()
     }
 
+    /// The instance itself: it is immutable, so a copy may share it (lets `copy.deepcopy`
+    /// copy an environment's `info`).
+    fn __copy__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    /// The instance itself (see `__copy__`).
+    fn __deepcopy__<'py>(slf: PyRef<'py, Self>, _memo: &Bound<'py, PyAny>) -> PyRef<'py, Self> {
+        slf
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "SplitInstance(scenario={:?}, requests={})",
@@ -113,6 +124,17 @@ impl PyCachingInstance {
     #[getter]
     fn models(&self) -> usize {
         self.inner.library.models.len()
+    }
+
+    /// The instance itself: it is immutable, so a copy may share it (lets `copy.deepcopy`
+    /// copy an environment's `info`).
+    fn __copy__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    /// The instance itself (see `__copy__`).
+    fn __deepcopy__<'py>(slf: PyRef<'py, Self>, _memo: &Bound<'py, PyAny>) -> PyRef<'py, Self> {
+        slf
     }
 
     fn __repr__(&self) -> String {
