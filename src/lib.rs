@@ -12,6 +12,10 @@
 //! - [`solve`] — the [`solve::Problem`] and [`solve::Solver`] traits, outcomes with honest
 //!   status and proven bounds, the closed-form allocation of a budget over `Σ a_k / x_k`, and a
 //!   thin layer over HiGHS.
+//! - [`env`](mod@env) — reinforcement-learning environments with the Gymnasium conventions: `split`
+//!   (place the requests of a trace, regret against the epoch optimum) and `caching` (online
+//!   model replacement, hits against the window's offline optimum), a vector environment, and
+//!   a policy wrapped as a solver.
 //! - [`replay`] — a request trace solved epoch by epoch by several solvers side by side on a
 //!   thread pool, in bounded memory and with reproducible output: CSV rows, summary
 //!   statistics (latency percentiles, SLO goodput, gap to the optimum) and SVG plots.
@@ -31,6 +35,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod env;
 pub mod problems;
 #[cfg(feature = "python")]
 mod python;

@@ -9,6 +9,9 @@ thin helpers. Every name mirrors the Rust crate::
     outcome = mei4llm.solve(instance, solver="exact", time_limit=10.0)
     print(outcome.status, outcome.objective, outcome.gap)
     assert mei4llm.evaluate(instance, outcome.decision)["feasible"]
+
+With Gymnasium installed, importing the package registers the environments
+``mei4llm/Split-v0`` and ``mei4llm/Caching-v0`` (:mod:`mei4llm.envs`).
 """
 
 from __future__ import annotations
@@ -29,6 +32,13 @@ from ._core import (
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas
+
+try:  # The environments need Gymnasium (pip install 'mei4llm[envs]').
+    import gymnasium as _gymnasium  # noqa: F401
+except ImportError:  # pragma: no cover - depends on the environment
+    pass
+else:
+    from . import envs  # noqa: F401  (registers mei4llm/Split-v0 and mei4llm/Caching-v0)
 
 __all__ = [
     "CachingInstance",

@@ -1,7 +1,10 @@
 """Type stubs of the compiled module ``mei4llm._core`` (src/python/ in the Rust crate)."""
 
 from os import PathLike
-from typing import Any, Literal, Optional, Union
+from typing import Any, Callable, Literal, Optional, Union
+
+import numpy as np
+from numpy.typing import NDArray
 
 __version__: str
 
@@ -81,7 +84,7 @@ class Outcome:
 
 def solve(
     instance: Union[SplitInstance, CachingInstance],
-    solver: str = "exact",
+    solver: Union[str, Callable[[NDArray[np.float32], NDArray[np.int8]], int]] = "exact",
     time_limit: Optional[float] = None,
     gap: float = 1e-6,
     threads: int = 1,
@@ -91,3 +94,109 @@ def evaluate(
     instance: Union[SplitInstance, CachingInstance], decision: dict[str, Any]
 ) -> dict[str, Any]: ...
 def solvers(problem: Literal["split", "caching"]) -> list[str]: ...
+
+_ScenarioArg = Union[Scenario, str, PathLike[str]]
+_PathArg = Union[str, PathLike[str]]
+_Spaces = tuple[NDArray[np.float32], NDArray[np.float32], list[str], int]
+_Step = tuple[
+    NDArray[np.float32], float, bool, bool, NDArray[np.int8], Optional[dict[str, Any]]
+]
+_VecStep = tuple[
+    NDArray[np.float32],
+    NDArray[np.float64],
+    NDArray[np.bool_],
+    NDArray[np.bool_],
+    NDArray[np.int8],
+    NDArray[np.bool_],
+    list[tuple[int, dict[str, Any]]],
+]
+
+class SplitEnv:
+    """The ``split`` environment (wrapped by ``mei4llm.envs.SplitEnv``)."""
+
+    def __init__(
+        self,
+        scenario: _ScenarioArg,
+        *,
+        trace: Optional[_PathArg] = None,
+        epoch: Optional[str] = None,
+        epochs_per_episode: int = 4,
+        objective: Literal["latency", "energy", "mixed"] = "latency",
+        per_second: Optional[float] = None,
+        per_joule: Optional[float] = None,
+        optimum: Literal["exact", "descent", "none"] = "exact",
+        optimum_time_limit: float = 10.0,
+        carrier: str = "VERIZON",
+        connections: int = 1,
+        server: str = "US-East",
+    ) -> None: ...
+    def spaces(self) -> _Spaces: ...
+    def reset(self, seed: Optional[int] = None) -> tuple[NDArray[np.float32], NDArray[np.int8]]: ...
+    def step(self, action: int) -> _Step: ...
+    def action_mask(self) -> NDArray[np.int8]: ...
+
+class CachingEnv:
+    """The ``caching`` environment (wrapped by ``mei4llm.envs.CachingEnv``)."""
+
+    def __init__(
+        self,
+        scenario: _ScenarioArg,
+        *,
+        trace: Optional[_PathArg] = None,
+        window: str = "100",
+        windows_per_episode: int = 4,
+        optimum: bool = True,
+        optimum_time_limit: float = 10.0,
+    ) -> None: ...
+    def spaces(self) -> _Spaces: ...
+    def reset(self, seed: Optional[int] = None) -> tuple[NDArray[np.float32], NDArray[np.int8]]: ...
+    def step(self, action: int) -> _Step: ...
+    def action_mask(self) -> NDArray[np.int8]: ...
+
+class VecSplitEnv:
+    """``num_envs`` ``split`` environments stepped with one call (next-step autoreset)."""
+
+    def __init__(
+        self,
+        num_envs: int,
+        scenario: _ScenarioArg,
+        *,
+        trace: Optional[_PathArg] = None,
+        epoch: Optional[str] = None,
+        epochs_per_episode: int = 4,
+        objective: Literal["latency", "energy", "mixed"] = "latency",
+        per_second: Optional[float] = None,
+        per_joule: Optional[float] = None,
+        optimum: Literal["exact", "descent", "none"] = "exact",
+        optimum_time_limit: float = 10.0,
+        carrier: str = "VERIZON",
+        connections: int = 1,
+        server: str = "US-East",
+        parallel: bool = True,
+    ) -> None: ...
+    def spaces(self) -> _Spaces: ...
+    def reset(
+        self, seed: Optional[int] = None
+    ) -> tuple[NDArray[np.float32], NDArray[np.int8]]: ...
+    def step(self, actions: NDArray[np.int64]) -> _VecStep: ...
+
+class VecCachingEnv:
+    """``num_envs`` ``caching`` environments stepped with one call (next-step autoreset)."""
+
+    def __init__(
+        self,
+        num_envs: int,
+        scenario: _ScenarioArg,
+        *,
+        trace: Optional[_PathArg] = None,
+        window: str = "100",
+        windows_per_episode: int = 4,
+        optimum: bool = True,
+        optimum_time_limit: float = 10.0,
+        parallel: bool = True,
+    ) -> None: ...
+    def spaces(self) -> _Spaces: ...
+    def reset(
+        self, seed: Optional[int] = None
+    ) -> tuple[NDArray[np.float32], NDArray[np.int8]]: ...
+    def step(self, actions: NDArray[np.int64]) -> _VecStep: ...

@@ -15,7 +15,11 @@ pub struct PySplitInstance {
 }
 
 /// The objective named `name` (`latency`, `energy` or `mixed` with both weights).
-fn objective(name: &str, per_second: Option<f64>, per_joule: Option<f64>) -> PyResult<Objective> {
+pub(crate) fn objective(
+    name: &str,
+    per_second: Option<f64>,
+    per_joule: Option<f64>,
+) -> PyResult<Objective> {
     match (name, per_second, per_joule) {
         ("mixed", Some(per_second), Some(per_joule)) => Ok(Objective::Mixed {
             per_second,
@@ -65,6 +69,17 @@ impl PySplitInstance {
         self.inner.requests.len()
     }
 
+    /// The instance itself: it is immutable, so a copy may share it (lets `copy.deepcopy`
+    /// copy an environment's `info`).
+    fn __copy__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    /// The instance itself (see `__copy__`).
+    fn __deepcopy__<'py>(slf: PyRef<'py, Self>, _memo: &Bound<'py, PyAny>) -> PyRef<'py, Self> {
+        slf
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "SplitInstance(scenario={:?}, requests={})",
@@ -109,6 +124,17 @@ impl PyCachingInstance {
     #[getter]
     fn models(&self) -> usize {
         self.inner.library.models.len()
+    }
+
+    /// The instance itself: it is immutable, so a copy may share it (lets `copy.deepcopy`
+    /// copy an environment's `info`).
+    fn __copy__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    /// The instance itself (see `__copy__`).
+    fn __deepcopy__<'py>(slf: PyRef<'py, Self>, _memo: &Bound<'py, PyAny>) -> PyRef<'py, Self> {
+        slf
     }
 
     fn __repr__(&self) -> String {

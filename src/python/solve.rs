@@ -134,24 +134,48 @@ fn budget(time_limit: Option<f64>, gap: f64, threads: usize, seed: u64) -> PyRes
 }
 
 /// Solves `instance` with the solver called `solver` (see `solvers`) within the budget; the
-/// GIL is released while Rust works.
+/// GIL is released while Rust works. `solver` may also be a callable
+/// `policy(observation, mask) -> action` for a `split` instance (see `mei4llm.envs.SplitEnv`).
 #[pyfunction]
-#[pyo3(signature = (instance, solver="exact", time_limit=None, gap=1e-6, threads=1, seed=0))]
+#[pyo3(
+    signature = (instance, solver=None, time_limit=None, gap=1e-6, threads=1, seed=0),
+    text_signature = "(instance, solver='exact', time_limit=None, gap=1e-06, threads=1, seed=0)"
+)]
 pub(crate) fn solve(
     py: Python<'_>,
     instance: AnyInstance<'_>,
-    solver: &str,
+    solver: Option<&Bound<'_, PyAny>>,
     time_limit: Option<f64>,
     gap: f64,
     threads: usize,
     seed: u64,
 ) -> PyResult<PyOutcome> {
     let budget = budget(time_limit, gap, threads, seed)?;
+    let (name, policy) = match solver {
+        None => ("exact".to_string(), None),
+        Some(s) => match s.extract::<String>() {
+            Ok(name) => (name, None),
+            Err(_) if s.is_callable() => ("policy".to_string(), Some(s)),
+            Err(_) => {
+                return Err(value_error(
+                    "solver must be a solver name or a callable policy(observation, mask) -> action",
+                ));
+            }
+        },
+    };
+    let solver = name.as_str();
     match instance {
         AnyInstance::Split(instance) => {
-            let chosen = split::solver(solver).ok_or_else(|| unknown("split", solver))?;
             let problem = Arc::clone(&instance.inner);
-            let result = detached(py, solver, || chosen.solve(&problem, &budget))?;
+            let result = match policy {
+                Some(policy) => {
+                    super::policy::solve(py, &problem, policy, &budget).map_err(solve_error)?
+                }
+                None => {
+                    let chosen = split::solver(solver).ok_or_else(|| unknown("split", solver))?;
+                    detached(py, solver, || chosen.solve(&problem, &budget))?
+                }
+            };
             let plan = match &result.decision {
                 Some(d) => to_python(py, &planned_requests(&problem, d))?,
                 None => to_python(py, &Vec::<()>::new())?,
@@ -159,6 +183,9 @@ pub(crate) fn solve(
             let decision = to_python(py, &result.decision)?;
             Ok(outcome("split", &result, decision, plan))
         }
+        AnyInstance::Caching(_) if policy.is_some() => Err(value_error(
+            "a callable policy solves split instances only: a caching decision is one static placement",
+        )),
         AnyInstance::Caching(instance) => {
             let chosen = caching::solver(solver).ok_or_else(|| unknown("caching", solver))?;
             let problem = Arc::clone(&instance.inner);

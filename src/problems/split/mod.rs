@@ -24,6 +24,7 @@ pub use exact::Exact;
 pub use heuristics::{CoordinateDescent, Greedy};
 pub use instance::{Objective, OptionCost, SplitInstance, SplitRequest};
 pub use registry::{SOLVERS, solver};
+pub(crate) use state::State;
 pub use terms::Terms;
 
 use crate::solve::{Outcome, Sense, Stats};

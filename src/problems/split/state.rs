@@ -90,6 +90,17 @@ impl<'a> State<'a> {
             + self.roots_edge.iter().map(|q| q * q).sum::<f64>()
     }
 
+    /// On edge server `e`: the closed-form uplink term `(Σ √a)²` of its cell, the compute term
+    /// `(Σ √g)²` of its GPU (both in objective units) and the bytes of weights and KV cache it
+    /// holds.
+    pub fn edge_load(&self, e: usize) -> (f64, f64, f64) {
+        (
+            self.roots_upload[e] * self.roots_upload[e],
+            self.roots_edge[e] * self.roots_edge[e],
+            self.weight_bytes[e] + self.kv[e],
+        )
+    }
+
     /// Weight bytes of model `model` held by `edge` if its smallest served split is `split`.
     fn held(&self, model: usize, split: Option<usize>) -> f64 {
         split.map_or(0.0, |s| self.instance.server_weight_bytes(model, s as u32))

@@ -1,0 +1,152 @@
+//! A policy (trained agent, rule, or a Python callable) as a [`Solver`] of the `split`
+//! problem, so that it is compared with the exact and heuristic solvers on the same instances
+//! by the same [`Problem::evaluate`].
+//!
+//! [`SplitPolicy`] walks the instance's requests in order exactly as [`crate::env::SplitEnv`]
+//! presents them: for each request it writes the environment's observation and mask (layout in
+//! [`SplitLayout`]), asks the policy for an action and places the request. The shares are then
+//! set to their optimum for the chosen placements
+//! ([`crate::problems::split::allocate`]) and the plan is judged by `evaluate`. The outcome's
+//! status is `feasible` (a policy proves nothing, so never `optimal`) with no bound, or
+//! `not_found` with the first broken constraint. A policy that fails, or returns an action
+//! outside the mask, is a [`SolveError::Policy`].
+//!
+//! The caching environment decides online, request by request, while a caching decision
+//! ([`crate::problems::caching::Placement`]) is one static placement, so a caching policy is
+//! not wrapped as a caching solver.
+//!
+//! ```
+//! use mei4llm::env::policy::SplitPolicy;
+//! use mei4llm::problems::split::{Objective, SplitInstance};
+//! use mei4llm::solve::{Budget, Problem, Solver, Status};
+//! use mei4llm::system::Scenario;
+//! use std::path::Path;
+//! use std::sync::Arc;
+//!
+//! let scenario = Arc::new(Scenario::from_path(Path::new("scenarios/small.toml"))?);
+//! let instance = SplitInstance::from_scenario(scenario, Objective::Latency)?;
+//! // The valid action of least marginal cost (observation components 0..n).
+//! let greedy = SplitPolicy::new("marginal", |observation: &[f32], mask: &[bool]| {
+//!     (0..mask.len())
+//!         .filter(|&a| mask[a])
+//!         .min_by(|&a, &b| observation[a].total_cmp(&observation[b]))
+//!         .ok_or_else(|| "empty mask".to_string())
+//! });
+//! let outcome = greedy.solve(&instance, &Budget::default())?;
+//! assert_eq!(outcome.status, Status::Feasible);
+//! assert_eq!(outcome.bound, None);
+//! let evaluation = instance.evaluate(outcome.decision.as_ref().unwrap());
+//! assert!(evaluation.is_feasible());
+//! assert_eq!(evaluation.objective, outcome.objective.unwrap());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use super::split::SplitLayout;
+use crate::problems::split::{SplitDecision, SplitInstance, State, allocate};
+use crate::solve::{Budget, Outcome, Problem, Sense, SolveError, Solver, Stats};
+use std::time::Instant;
+
+/// A function from an observation and an action mask to an action, as a `split` solver.
+pub struct SplitPolicy<F> {
+    name: String,
+    policy: F,
+}
+
+impl<F> SplitPolicy<F>
+where
+    F: Fn(&[f32], &[bool]) -> Result<usize, String>,
+{
+    /// The solver called `name` that asks `policy` for every request's action; an `Err` of the
+    /// policy says why it could not answer.
+    pub fn new(name: impl Into<String>, policy: F) -> SplitPolicy<F> {
+        SplitPolicy {
+            name: name.into(),
+            policy,
+        }
+    }
+}
+
+impl<F> Solver<SplitInstance> for SplitPolicy<F>
+where
+    F: Fn(&[f32], &[bool]) -> Result<usize, String>,
+{
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn solve(
+        &self,
+        instance: &SplitInstance,
+        budget: &Budget,
+    ) -> Result<Outcome<SplitDecision>, SolveError> {
+        budget.validate()?;
+        let started = Instant::now();
+        let stats = |iterations: usize| Stats {
+            time_s: started.elapsed().as_secs_f64(),
+            nodes: 0,
+            iterations: iterations as u64,
+        };
+        if let Some(why) = instance.infeasibility() {
+            return Ok(Outcome::infeasible(
+                &self.name,
+                Sense::Minimise,
+                why,
+                stats(0),
+            ));
+        }
+        let deadline = budget.time_limit.map(|t| started + t);
+        let layout = SplitLayout::of(&instance.scenario);
+        let mut observation = vec![0.0; layout.observation_space().len()];
+        let mut mask = vec![false; layout.action_space().n];
+        let mut state = State::new(instance);
+        let requests = instance.requests.len();
+        for k in 0..requests {
+            if deadline.is_some_and(|t| Instant::now() >= t) {
+                return Ok(Outcome::not_found(
+                    &self.name,
+                    Sense::Minimise,
+                    format!("the time limit passed after {k} of {requests} requests"),
+                    stats(k),
+                ));
+            }
+            layout.observe(instance, &state, k, &mut observation, &mut mask);
+            let fail = |message: String| SolveError::Policy {
+                solver: self.name.clone(),
+                message: format!("request {k} (id {}): {message}", instance.requests[k].id),
+            };
+            let action = (self.policy)(&observation, &mask).map_err(fail)?;
+            if !mask.get(action).copied().unwrap_or(false) {
+                return Err(fail(format!(
+                    "action {action} is not valid (the mask allows {:?})",
+                    (0..mask.len()).filter(|&a| mask[a]).collect::<Vec<_>>()
+                )));
+            }
+            let i = layout
+                .candidate(instance, k, action)
+                .ok_or_else(|| fail(format!("action {action} names no candidate")))?;
+            state.apply(k, i);
+        }
+        let options = state.options();
+        Ok(match allocate(instance, &options) {
+            Ok(allocated) => {
+                let evaluation = instance.evaluate(&allocated.decision);
+                match evaluation.violations.first() {
+                    None => Outcome::feasible(
+                        &self.name,
+                        Sense::Minimise,
+                        allocated.decision,
+                        evaluation.objective,
+                        stats(requests),
+                    ),
+                    Some(v) => Outcome::not_found(
+                        &self.name,
+                        Sense::Minimise,
+                        format!("{}: {} (over by {:.3e})", v.constraint, v.subject, v.excess),
+                        stats(requests),
+                    ),
+                }
+            }
+            Err(why) => Outcome::not_found(&self.name, Sense::Minimise, why, stats(requests)),
+        })
+    }
+}
