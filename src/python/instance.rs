@@ -1,7 +1,7 @@
 //! `mei4llm.SplitInstance` and `mei4llm.CachingInstance`: problem instances built from a
 //! scenario.
 
-use super::error::value_error;
+use super::error::{scenario_error, value_error};
 use super::scenario::PyScenario;
 use crate::problems::caching::CachingInstance;
 use crate::problems::split::{Objective, SplitInstance};
@@ -15,7 +15,11 @@ pub struct PySplitInstance {
 }
 
 /// The objective named `name` (`latency`, `energy` or `mixed` with both weights).
-fn objective(name: &str, per_second: Option<f64>, per_joule: Option<f64>) -> PyResult<Objective> {
+pub(crate) fn objective(
+    name: &str,
+    per_second: Option<f64>,
+    per_joule: Option<f64>,
+) -> PyResult<Objective> {
     match (name, per_second, per_joule) {
         ("mixed", Some(per_second), Some(per_joule)) => Ok(Objective::Mixed {
             per_second,
@@ -47,8 +51,8 @@ impl PySplitInstance {
         per_joule: Option<f64>,
     ) -> PyResult<Self> {
         let objective = self::objective(objective, per_second, per_joule)?;
-        let inner =
-            SplitInstance::from_scenario(scenario.inner.clone(), objective).map_err(value_error)?;
+        let inner = SplitInstance::from_scenario(scenario.inner.clone(), objective)
+            .map_err(scenario_error)?;
         Ok(PySplitInstance {
             inner: Arc::new(inner),
         })
@@ -86,7 +90,7 @@ impl PyCachingInstance {
     /// The placement problem of `scenario`'s `[caching]` section.
     #[staticmethod]
     fn from_scenario(scenario: &PyScenario) -> PyResult<Self> {
-        let inner = CachingInstance::from_scenario(&scenario.inner).map_err(value_error)?;
+        let inner = CachingInstance::from_scenario(&scenario.inner).map_err(scenario_error)?;
         Ok(PyCachingInstance {
             inner: Arc::new(inner),
             scenario: scenario.inner.name.clone(),
