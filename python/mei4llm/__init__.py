@@ -1,7 +1,7 @@
 """Plans LLM serving at the mobile network edge, from Python.
 
-The compiled module :mod:`mei4llm._core` does the work; this package re-exports it and adds
-thin helpers. Every name mirrors the Rust crate::
+The compiled module :mod:`mei4llm._core` does the work; this package re-exports it and makes
+pandas DataFrames of its columns. Every name mirrors the Rust crate::
 
     import mei4llm
     scenario = mei4llm.Scenario.from_path("scenarios/small.toml")
@@ -9,6 +9,25 @@ thin helpers. Every name mirrors the Rust crate::
     outcome = mei4llm.solve(instance, solver="exact", time_limit=10.0)
     print(outcome.status, outcome.objective, outcome.gap)
     assert mei4llm.evaluate(instance, outcome.decision)["feasible"]
+    arrays = mei4llm.decision_arrays(instance, outcome)     # numpy, one entry per request
+    assert mei4llm.evaluate(instance, arrays)["feasible"]
+    mei4llm.cost_table(scenario)                            # DataFrame, as `mei4llm inspect`
+    mei4llm.read_trace("datasets/traces/azure_llm_2023_conv.csv", limit=100)
+    result = mei4llm.solve_trace(scenario, epoch="1s", max_epochs=20)
+    result.epochs, result.requests, result.summary
+
+:mod:`mei4llm.distributed` runs :func:`solve_trace` on Ray.
+
+Errors carry the Rust message unchanged::
+
+    mei4llm.Error                          every error of the package
+    ├── mei4llm.InputError (ValueError)    bad input: a setting, a file, a name, a value
+    │   ├── mei4llm.ScenarioError          a scenario file or dict, or an instance built from it
+    │   ├── mei4llm.TraceError             a trace file (names the file, line and field)
+    │   └── mei4llm.DecisionError          a decision passed to evaluate or decision_arrays
+    └── mei4llm.SolverError (RuntimeError) a solver failed, or Rust code panicked
+
+A Rust panic never crosses into Python: it becomes a :class:`SolverError`.
 
 With Gymnasium installed, importing the package registers the environments
 ``mei4llm/Split-v0`` and ``mei4llm/Caching-v0`` (:mod:`mei4llm.envs`).
@@ -19,16 +38,27 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ._core import (
+    TIERS,
     CachingInstance,
+    DecisionError,
+    Error,
+    InputError,
     Outcome,
     Scenario,
+    ScenarioError,
     SolverError,
     SplitInstance,
+    TraceError,
+    TraceRun,
     __version__,
+    decision_arrays,
     evaluate,
     solve,
     solvers,
 )
+from ._frames import pandas_module
+from .tables import cost_table, hardware_catalogue, layer_table, model_catalogue, split_table
+from .trace import TraceResult, read_trace, solve_trace
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas
@@ -41,15 +71,31 @@ else:
     from . import envs  # noqa: F401  (registers mei4llm/Split-v0 and mei4llm/Caching-v0)
 
 __all__ = [
+    "TIERS",
     "CachingInstance",
+    "DecisionError",
+    "Error",
+    "InputError",
     "Outcome",
     "Scenario",
+    "ScenarioError",
     "SolverError",
     "SplitInstance",
+    "TraceError",
+    "TraceResult",
+    "TraceRun",
     "__version__",
+    "cost_table",
+    "decision_arrays",
     "evaluate",
+    "hardware_catalogue",
+    "layer_table",
+    "model_catalogue",
+    "read_trace",
     "solve",
+    "solve_trace",
     "solvers",
+    "split_table",
     "to_frame",
 ]
 
@@ -61,12 +107,7 @@ def to_frame(outcome: Outcome) -> "pandas.DataFrame":
     device energy, bytes), one row per stored model for ``caching``. Needs pandas
     (``pip install mei4llm[pandas]``); raises ``ImportError`` without it.
     """
-    try:
-        import pandas as pd
-    except ImportError as error:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "mei4llm.to_frame needs pandas: pip install 'mei4llm[pandas]'"
-        ) from error
+    pd = pandas_module("mei4llm.to_frame")
     rows: list[dict[str, Any]] = list(outcome.plan)
     if rows:
         return pd.DataFrame.from_records(rows)

@@ -8,14 +8,34 @@ from numpy.typing import NDArray
 
 __version__: str
 
-class SolverError(RuntimeError):
+TIERS: list[str]
+
+class Error(Exception):
+    """Every error raised by mei4llm."""
+
+class InputError(Error, ValueError):
+    """Bad input: a setting, file, name or value out of its domain (a ValueError)."""
+
+class ScenarioError(InputError):
+    """A scenario file or dict is wrong, or cannot make the instance asked for."""
+
+class TraceError(InputError):
+    """A trace file is wrong; the message names the file, line and field."""
+
+class DecisionError(InputError):
+    """A decision passed to evaluate has the wrong shape, type or values."""
+
+class SolverError(Error, RuntimeError):
     """A solver failed (back-end error, unsupported instance, misbehaving policy, panic)."""
+
+_Path = Union[str, PathLike[str]]
+_Columns = dict[str, Any]
 
 class Scenario:
     """A resolved scenario: every name looked up, every figure in base units."""
 
     @staticmethod
-    def from_path(path: Union[str, PathLike[str]]) -> Scenario: ...
+    def from_path(path: _Path) -> Scenario: ...
     @staticmethod
     def from_dict(data: dict[str, Any]) -> Scenario: ...
     @property
@@ -82,17 +102,41 @@ class Outcome:
     @property
     def plan(self) -> list[dict[str, Any]]: ...
 
+_Instance = Union[SplitInstance, CachingInstance]
+_SplitArrays = dict[str, NDArray[Any]]
+_Decision = Union[dict[str, Any], _SplitArrays, NDArray[np.bool_]]
+
+class TraceRun:
+    """A replayed trace: run.json, the records as columns, summary.json and timings.json."""
+
+    @property
+    def problem(self) -> Literal["split"]: ...
+    @property
+    def run(self) -> dict[str, Any]: ...
+    @property
+    def threads(self) -> Optional[int]: ...
+    @property
+    def wall_time_s(self) -> Optional[float]: ...
+    def columns(self, table: Literal["epochs", "requests", "timings"]) -> _Columns: ...
+    def summary(self) -> dict[str, Any]: ...
+    def timing_summary(self) -> dict[str, Any]: ...
+    def write(self, out: _Path) -> None: ...
+    @staticmethod
+    def merge(parts: list[TraceRun], wall_time_s: Optional[float] = None) -> TraceRun: ...
+    def to_bytes(self) -> bytes: ...
+    @staticmethod
+    def from_bytes(data: bytes) -> TraceRun: ...
+    def __len__(self) -> int: ...
+
 def solve(
-    instance: Union[SplitInstance, CachingInstance],
+    instance: _Instance,
     solver: Union[str, Callable[[NDArray[np.float32], NDArray[np.int8]], int]] = "exact",
     time_limit: Optional[float] = None,
     gap: float = 1e-6,
     threads: int = 1,
     seed: int = 0,
 ) -> Outcome: ...
-def evaluate(
-    instance: Union[SplitInstance, CachingInstance], decision: dict[str, Any]
-) -> dict[str, Any]: ...
+def evaluate(instance: _Instance, decision: _Decision) -> dict[str, Any]: ...
 def solvers(problem: Literal["split", "caching"]) -> list[str]: ...
 
 _ScenarioArg = Union[Scenario, str, PathLike[str]]
@@ -200,3 +244,43 @@ class VecCachingEnv:
         self, seed: Optional[int] = None
     ) -> tuple[NDArray[np.float32], NDArray[np.int8]]: ...
     def step(self, actions: NDArray[np.int64]) -> _VecStep: ...
+def decision_arrays(
+    instance: _Instance, decision: Union[Outcome, _Decision]
+) -> Optional[Union[_SplitArrays, NDArray[np.bool_]]]: ...
+def cost_table(
+    scenario: Union[Scenario, _Path],
+    prompt_tokens: Optional[int] = None,
+    output_tokens: Optional[int] = None,
+) -> _Columns: ...
+def layer_table(
+    model: str, precision: str = "fp16", prompt_tokens: Optional[int] = None
+) -> _Columns: ...
+def split_table(model: str, precision: str = "fp16") -> _Columns: ...
+def model_catalogue() -> _Columns: ...
+def hardware_catalogue() -> _Columns: ...
+def read_trace(
+    path: _Path, limit: Optional[int] = None, skip_bad_rows: bool = False
+) -> tuple[_Columns, dict[str, Any]]: ...
+def solve_trace(
+    scenario: Union[Scenario, _Path],
+    trace: Optional[_Path] = None,
+    problem: str = "split",
+    solvers: Optional[list[str]] = None,
+    epoch: Optional[str] = None,
+    threads: Optional[int] = None,
+    seed: Optional[int] = None,
+    time_limit: Optional[float] = None,
+    gap: float = 1e-6,
+    max_epochs: Optional[int] = None,
+    out: Optional[_Path] = None,
+    skip_bad_rows: bool = False,
+    objective: Literal["latency", "energy", "mixed"] = "latency",
+    per_second: Optional[float] = None,
+    per_joule: Optional[float] = None,
+    ttft_slo_s: Optional[float] = None,
+    tpot_slo_s: Optional[float] = None,
+    e2e_slo_s: Optional[float] = None,
+    in_flight: Optional[int] = None,
+    shard: Optional[tuple[int, int]] = None,
+    progress: Optional[Callable[[dict[str, Any]], None]] = None,
+) -> TraceRun: ...

@@ -1,7 +1,7 @@
 //! `mei4llm.SplitInstance` and `mei4llm.CachingInstance`: problem instances built from a
 //! scenario.
 
-use super::error::value_error;
+use super::error::{scenario_error, value_error};
 use super::scenario::PyScenario;
 use crate::problems::caching::CachingInstance;
 use crate::problems::split::{Objective, SplitInstance};
@@ -51,8 +51,8 @@ impl PySplitInstance {
         per_joule: Option<f64>,
     ) -> PyResult<Self> {
         let objective = self::objective(objective, per_second, per_joule)?;
-        let inner =
-            SplitInstance::from_scenario(scenario.inner.clone(), objective).map_err(value_error)?;
+        let inner = SplitInstance::from_scenario(scenario.inner.clone(), objective)
+            .map_err(scenario_error)?;
         Ok(PySplitInstance {
             inner: Arc::new(inner),
         })
@@ -101,7 +101,7 @@ impl PyCachingInstance {
     /// The placement problem of `scenario`'s `[caching]` section.
     #[staticmethod]
     fn from_scenario(scenario: &PyScenario) -> PyResult<Self> {
-        let inner = CachingInstance::from_scenario(&scenario.inner).map_err(value_error)?;
+        let inner = CachingInstance::from_scenario(&scenario.inner).map_err(scenario_error)?;
         Ok(PyCachingInstance {
             inner: Arc::new(inner),
             scenario: scenario.inner.name.clone(),

@@ -1,23 +1,43 @@
 //! The Python module `mei4llm._core` (feature `python`, built by maturin): thin wrappers that
-//! convert types, release the GIL while Rust solves and turn errors into Python exceptions.
-//! The Python package `python/mei4llm/` re-exports it.
+//! convert types, release the GIL while Rust works and turn errors into Python exceptions.
+//! The Python package `python/mei4llm/` re-exports it and makes DataFrames of its columns.
 
+mod arrays;
+mod columns;
 mod convert;
 mod env;
 mod error;
 mod instance;
 mod policy;
+mod replay;
 mod scenario;
 mod solve;
+mod tables;
+mod trace;
+mod trace_run;
 
 use pyo3::prelude::*;
 
-/// `mei4llm._core`: scenarios, `split` and `caching` instances, every solver by name, and the
-/// environments.
+/// `mei4llm._core`: scenarios, `split` and `caching` instances, every solver by name,
+/// decisions as arrays, cost tables, traces and their replay, the environments and the exception
+/// classes.
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    m.add("SolverError", m.py().get_type::<error::SolverError>())?;
+    let classes = error::exceptions(py)?;
+    m.add("Error", classes.error.bind(py))?;
+    m.add("InputError", classes.input.bind(py))?;
+    m.add("ScenarioError", classes.scenario.bind(py))?;
+    m.add("TraceError", classes.trace.bind(py))?;
+    m.add("DecisionError", classes.decision.bind(py))?;
+    m.add("SolverError", classes.solver.bind(py))?;
+    m.add(
+        "TIERS",
+        arrays::TIERS
+            .map(crate::problems::split::Tier::name)
+            .to_vec(),
+    )?;
     m.add_class::<scenario::PyScenario>()?;
     m.add_class::<instance::PySplitInstance>()?;
     m.add_class::<instance::PyCachingInstance>()?;
@@ -26,8 +46,17 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<env::PyCachingEnv>()?;
     m.add_class::<env::PyVecSplitEnv>()?;
     m.add_class::<env::PyVecCachingEnv>()?;
+    m.add_class::<trace_run::PyTraceRun>()?;
     m.add_function(wrap_pyfunction!(solve::solve, m)?)?;
     m.add_function(wrap_pyfunction!(solve::evaluate, m)?)?;
     m.add_function(wrap_pyfunction!(solve::solvers, m)?)?;
+    m.add_function(wrap_pyfunction!(arrays::decision_arrays, m)?)?;
+    m.add_function(wrap_pyfunction!(tables::cost_table, m)?)?;
+    m.add_function(wrap_pyfunction!(tables::layer_table, m)?)?;
+    m.add_function(wrap_pyfunction!(tables::split_table, m)?)?;
+    m.add_function(wrap_pyfunction!(tables::model_catalogue, m)?)?;
+    m.add_function(wrap_pyfunction!(tables::hardware_catalogue, m)?)?;
+    m.add_function(wrap_pyfunction!(trace::read_trace, m)?)?;
+    m.add_function(wrap_pyfunction!(replay::solve_trace, m)?)?;
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! `mei4llm.solve`, `mei4llm.evaluate`, `mei4llm.solvers` and the `Outcome` they return.
 
-use super::convert::{from_python, to_python};
+use super::arrays::{placement, split_decision};
+use super::convert::to_python;
 use super::error::{panic_error, solve_error, value_error};
 use super::instance::{PyCachingInstance, PySplitInstance};
 use crate::problems::{caching, split};
@@ -230,8 +231,9 @@ fn unknown(problem: &str, name: &str) -> PyErr {
     ))
 }
 
-/// Objective and every violated constraint of `decision` (the shape of `Outcome.decision`),
-/// computed from the instance alone: `{"objective", "feasible", "violations"}`.
+/// Objective and every violated constraint of `decision` (the shape of `Outcome.decision`, or
+/// the arrays of `decision_arrays`), computed from the instance alone: `{"objective",
+/// "feasible", "violations"}`.
 #[pyfunction]
 pub(crate) fn evaluate(
     py: Python<'_>,
@@ -240,11 +242,11 @@ pub(crate) fn evaluate(
 ) -> PyResult<PyObject> {
     let evaluation = match instance {
         AnyInstance::Split(instance) => {
-            let d: split::SplitDecision = from_python(decision, "split decision")?;
+            let d = split_decision(decision)?;
             catch_unwind(AssertUnwindSafe(|| instance.inner.evaluate(&d)))
         }
         AnyInstance::Caching(instance) => {
-            let d: caching::Placement = from_python(decision, "caching placement")?;
+            let d = placement(decision)?;
             catch_unwind(AssertUnwindSafe(|| instance.inner.evaluate(&d)))
         }
     }

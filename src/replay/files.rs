@@ -18,9 +18,9 @@
 use super::Error;
 use super::epochs::RowCounts;
 use super::plots;
-use super::problem::{RecordStats, RequestRecord};
+use super::problem::{RecordStats, ReplayProblem, RequestRecord};
 use super::records::{EpochRecord, TimingRecord};
-use super::run::{Sink, SolvedEpoch};
+use super::run::{ReplayOptions, ReplayTotals, Sink, SolvedEpoch};
 use super::summary::{Summary, Timings};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -88,6 +88,67 @@ pub struct RunInfo {
     pub requests: u64,
     /// Rows read, skipped and left out.
     pub rows: RowCounts,
+}
+
+/// What a run reads, as `run.json` names it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunInputs {
+    /// The scenario file, as given (empty for a scenario that is not a file).
+    pub scenario_file: String,
+    /// The trace file, as given.
+    pub trace: String,
+    /// The trace's detected format.
+    pub trace_format: String,
+    /// The epoch rule, as given.
+    pub epoch_rule: String,
+}
+
+impl RunInfo {
+    /// The `run.json` of a run about to start: `problem` (with its own `settings`) replayed
+    /// over scenario `scenario` with `options`; not complete and nothing done yet.
+    pub fn new<P: ReplayProblem>(
+        problem: &P,
+        settings: serde_json::Value,
+        scenario: &str,
+        inputs: RunInputs,
+        options: &ReplayOptions,
+    ) -> RunInfo {
+        RunInfo {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            problem: problem.name().into(),
+            scenario: scenario.into(),
+            scenario_file: inputs.scenario_file,
+            trace: inputs.trace,
+            trace_format: inputs.trace_format,
+            epoch_rule: inputs.epoch_rule,
+            solvers: options.solvers.clone(),
+            exact_solver: problem
+                .exact_solver()
+                .filter(|exact| options.solvers.iter().any(|s| s == exact))
+                .map(String::from),
+            seed: options.seed,
+            time_limit_s: options.time_limit.map(|d| d.as_secs_f64()),
+            gap: options.gap,
+            skip_bad_rows: options.skip_bad_rows,
+            start_s: options.start_s,
+            max_epochs: options.max_epochs,
+            settings,
+            complete: false,
+            stopped_by: None,
+            epochs: 0,
+            requests: 0,
+            rows: RowCounts::default(),
+        }
+    }
+
+    /// Records how far the run got: complete unless something stopped it.
+    pub fn record(&mut self, totals: &ReplayTotals) {
+        self.complete = totals.stopped_by.is_none();
+        self.stopped_by = totals.stopped_by.as_ref().map(|e| e.to_string());
+        self.epochs = totals.epochs;
+        self.requests = totals.requests;
+        self.rows = totals.rows.clone();
+    }
 }
 
 /// Writes `value` as pretty JSON with a final newline.

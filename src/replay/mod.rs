@@ -15,6 +15,8 @@
 //!   and seed give the same rows whatever the thread count.
 //! - [`OutputDir`] writes a run directory (the files are listed in [`files`]); [`report`]
 //!   rebuilds its summary and plots from the CSV files.
+//! - [`RunRecords`] holds a finished run in memory; the runs of a trace's [`Shard`]s (on
+//!   several machines, say) merge into the run of the whole trace.
 //! - Statistics ([`Quantiles`]) are exact up to 65,536 values per solver and within 0.1 %
 //!   beyond, in bounded memory.
 //!
@@ -47,6 +49,7 @@
 mod epochs;
 mod error;
 pub mod files;
+mod memory;
 mod plots;
 mod problem;
 mod records;
@@ -55,20 +58,23 @@ mod slo;
 pub mod split;
 mod summary;
 pub mod svg;
+mod workload;
 
 pub use epochs::{EpochInfo, RowCounts, instance_seed, solver_seed};
 pub use error::Error;
-pub use files::{OutputDir, PreparedEpoch, Redrawn, RunInfo, read_csv, redraw};
+pub use files::{OutputDir, PreparedEpoch, Redrawn, RunInfo, RunInputs, read_csv, redraw};
+pub use memory::RunRecords;
 pub use plots::SOLVE_TIME_SVG;
 pub use problem::{RecordStats, ReplayProblem, RequestRecord, SolverRun};
 pub use records::{EpochRecord, TimingRecord, gap_to_exact};
-pub use run::{Progress, ReplayOptions, ReplayTotals, Sink, SolvedEpoch, replay};
+pub use run::{Progress, ReplayOptions, ReplayTotals, Shard, Sink, SolvedEpoch, replay};
 pub use slo::Slo;
 pub use split::{SplitRecord, SplitReplay, SplitStats};
 pub use summary::{
     Distribution, EXACT_LIMIT, EpochReport, EpochStats, Quantiles, RELATIVE_ACCURACY,
     SolverSummary, SolverTimes, Summary, SummaryReport, TimeBin, TimeStats, TimingReport, Timings,
 };
+pub use workload::{TraceSource, epoch_rule, run_seed};
 
 use std::path::Path;
 

@@ -44,6 +44,33 @@ pub struct ReplayOptions {
     pub start_s: f64,
     /// Stop after this many epochs.
     pub max_epochs: Option<u64>,
+    /// Solve only this shard's epochs (the others are read and passed over), so that runs of
+    /// every shard of a [`Shard::count`] together make the whole run.
+    pub shard: Option<Shard>,
+}
+
+/// One of `count` disjoint parts of a run: the epochs whose position in the run leaves
+/// remainder `index` when divided by `count` (positions count every epoch of the run from 0,
+/// whichever shard it belongs to; [`ReplayOptions::max_epochs`] limits the positions).
+///
+/// Every shard reads the same rows and derives each epoch's seeds from its index alone
+/// ([`instance_seed`](super::instance_seed)), so the records of all shards, sorted by epoch,
+/// are the records of the whole run. Dealing epochs out in turn spreads busy and quiet
+/// stretches of a trace evenly over the shards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// This shard, `0..count`.
+    pub index: u64,
+    /// Shards in all, at least 1.
+    pub count: u64,
+}
+
+impl Shard {
+    /// Whether the epoch at position `seq` of the run belongs to this shard (never, for a
+    /// count of 0).
+    pub fn owns(&self, seq: u64) -> bool {
+        seq.checked_rem(self.count) == Some(self.index)
+    }
 }
 
 impl Default for ReplayOptions {
@@ -59,6 +86,7 @@ impl Default for ReplayOptions {
             skip_bad_rows: false,
             start_s: 0.0,
             max_epochs: None,
+            shard: None,
         }
     }
 }
@@ -74,7 +102,7 @@ impl ReplayOptions {
     }
 
     /// Checks the options against the problem: at least one solver, every one known and
-    /// named once, at least one thread, a valid gap and start.
+    /// named once, at least one thread, a valid gap and start, a shard within its count.
     pub fn validate<P: ReplayProblem>(&self, problem: &P) -> Result<(), Error> {
         if self.solvers.is_empty() {
             return Err(Error::config("solvers", "no solver given"));
@@ -107,6 +135,17 @@ impl ReplayOptions {
             return Err(Error::config(
                 "start",
                 format!("{} s; it must be finite and non-negative", self.start_s),
+            ));
+        }
+        if let Some(shard) = self.shard
+            && shard.index >= shard.count
+        {
+            return Err(Error::config(
+                "shard",
+                format!(
+                    "{} of {}; the index must be below the count",
+                    shard.index, shard.count
+                ),
             ));
         }
         Ok(())
@@ -156,6 +195,21 @@ impl<R: Send> Sink<R> for Vec<SolvedEpoch<R>> {
     }
 }
 
+/// Both sinks in turn (the records kept in memory and written to a run directory, say): each
+/// prepares its own copy of the epoch, and the first error stops the run.
+impl<R: Clone, A: Sink<R>, B: Sink<R>> Sink<R> for (A, B) {
+    type Prepared = (A::Prepared, B::Prepared);
+
+    fn prepare(solved: SolvedEpoch<R>) -> Self::Prepared {
+        (A::prepare(solved.clone()), B::prepare(solved))
+    }
+
+    fn epoch(&mut self, (a, b): Self::Prepared) -> Result<(), Error> {
+        self.0.epoch(a)?;
+        self.1.epoch(b)
+    }
+}
+
 /// How far a run is, after each delivered epoch.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Progress {
@@ -181,14 +235,16 @@ pub struct ReplayTotals {
     /// What stopped the run before the end of the trace (a malformed row, an epoch whose
     /// instance cannot be built); the epochs before it were delivered.
     pub stopped_by: Option<Error>,
+    /// The index of the epoch whose failure stopped the run, when an epoch did.
+    pub failed_epoch: Option<u64>,
 }
 
 /// What a task reports about its epoch.
 type Done<T> = Result<T, Error>;
 
-/// Epochs read and not yet delivered, by sequence number: their size in requests, and what
-/// their task reported once it is done.
-type Pending<T> = BTreeMap<u64, (usize, Option<Done<T>>)>;
+/// Epochs read and not yet delivered, by sequence number: their size in requests, their
+/// index, and what their task reported once it is done.
+type Pending<T> = BTreeMap<u64, (usize, u64, Option<Done<T>>)>;
 
 /// Replays `requests` (a trace, in arrival order) through `problem` with every solver of
 /// `options`, delivering epochs to `sink` in order and calling `progress` after each.
@@ -228,8 +284,8 @@ where
     let mut reading = true;
     // A malformed row ends reading; the epochs read before it are still delivered.
     let mut read_error: Option<Error> = None;
-    // An epoch that failed ends the run there: later epochs are dropped.
-    let mut failed: Option<Error> = None;
+    // An epoch that failed (its index and error) ends the run there: later epochs are dropped.
+    let mut failed: Option<(u64, Error)> = None;
     let mut delivered = Progress {
         epochs: 0,
         requests: 0,
@@ -256,7 +312,10 @@ where
                 };
                 let seq = next_seq;
                 next_seq += 1;
-                pending.insert(seq, (epoch.requests.len(), None));
+                if options.shard.is_some_and(|shard| !shard.owns(seq)) {
+                    continue;
+                }
+                pending.insert(seq, (epoch.requests.len(), epoch.index, None));
                 let tx = tx.clone();
                 scope.spawn(move |_| {
                     // A panic must not leave the delivering thread waiting for this message.
@@ -284,15 +343,15 @@ where
                 });
             };
             if let Some(slot) = pending.get_mut(&seq) {
-                slot.1 = Some(done);
+                slot.2 = Some(done);
             }
             // Deliver what is done, in order. A failed epoch stops the run: it and the epochs
             // after it are dropped once done.
             while let Some(entry) = pending.first_entry() {
-                if entry.get().1.is_none() {
+                if entry.get().2.is_none() {
                     break;
                 }
-                let (requests, done) = entry.remove();
+                let (requests, index, done) = entry.remove();
                 if failed.is_some() {
                     continue;
                 }
@@ -305,7 +364,7 @@ where
                         progress(&delivered);
                     }
                     Some(Err(error)) => {
-                        failed = Some(error);
+                        failed = Some((index, error));
                         reading = false;
                     }
                     None => {}
@@ -315,12 +374,14 @@ where
     });
     drop(epochs);
     outcome?;
+    let failed_epoch = failed.as_ref().map(|(index, _)| *index);
     Ok(ReplayTotals {
         epochs: delivered.epochs,
         requests: delivered.requests,
         rows: rows.counts,
         wall_time_s: started.elapsed().as_secs_f64(),
-        stopped_by: failed.or(read_error),
+        stopped_by: failed.map(|(_, error)| error).or(read_error),
+        failed_epoch,
     })
 }
 

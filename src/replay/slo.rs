@@ -1,5 +1,6 @@
 //! Service-level objectives that decide whether a request counts towards goodput.
 
+use crate::system::Scenario;
 use serde::{Deserialize, Serialize};
 
 /// The latency targets a replayed request is judged by: a time to first token and an
@@ -53,6 +54,21 @@ impl Slo {
     pub fn met(&self, ttft_s: f64, e2e_s: f64, output_tokens: u32) -> bool {
         let slack = 1.0 + Self::TOLERANCE;
         ttft_s <= self.ttft_s * slack && e2e_s <= self.e2e_deadline_s(output_tokens) * slack
+    }
+
+    /// The targets of `scenario`'s `[workload]` (its `ttft_slo` and `e2e_slo`), and the
+    /// defaults for what it does not set.
+    pub fn for_scenario(scenario: &Scenario) -> Slo {
+        let mut slo = Slo::default();
+        if let Some(w) = &scenario.workload {
+            if let Some(t) = w.ttft_slo_s {
+                slo.ttft_s = t;
+            }
+            if let Some(e) = w.e2e_slo_s {
+                slo.e2e_s = Some(e);
+            }
+        }
+        slo
     }
 
     /// Checks that every target is positive and finite.

@@ -6,6 +6,7 @@
 mod architecture;
 pub mod calibration;
 mod catalogue;
+pub mod cost_report;
 pub mod error;
 mod hardware;
 mod model_cost;

@@ -1,15 +1,14 @@
 //! `mei4llm inspect`: what running a model costs.
 
 use crate::table::{Table, si, time};
-use mei4llm::system::{Catalogue, ModelCost, Node, Part, Precision, Scenario};
+use mei4llm::system::cost_report::{
+    MEDIAN_OUTPUT_TOKENS, MEDIAN_PROMPT_TOKENS, ModelReport, NodeSpeed, ScenarioReport,
+    hardware_rows,
+};
+use mei4llm::system::{Catalogue, Precision, Scenario};
 use serde::Serialize;
 use std::error::Error;
 use std::path::PathBuf;
-
-/// Median prompt length of the Azure LLM conversation trace (2023), the default prompt.
-const MEDIAN_PROMPT_TOKENS: u64 = 1020;
-/// Median output length of the same trace, the default output.
-const MEDIAN_OUTPUT_TOKENS: u64 = 129;
 
 #[derive(clap::Args)]
 #[command(
@@ -44,55 +43,6 @@ pub struct Args {
     json: bool,
 }
 
-#[derive(Serialize)]
-struct UnitRow {
-    unit: String,
-    params: u64,
-    weight_bytes: f64,
-    prefill_flops: f64,
-    decode_flops: f64,
-    decode_bytes: f64,
-}
-
-#[derive(Serialize)]
-struct SplitRow {
-    split: u32,
-    device_weight_bytes: f64,
-    server_weight_bytes: f64,
-    activation_bytes_per_token: f64,
-}
-
-#[derive(Serialize)]
-struct Speed {
-    node: String,
-    role: String,
-    precision: Precision,
-    prefill_s: f64,
-    prefill_tokens_per_s: f64,
-    decode_tokens_per_s: f64,
-    end_to_end_s: f64,
-    memory_needed_bytes: f64,
-    memory_bytes: f64,
-    fits: bool,
-}
-
-#[derive(Serialize)]
-struct ModelReport {
-    model: String,
-    precision: Precision,
-    total_params: u64,
-    layers: u32,
-    hidden: u64,
-    vocab: u64,
-    weight_bytes: f64,
-    kv_bytes_per_token: f64,
-    prompt_tokens: u64,
-    output_tokens: u64,
-    units: Vec<UnitRow>,
-    splits: Vec<SplitRow>,
-    speeds: Vec<Speed>,
-}
-
 pub fn run(args: &Args) -> Result<(), Box<dyn Error>> {
     let catalogue = Catalogue::bundled();
     if args.list {
@@ -103,10 +53,10 @@ pub fn run(args: &Args) -> Result<(), Box<dyn Error>> {
     }
     let name = args.model.as_deref().unwrap_or_default();
     let cost = catalogue.model(name)?.cost(args.precision);
-    let mut report = model_report(&cost, args);
+    let mut report = ModelReport::new(&cost, args.prompt_tokens, args.output_tokens);
     if let Some(device) = &args.device {
         let node = catalogue.node(device)?;
-        report.speeds.push(speed(
+        report.speeds.push(NodeSpeed::new(
             &node,
             "device",
             &cost,
@@ -123,6 +73,7 @@ pub fn run(args: &Args) -> Result<(), Box<dyn Error>> {
 }
 
 fn list(catalogue: &Catalogue, json: bool) -> Result<(), Box<dyn Error>> {
+    let hardware = hardware_rows(catalogue);
     if json {
         #[derive(Serialize)]
         struct Listing<'a> {
@@ -135,10 +86,9 @@ fn list(catalogue: &Catalogue, json: bool) -> Result<(), Box<dyn Error>> {
                 .iter()
                 .map(|m| (m.name.as_str(), m.total_params(), m.layers))
                 .collect(),
-            devices: catalogue
-                .hardware()
+            devices: hardware
                 .iter()
-                .map(|h| (h.name.as_str(), h.class.name()))
+                .map(|h| (h.name.as_str(), h.class))
                 .collect(),
         };
         println!("{}", serde_json::to_string_pretty(&listing)?);
@@ -164,104 +114,18 @@ fn list(catalogue: &Catalogue, json: bool) -> Result<(), Box<dyn Error>> {
         "fp16 peak",
         "calibrated",
     ]);
-    for h in catalogue.hardware() {
+    for h in &hardware {
         t.row(vec![
             h.name.clone(),
-            h.class.name().into(),
+            h.class.into(),
             si(h.memory_bytes, "B"),
             si(h.memory_bandwidth_bytes_per_s, "B/s"),
             h.fp16_flops_per_s.map_or("-".into(), |f| si(f, "FLOP/s")),
-            if catalogue.node(&h.name).is_ok() {
-                "yes"
-            } else {
-                "no"
-            }
-            .into(),
+            if h.calibrated { "yes" } else { "no" }.into(),
         ]);
     }
     t.print();
     Ok(())
-}
-
-fn model_report(cost: &ModelCost, args: &Args) -> ModelReport {
-    let n = args.prompt_tokens;
-    let layers = cost.layers;
-    let embedding = cost.embedding();
-    let mut units = vec![UnitRow {
-        unit: "embedding".into(),
-        params: embedding.params,
-        weight_bytes: embedding.weight_bytes,
-        prefill_flops: 0.0,
-        decode_flops: 0.0,
-        decode_bytes: cost.embedding_bytes(1),
-    }];
-    let block = cost.block();
-    for i in 1..=layers {
-        units.push(UnitRow {
-            unit: format!("block {i}"),
-            params: block.params,
-            weight_bytes: block.weight_bytes,
-            prefill_flops: cost.block_prefill_flops(n),
-            decode_flops: cost.block_decode_flops(n),
-            decode_bytes: cost.block_decode_bytes(n),
-        });
-    }
-    units.push(UnitRow {
-        unit: "head".into(),
-        params: cost.head().params,
-        weight_bytes: cost.head().weight_bytes,
-        prefill_flops: cost.head_flops(),
-        decode_flops: cost.head_flops(),
-        decode_bytes: cost.head_bytes(),
-    });
-    let splits = (0..=layers)
-        .map(|s| SplitRow {
-            split: s,
-            device_weight_bytes: cost.weight_bytes(Part::device(s, layers)),
-            server_weight_bytes: cost.weight_bytes(Part::server(s, layers)),
-            activation_bytes_per_token: cost.activation_bytes_per_token(s),
-        })
-        .collect();
-    ModelReport {
-        model: cost.name.clone(),
-        precision: cost.precision,
-        total_params: cost.total_params(),
-        layers,
-        hidden: cost.hidden,
-        vocab: cost.vocab,
-        weight_bytes: cost.weight_bytes(Part::whole(layers)),
-        kv_bytes_per_token: cost.kv_bytes_per_token(Part::whole(layers)),
-        prompt_tokens: n,
-        output_tokens: args.output_tokens,
-        units,
-        splits,
-        speeds: Vec::new(),
-    }
-}
-
-fn speed(
-    node: &Node,
-    role: &str,
-    cost: &ModelCost,
-    prompt: u64,
-    output: u64,
-) -> Result<Speed, Box<dyn Error>> {
-    let whole = Part::whole(cost.layers);
-    let times = node.phase_times(cost, whole, prompt, output)?;
-    let needed =
-        cost.weight_bytes(whole) + cost.kv_bytes_per_token(whole) * (prompt + output) as f64;
-    Ok(Speed {
-        node: node.name().into(),
-        role: role.into(),
-        precision: cost.precision,
-        prefill_s: times.prefill_s,
-        prefill_tokens_per_s: prompt as f64 / times.prefill_s,
-        decode_tokens_per_s: node.decode_tokens_per_s(cost, prompt)?,
-        end_to_end_s: times.prefill_s + times.decode_s,
-        memory_needed_bytes: needed,
-        memory_bytes: node.profile.memory_bytes,
-        fits: node.fits(needed),
-    })
 }
 
 fn print_model(r: &ModelReport) {
@@ -323,7 +187,7 @@ fn print_model(r: &ModelReport) {
     }
 }
 
-fn print_speeds(speeds: &[Speed], prompt: u64, output: u64) {
+fn print_speeds(speeds: &[NodeSpeed], prompt: u64, output: u64) {
     println!(
         "\nWhole model on one node, {prompt}-token prompt, {output} output tokens (decode speed at a context of {prompt}):"
     );
@@ -359,57 +223,9 @@ fn print_speeds(speeds: &[Speed], prompt: u64, output: u64) {
 }
 
 fn scenario(s: &Scenario, args: &Args) -> Result<(), Box<dyn Error>> {
-    // One node per distinct hardware of each role.
-    let mut nodes: Vec<(&Node, &str)> = Vec::new();
-    let candidates = s
-        .devices
-        .iter()
-        .map(|d| (&*d.node, "device"))
-        .chain(s.edge_servers.iter().map(|e| (&*e.node, "edge")));
-    for (node, role) in candidates {
-        if !nodes
-            .iter()
-            .any(|(n, r)| n.name() == node.name() && *r == role)
-        {
-            nodes.push((node, role));
-        }
-    }
-    nodes.push((&s.cloud.node, "cloud"));
-    let mut reports = Vec::new();
-    for m in &s.models {
-        let mut report = model_report(&m.on_server, args);
-        report.units.clear();
-        for (node, role) in &nodes {
-            let cost = if *role == "device" {
-                &m.on_device
-            } else {
-                &m.on_server
-            };
-            report.speeds.push(speed(
-                node,
-                role,
-                cost,
-                args.prompt_tokens,
-                args.output_tokens,
-            )?);
-        }
-        reports.push(report);
-    }
+    let report = ScenarioReport::new(s, args.prompt_tokens, args.output_tokens)?;
     if args.json {
-        #[derive(Serialize)]
-        struct Out<'a> {
-            scenario: &'a str,
-            devices: usize,
-            edge_servers: usize,
-            models: Vec<ModelReport>,
-        }
-        let out = Out {
-            scenario: &s.name,
-            devices: s.devices.len(),
-            edge_servers: s.edge_servers.len(),
-            models: reports,
-        };
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
     }
     println!(
@@ -420,7 +236,7 @@ fn scenario(s: &Scenario, args: &Args) -> Result<(), Box<dyn Error>> {
         s.cloud.node.name(),
         s.description
     );
-    for (m, r) in s.models.iter().zip(&reports) {
+    for (m, r) in s.models.iter().zip(&report.models) {
         println!(
             "\n== {} ({} parameters, {} blocks; devices at {}, servers at {}; {} of KV cache per token at fp16)",
             r.model,

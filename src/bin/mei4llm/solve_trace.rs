@@ -7,7 +7,8 @@ use crate::table::{Table, time};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use mei4llm::replay::files::{RUN_JSON, SUMMARY_JSON, TIMINGS_JSON};
 use mei4llm::replay::{
-    OutputDir, Progress, ReplayOptions, RunInfo, Slo, SplitRecord, SplitReplay, SplitStats, replay,
+    self, OutputDir, Progress, ReplayOptions, RunInfo, RunInputs, Slo, SplitRecord, SplitReplay,
+    SplitStats, TraceSource, replay, run_seed,
 };
 use mei4llm::system::Scenario;
 use mei4llm::system::trace::{EpochRule, TraceReader};
@@ -153,32 +154,15 @@ impl<R: Read> Read for Counting<R> {
 
 /// The epoch rule: the flag, else the scenario's workload.
 fn epoch_rule(args: &Args, scenario: &Scenario) -> Result<(EpochRule, String), Box<dyn Error>> {
-    if let Some(text) = &args.epoch {
-        return Ok((text.parse()?, text.trim().to_string()));
-    }
-    match scenario.workload.as_ref().map(|w| (w.window_s, w.requests)) {
-        Some((Some(seconds), _)) => Ok((EpochRule::Window { seconds }, format!("{seconds}s"))),
-        Some((None, Some(n))) => Ok((
-            EpochRule::Count {
-                requests: n as usize,
-            },
-            n.to_string(),
-        )),
-        _ => Err("give --epoch (e.g. 1s or 200): the scenario's [workload] sets no window or request count".into()),
-    }
+    replay::epoch_rule(scenario, args.epoch.as_deref())?.ok_or_else(|| {
+        "give --epoch (e.g. 1s or 200): the scenario's [workload] sets no window or request count"
+            .into()
+    })
 }
 
 /// The SLOs: flags over the scenario's workload over MLPerf's defaults.
 fn slo(args: &Args, scenario: &Scenario) -> Slo {
-    let mut slo = Slo::default();
-    if let Some(w) = &scenario.workload {
-        if let Some(t) = w.ttft_slo_s {
-            slo.ttft_s = t;
-        }
-        if let Some(e) = w.e2e_slo_s {
-            slo.e2e_s = Some(e);
-        }
-    }
+    let mut slo = Slo::for_scenario(scenario);
     if let Some(t) = args.ttft_slo {
         slo.ttft_s = t.as_secs_f64();
     }
@@ -195,25 +179,17 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn Error>> {
     let ProblemArg::Split = args.problem;
     let objective = args.objective.objective()?;
     let scenario = Arc::new(Scenario::from_path(&args.scenario)?);
-    let workload = scenario.workload.as_ref();
-    let trace = match (&args.trace, workload) {
-        (Some(t), _) => t.clone(),
-        (None, Some(w)) => w.trace.clone(),
-        (None, None) => {
-            return Err(format!(
-                "give --trace: scenario `{}` has no [workload] trace",
-                scenario.name
-            )
-            .into());
-        }
-    };
-    // The workload's start applies to its own trace only.
-    let start_s = match (&args.trace, workload) {
-        (None, Some(w)) => w.start_s,
-        _ => 0.0,
-    };
+    let TraceSource {
+        path: trace,
+        start_s,
+    } = TraceSource::of(&scenario, args.trace.as_deref()).ok_or_else(|| {
+        format!(
+            "give --trace: scenario `{}` has no [workload] trace",
+            scenario.name
+        )
+    })?;
     let (rule, rule_text) = epoch_rule(args, &scenario)?;
-    let seed = args.seed.or(workload.map(|w| w.seed)).unwrap_or(0);
+    let seed = run_seed(&scenario, args.seed);
     let threads = args.threads.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
@@ -229,6 +205,7 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn Error>> {
         skip_bad_rows: args.skip_bad_rows,
         start_s,
         max_epochs: args.max_epochs,
+        shard: None,
     };
     options.validate(&problem)?;
 
@@ -243,33 +220,19 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn Error>> {
         },
     );
     let requests = TraceReader::from_reader(trace.display().to_string(), reader)?;
-    let mut info = RunInfo {
-        version: env!("CARGO_PKG_VERSION").to_string(),
-        problem: "split".into(),
-        scenario: scenario.name.clone(),
+    let inputs = RunInputs {
         scenario_file: args.scenario.display().to_string(),
         trace: trace.display().to_string(),
         trace_format: requests.format().name().to_string(),
         epoch_rule: rule_text,
-        solvers: options.solvers.clone(),
-        exact_solver: options
-            .solvers
-            .iter()
-            .find(|s| s.as_str() == "exact")
-            .cloned(),
-        seed,
-        time_limit_s: args.time_limit.map(|d| d.as_secs_f64()),
-        gap: args.gap,
-        skip_bad_rows: args.skip_bad_rows,
-        start_s,
-        max_epochs: args.max_epochs,
-        settings: problem.settings(),
-        complete: false,
-        stopped_by: None,
-        epochs: 0,
-        requests: 0,
-        rows: Default::default(),
     };
+    let mut info = RunInfo::new(
+        &problem,
+        problem.settings(),
+        &scenario.name,
+        inputs,
+        &options,
+    );
     let mut out: OutputDir<SplitRecord, SplitStats> = OutputDir::create(&args.out, &info)?;
 
     let bar = if args.quiet || !std::io::stderr().is_terminal() {
@@ -298,11 +261,7 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn Error>> {
     let totals = replay(&problem, requests, &options, &mut out, &mut on_progress);
     bar.finish_and_clear();
     let totals = totals?;
-    info.complete = totals.stopped_by.is_none();
-    info.stopped_by = totals.stopped_by.as_ref().map(|e| e.to_string());
-    info.epochs = totals.epochs;
-    info.requests = totals.requests;
-    info.rows = totals.rows.clone();
+    info.record(&totals);
     out.finish(&info, Some(threads), Some(totals.wall_time_s))?;
 
     print_summary(&args.out)?;
