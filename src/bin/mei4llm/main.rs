@@ -6,6 +6,7 @@ mod inspect;
 mod plan;
 mod plan_caching;
 mod report;
+mod run_summary;
 mod solve_trace;
 mod table;
 
