@@ -18,6 +18,7 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::Arc;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -207,6 +208,11 @@ fn check_replay(scenario: &Scenario, seed: u64, rule: EpochRule, max_epochs: u64
             .instance(&epoch, instance_seed(seed, epoch.index))
             .unwrap();
         let instance: &CachingInstance = &data.instance;
+        // Every epoch shares the scenario's library instead of copying it.
+        assert!(Arc::ptr_eq(
+            &instance.library,
+            &problem.scenario_instance().library
+        ));
         let n = data.requests.len();
         assert_eq!(n, epoch.requests.len());
         let budget = Budget {

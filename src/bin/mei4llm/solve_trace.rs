@@ -30,9 +30,10 @@ pub enum ProblemArg {
     Caching,
 }
 
-/// The solvers run when --solvers is not given: every solver of the problem.
+/// The solvers of split run when --solvers is not given: all of them.
 const SPLIT_SOLVERS: &str =
     "exact,descent,greedy,neurosurgeon,device-only,edge-only,cloud-only,random";
+/// The solvers of caching run when --solvers is not given: all but the brute force.
 const CACHING_SOLVERS: &str = "exact,greedy,trimcaching,sharing-blind,popularity";
 
 fn after_help() -> String {
@@ -86,6 +87,10 @@ fn after_help() -> String {
     for (name, line) in crate::plan_caching::SOLVER_HELP {
         text.push_str(&format!("  {name:<14}{line}\n"));
     }
+    text.push_str(
+        "  brute-force   every combination of the servers' feasible model sets (a test oracle:\n\
+         \x20               epochs of a few requests only)\n",
+    );
     text.push_str(
         "\nBad input: a malformed trace row stops the run with the file, line and field named\n\
          (the epochs before it are written); with --skip-bad-rows it is skipped and counted in\n\
