@@ -135,7 +135,8 @@ def solve_trace(
     """Replays a request trace epoch by epoch, as ``mei4llm solve-trace`` does.
 
     Each epoch of ``trace`` (default: the scenario's ``[workload]`` trace, from its start)
-    becomes an instance of ``problem`` (``split``) whose requests get a device and a model
+    becomes an instance of ``problem`` — ``split`` (its requests get a device and a model) or
+    ``caching`` (its requests get a server region and a model and form the epoch's demand) —
     drawn with a seed derived from ``seed`` and the epoch's index; every solver of
     ``solvers`` (default: all of :func:`mei4llm.solvers`) plans it, and each plan is checked
     by the problem's own ``evaluate``. Epochs are solved in parallel on ``threads`` threads
@@ -145,7 +146,8 @@ def solve_trace(
     Args:
         scenario: a :class:`Scenario`, or a ``.toml``/``.json`` scenario file.
         trace: a trace file (Azure, Mooncake, BurstGPT or Vidur).
-        problem: the problem each epoch is an instance of.
+        problem: ``"split"`` or ``"caching"`` (the scenario needs a ``[caching]`` section;
+            ``objective``, ``per_second``, ``per_joule`` and the SLOs are split's only).
         solvers: the solvers, side by side on every epoch.
         epoch: a time window (``"1s"``, ``"500ms"``) or a request count (``"200"``); default:
             the scenario's workload window or request count.

@@ -459,3 +459,38 @@ def test_python_wrappers_have_the_compiled_signatures() -> None:
         ], name
     assert set(mei4llm.__all__) <= set(dir(mei4llm))
     assert os.path.isfile(Path(mei4llm.__file__).parent / "py.typed")
+
+
+def test_caching_replay_writes_the_files_of_the_cli(tmp_path: Path) -> None:
+    from test_core import cli
+
+    binary = cli()
+    if binary is None:
+        pytest.skip("the mei4llm binary is not built")
+    args = dict(
+        trace="datasets/traces/azure_llm_2023_conv.csv", epoch="1s", max_epochs=6,
+        solvers=["exact", "greedy", "popularity"], seed=5,
+    )  # fmt: skip
+    cli_out = tmp_path / "cli"
+    subprocess.run(
+        [str(binary), "solve-trace", "--problem", "caching",
+         "--scenario", "scenarios/caching-small.toml", "--trace", args["trace"],
+         "--epoch", "1s", "--max-epochs", "6", "--solvers", "exact,greedy,popularity",
+         "--seed", "5", "--threads", "1", "--quiet", "--out", str(cli_out)],
+        check=True, capture_output=True, cwd=ROOT,
+    )  # fmt: skip
+    direct = tmp_path / "direct"
+    run = mei4llm.solve_trace(
+        "scenarios/caching-small.toml", problem="caching", threads=2, out=direct, **args
+    )
+    assert run.problem == "caching"
+    for name in ["run.json", "epochs.csv", "requests.csv", "summary.json", "hit_ratio.svg"]:
+        assert (direct / name).read_bytes() == (cli_out / name).read_bytes(), name
+    assert run.summary == json.loads((cli_out / "summary.json").read_text())
+    # No heuristic serves more of an epoch's requests from the edge than the exact placement.
+    epochs = run.epochs.pivot(index="epoch", columns="solver", values="objective")
+    assert (epochs["greedy"] <= epochs["exact"] * (1 + 1e-9)).all()
+    with pytest.raises(mei4llm.InputError, match="split"):
+        mei4llm.solve_trace(
+            "scenarios/caching-small.toml", problem="caching", objective="energy", **args
+        )

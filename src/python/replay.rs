@@ -7,8 +7,8 @@ use super::scenario::AnyScenario;
 use super::trace_run::{PyTraceRun, Run};
 use crate::problems::split::Objective;
 use crate::replay::{
-    self, OutputDir, Progress, ReplayOptions, ReplayProblem, ReplayTotals, RunInfo, RunInputs,
-    RunRecords, Shard, Sink, Slo, SolvedEpoch, SplitReplay, TraceSource, run_seed,
+    self, CachingReplay, OutputDir, Progress, ReplayOptions, ReplayProblem, ReplayTotals, RunInfo,
+    RunInputs, RunRecords, Shard, Sink, Slo, SolvedEpoch, SplitReplay, TraceSource, run_seed,
 };
 use crate::system::Scenario;
 use crate::system::trace::{EpochRule, TraceReader};
@@ -325,8 +325,22 @@ pub(crate) fn solve_trace(
             let split = settings.problem(scenario)?;
             run(py, &split, split.settings(), setup)
         }
+        "caching" => {
+            if objective != "latency"
+                || [per_second, per_joule, ttft_slo_s, tpot_slo_s, e2e_slo_s]
+                    .iter()
+                    .any(Option::is_some)
+            {
+                return Err(value_error(
+                    "objective, per_second, per_joule and the SLOs apply to problem=\"split\" \
+                     only: caching maximises the hit ratio",
+                ));
+            }
+            let caching = CachingReplay::new(&scenario).map_err(replay_error)?;
+            run(py, &caching, caching.settings(), setup)
+        }
         other => Err(value_error(format!(
-            "problem `{other}` cannot be replayed; the problems are: split"
+            "problem `{other}` cannot be replayed; the problems are: split, caching"
         ))),
     }
 }

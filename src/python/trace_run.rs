@@ -4,8 +4,8 @@ use super::columns::Columns;
 use super::convert::to_python;
 use super::error::{replay_error, value_error};
 use crate::replay::{
-    EpochRecord, Error, ReplayProblem, RequestRecord, RunInfo, RunRecords, SplitReplay,
-    TimingRecord, TimingReport,
+    CachingReplay, EpochRecord, Error, ReplayProblem, RequestRecord, RunInfo, RunRecords,
+    SplitReplay, TimingRecord, TimingReport,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
@@ -137,6 +137,9 @@ where
 fn from_bytes(problem: &str, bytes: &[u8]) -> PyResult<Box<dyn Records>> {
     Ok(match problem {
         "split" => Box::new(Run::<SplitReplay>::new(
+            RunRecords::from_bytes(bytes).map_err(replay_error)?,
+        )),
+        "caching" => Box::new(Run::<CachingReplay>::new(
             RunRecords::from_bytes(bytes).map_err(replay_error)?,
         )),
         other => {

@@ -48,7 +48,7 @@ pub const TIMINGS_JSON: &str = "timings.json";
 pub struct RunInfo {
     /// Version of mei4llm that wrote the files.
     pub version: String,
-    /// The problem (`split`).
+    /// The problem (`split`, `caching`).
     pub problem: String,
     /// The scenario's name.
     pub scenario: String,

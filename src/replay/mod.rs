@@ -9,7 +9,8 @@
 //! ```
 //!
 //! - [`ReplayProblem`] is what a problem supplies: instance building, solving by name, its
-//!   request record and statistics. [`SplitReplay`] implements it for `split`.
+//!   request record and statistics. [`SplitReplay`] implements it for `split` (latency, energy
+//!   and SLOs per request), [`CachingReplay`] for `caching` (hits and misses per request).
 //! - [`replay`] runs the pipeline with bounded memory (at most
 //!   [`ReplayOptions::in_flight`] epochs at once) and deterministic output: the same inputs
 //!   and seed give the same rows whatever the thread count.
@@ -46,6 +47,7 @@
 //! References: DDSketch (Masson, Rim and Lee, VLDB 2019) for percentiles of long runs;
 //! MLPerf Inference's LLM latency constraints for the default SLOs ([`Slo`]).
 
+pub mod caching;
 mod epochs;
 mod error;
 pub mod files;
@@ -60,6 +62,7 @@ mod summary;
 pub mod svg;
 mod workload;
 
+pub use caching::{CachingRecord, CachingReplay, CachingStats};
 pub use epochs::{EpochInfo, RowCounts, instance_seed, solver_seed};
 pub use error::Error;
 pub use files::{OutputDir, PreparedEpoch, Redrawn, RunInfo, RunInputs, read_csv, redraw};
@@ -84,11 +87,12 @@ pub fn report(dir: &Path) -> Result<(RunInfo, Redrawn), Error> {
     let run: RunInfo = files::read_json(&dir.join(files::RUN_JSON))?;
     let redrawn = match run.problem.as_str() {
         "split" => redraw::<SplitRecord, SplitStats>(dir, &run)?,
+        "caching" => redraw::<CachingRecord, CachingStats>(dir, &run)?,
         other => {
             return Err(Error::Read {
                 file: dir.join(files::RUN_JSON),
                 line: None,
-                message: format!("problem `{other}` cannot be reported (known: split)"),
+                message: format!("problem `{other}` cannot be reported (known: split, caching)"),
             });
         }
     };

@@ -3,13 +3,12 @@
 //!
 //! The pipeline ([`replay`](super::replay)), the files and the per-epoch statistics are shared
 //! by every problem; a problem adds only this trait (`split` implements it in
-//! [`SplitReplay`](super::SplitReplay); `caching` can plug in the same way with hit/miss
-//! records).
+//! [`SplitReplay`](super::SplitReplay), `caching` in [`CachingReplay`](super::CachingReplay)).
 
 use super::Error;
 use super::epochs::EpochInfo;
 use super::files::RunInfo;
-use crate::solve::{Budget, Outcome, SolveError, Status};
+use crate::solve::{Budget, Outcome, Sense, SolveError, Status};
 use crate::system::trace::Epoch;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -34,6 +33,10 @@ pub trait ReplayProblem: Sync {
 
     /// The solver whose objective the others' gaps are measured against, if any.
     fn exact_solver(&self) -> Option<&'static str>;
+
+    /// Whether the objective is minimised (`split`: latency, energy) or maximised (`caching`:
+    /// hit ratio), so that a gap to the exact solver reads as how much worse.
+    fn sense(&self) -> Sense;
 
     /// Builds the instance of `epoch`; `seed` is the epoch's own seed (see
     /// [`instance_seed`](super::instance_seed)).

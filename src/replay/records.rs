@@ -1,6 +1,7 @@
 //! The rows every problem writes: one per epoch and solver in `epochs.csv`, and the measured
 //! solve times in `timings.csv`.
 
+use crate::solve::Sense;
 use serde::{Deserialize, Serialize};
 
 /// One row of `epochs.csv`: how one solver did on one epoch.
@@ -24,8 +25,8 @@ pub struct EpochRecord {
     pub bound: Option<f64>,
     /// The solver's own relative gap between objective and bound.
     pub gap: Option<f64>,
-    /// `(objective − exact) / |exact|` against the exact solver's objective on the same epoch,
-    /// when the exact solver ran and proved its objective optimal.
+    /// How much worse than the exact solver's objective on the same epoch, relative to it
+    /// (see [`gap_to_exact`]), when the exact solver ran and proved its objective optimal.
     pub gap_to_exact: Option<f64>,
     /// Branch-and-bound nodes.
     pub nodes: u64,
@@ -71,9 +72,15 @@ impl TimingRecord {
     pub const COLUMNS: &'static [&'static str] = &["epoch", "solver", "solve_time_s"];
 }
 
-/// `(objective − exact) / max(|exact|, 1e-9)`: how much worse than the proven optimum.
-pub fn gap_to_exact(objective: f64, exact: f64) -> f64 {
-    (objective - exact) / exact.abs().max(1e-9)
+/// How much worse `objective` is than the proven optimum `exact`, relative to it:
+/// `(objective − exact) / max(|exact|, 1e-9)` when minimising, `(exact − objective) / …` when
+/// maximising, so that a worse decision has a positive gap either way.
+pub fn gap_to_exact(objective: f64, exact: f64, sense: Sense) -> f64 {
+    let worse_by = match sense {
+        Sense::Minimise => objective - exact,
+        Sense::Maximise => exact - objective,
+    };
+    worse_by / exact.abs().max(1e-9)
 }
 
 #[cfg(test)]
@@ -120,8 +127,10 @@ mod tests {
     }
 
     #[test]
-    fn gap_is_relative_to_the_optimum() {
-        assert_eq!(gap_to_exact(11.0, 10.0), 0.1);
-        assert_eq!(gap_to_exact(10.0, 10.0), 0.0);
+    fn gap_is_relative_to_the_optimum_and_positive_when_worse() {
+        assert_eq!(gap_to_exact(11.0, 10.0, Sense::Minimise), 0.1);
+        assert_eq!(gap_to_exact(10.0, 10.0, Sense::Minimise), 0.0);
+        assert_eq!(gap_to_exact(0.6, 0.8, Sense::Maximise), (0.8 - 0.6) / 0.8);
+        assert_eq!(gap_to_exact(0.0, 0.0, Sense::Maximise), 0.0);
     }
 }

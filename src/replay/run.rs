@@ -450,7 +450,9 @@ fn solve_epoch<P: ReplayProblem>(
             objective: run.objective,
             bound: run.bound,
             gap: run.gap,
-            gap_to_exact: optimum.zip(run.objective).map(|(o, v)| gap_to_exact(v, o)),
+            gap_to_exact: optimum
+                .zip(run.objective)
+                .map(|(o, v)| gap_to_exact(v, o, problem.sense())),
             nodes: run.nodes,
             iterations: run.iterations,
             reason: run.reason.unwrap_or_default(),
@@ -529,6 +531,9 @@ mod tests {
         }
         fn exact_solver(&self) -> Option<&'static str> {
             Some("sum")
+        }
+        fn sense(&self) -> crate::solve::Sense {
+            crate::solve::Sense::Minimise
         }
         fn instance(&self, epoch: &Epoch, _: u64) -> Result<Self::Instance, Error> {
             if epoch.requests.first().map(|r| r.id) == self.fail_at {

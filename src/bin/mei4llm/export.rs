@@ -1,8 +1,9 @@
 //! `mei4llm export`: a problem's MILP written as MPS or LP, for other solvers to cross-check.
 
 use crate::args::ObjectiveArgs;
+use mei4llm::problems::caching::{self, CachingInstance};
 use mei4llm::problems::split::{Exact, SplitInstance};
-use mei4llm::solve::milp::{ModelFormat, record};
+use mei4llm::solve::milp::{ModelFormat, RecordedModel, record};
 use mei4llm::solve::{Budget, Solver};
 use mei4llm::system::Scenario;
 use std::error::Error;
@@ -15,6 +16,9 @@ pub enum ProblemArg {
     /// The exact solver's first master: binary choice per request and candidate, continuous
     /// shares, tangent cuts of the share-dependent costs, edge memory rows.
     Split,
+    /// The exact solver's placement MILP of the scenario's [caching] section: binary placement,
+    /// continuous shared-block and hit variables, storage rows.
+    Caching,
 }
 
 /// File formats.
@@ -28,24 +32,31 @@ pub enum FormatArg {
 
 #[derive(clap::Args)]
 #[command(
-    after_help = "What is written: the first master MILP that the exact solver of `split` builds for the\n\
-    first epoch of the scenario's [workload] (the epoch `mei4llm plan` solves): one binary per\n\
-    request and candidate choice, the bandwidth and compute shares, the outer-approximation\n\
-    tangents of the share-dependent costs and deadlines, and the edge-memory rows. Its optimum\n\
-    is a lower bound on the epoch's optimal objective, in units of the warm start's mean cost\n\
-    per request. Any MILP solver (HiGHS, CBC, SCIP, Gurobi, CPLEX) reads it; HiGHS reading it\n\
-    back finds the same optimum as solving the model in memory (tested).\n\
+    after_help = "What is written, with --problem split (the default): the first master MILP that the\n\
+    exact solver of `split` builds for the first epoch of the scenario's [workload] (the epoch\n\
+    `mei4llm plan` solves): one binary per request and candidate choice, the bandwidth and\n\
+    compute shares, the outer-approximation tangents of the share-dependent costs and\n\
+    deadlines, and the edge-memory rows. Its optimum is a lower bound on the epoch's optimal\n\
+    objective, in units of the warm start's mean cost per request.\n\
+    \nWith --problem caching: the MILP the exact solver of `caching` solves for the scenario's\n\
+    [caching] section (the placement `mei4llm plan --problem caching` finds): one binary per\n\
+    server and model some request can use, continuous shared-block and hit variables, one\n\
+    storage row per server; it is maximised, and its optimum is the best expected hit ratio.\n\
+    \nAny MILP solver (HiGHS, CBC, SCIP, Gurobi, CPLEX) reads the file; HiGHS reading it back\n\
+    finds the same optimum as solving the model in memory (tested).\n\
     \nThe format follows --format, else the extension of --out (.mps or .lp).\n\
     \nExamples:\n\
     \x20 mei4llm export --problem split --scenario scenarios/small.toml --out small.mps\n\
     \x20 mei4llm export --problem split --scenario scenarios/small.toml --format lp --out small.lp\n\
+    \x20 mei4llm export --problem caching --scenario scenarios/caching-city.toml --out caching-city.mps\n\
     \x20 highs small.mps"
 )]
 pub struct Args {
     /// The problem.
     #[arg(long, value_enum, default_value = "split")]
     problem: ProblemArg,
-    /// A scenario file (.toml or .json) with a [workload] section.
+    /// A scenario file (.toml or .json) with a [workload] section (split) or a [caching]
+    /// section (caching).
     #[arg(long)]
     scenario: PathBuf,
     /// File format (default: from the extension of --out).
@@ -59,7 +70,6 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> Result<(), Box<dyn Error>> {
-    let ProblemArg::Split = args.problem;
     let format = match (args.format, args.out.extension().and_then(|e| e.to_str())) {
         (Some(FormatArg::Mps), _) => ModelFormat::Mps,
         (Some(FormatArg::Lp), _) => ModelFormat::Lp,
@@ -73,6 +83,21 @@ pub fn run(args: &Args) -> Result<(), Box<dyn Error>> {
             .into());
         }
     };
+    match args.problem {
+        ProblemArg::Split => split(args, format),
+        ProblemArg::Caching => caching(args, format),
+    }
+}
+
+/// The only model a solve recorded, or an error saying none was built.
+fn first(models: Vec<RecordedModel>) -> Result<RecordedModel, Box<dyn Error>> {
+    models
+        .into_iter()
+        .next()
+        .ok_or_else(|| "the exact solver built no MILP for this instance".into())
+}
+
+fn split(args: &Args, format: ModelFormat) -> Result<(), Box<dyn Error>> {
     let objective = args.objective.objective()?;
     let scenario = Arc::new(Scenario::from_path(&args.scenario)?);
     let instance = SplitInstance::from_scenario(scenario, objective)?;
@@ -84,9 +109,7 @@ pub fn run(args: &Args) -> Result<(), Box<dyn Error>> {
     let solver = Exact { max_rounds: 1 };
     let (outcome, models) = record(|| solver.solve(&instance, &Budget::default()));
     outcome?;
-    let Some(master) = models.into_iter().next() else {
-        return Err("the exact solver built no MILP for this epoch".into());
-    };
+    let master = first(models)?;
     master.write(&args.out, format)?;
     println!(
         "wrote {} ({}): the exact solver's first master MILP for the first epoch of `{}` ({} requests), {} variables and {} constraints",
@@ -96,6 +119,44 @@ pub fn run(args: &Args) -> Result<(), Box<dyn Error>> {
         instance.requests.len(),
         master.model.num_variables(),
         master.model.num_constraints()
+    );
+    Ok(())
+}
+
+fn caching(args: &Args, format: ModelFormat) -> Result<(), Box<dyn Error>> {
+    if args.objective.objective != crate::args::ObjectiveArg::Latency
+        || args.objective.per_second.is_some()
+        || args.objective.per_joule.is_some()
+    {
+        return Err(
+            "the objective flags apply to --problem split only: caching maximises the hit ratio"
+                .into(),
+        );
+    }
+    let scenario = Scenario::from_path(&args.scenario)?;
+    let instance = CachingInstance::from_scenario(&scenario)?;
+    if instance.demands().is_empty() {
+        return Err(format!(
+            "no request of `{}` can be served within the latency bound, so there is no MILP: every placement has hit ratio 0",
+            scenario.name
+        )
+        .into());
+    }
+    let (outcome, models) = record(|| caching::Exact.solve(&instance, &Budget::default()));
+    outcome?;
+    let milp = first(models)?;
+    milp.write(&args.out, format)?;
+    println!(
+        "wrote {} ({}): the exact solver's placement MILP for the [caching] section of `{}` ({} servers, {} models, {} users, {} merged demands), {} variables and {} constraints",
+        args.out.display(),
+        format.extension().to_uppercase(),
+        scenario.name,
+        instance.servers.len(),
+        instance.library.models.len(),
+        instance.users.len(),
+        instance.demands().len(),
+        milp.model.num_variables(),
+        milp.model.num_constraints()
     );
     Ok(())
 }

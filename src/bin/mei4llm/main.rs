@@ -6,6 +6,7 @@ mod inspect;
 mod plan;
 mod plan_caching;
 mod report;
+mod run_summary;
 mod solve_trace;
 mod table;
 
@@ -42,8 +43,8 @@ enum Command {
     /// `--problem caching`, which models each edge server stores.
     Plan(plan::Args),
     /// Replay a request trace epoch by epoch through several solvers side by side, in
-    /// parallel, into CSV rows, a JSON summary (latency percentiles, SLO goodput, energy, gap to
-    /// the optimum) and SVG plots.
+    /// parallel, into CSV rows, a JSON summary (latency percentiles, SLO goodput, energy or hit
+    /// ratios, gap to the optimum) and SVG plots; `--problem split` or `caching`.
     SolveTrace(solve_trace::Args),
     /// Rebuild the summary and plots of a `solve-trace` directory from its CSV files.
     Report(report::Args),

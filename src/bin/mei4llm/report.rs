@@ -1,16 +1,17 @@
 //! `mei4llm report`: rebuilds a run directory's summary and plots from its CSV files.
 
-use crate::solve_trace::print_summary;
+use crate::run_summary::print_summary;
 use std::error::Error;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
 #[command(
     after_help = "Reads run.json, epochs.csv, requests.csv and timings.csv of a directory written by\n\
-    `mei4llm solve-trace`, and writes summary.json, timings.json, latency_cdf.svg,\n\
-    choices.svg and solve_time.svg again (for instance after a run was interrupted, or after\n\
-    editing the CSV files). The result is the same as the run's own when the CSV files are\n\
-    unchanged.\n\
+    `mei4llm solve-trace` (split or caching, as run.json says), and writes summary.json,\n\
+    timings.json, solve_time.svg and the problem's plots again (split: latency_cdf.svg and\n\
+    choices.svg; caching: hit_ratio.svg and latency_cdf.svg), for instance after a run was\n\
+    interrupted, or after editing the CSV files. The result is the same as the run's own when\n\
+    the CSV files are unchanged.\n\
     \nExamples:\n\
     \x20 mei4llm report runs/small\n\
     \x20 mei4llm report runs/small --quiet"

@@ -1,22 +1,21 @@
 //! `mei4llm solve-trace`: a request trace solved epoch by epoch by several solvers side by
 //! side, with a progress bar, into a directory of CSV, JSON and SVG files.
 
-use crate::args::{OBJECTIVES_HELP, ObjectiveArgs, parse_duration};
-use crate::plan::SOLVER_HELP;
-use crate::table::{Table, time};
+use crate::args::{OBJECTIVES_HELP, ObjectiveArg, ObjectiveArgs, parse_duration};
+use crate::run_summary::print_summary;
+use crate::table::time;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use mei4llm::replay::files::{RUN_JSON, SUMMARY_JSON, TIMINGS_JSON};
+use mei4llm::replay::files::{EPOCHS_CSV, REQUESTS_CSV, RUN_JSON, SUMMARY_JSON, TIMINGS_JSON};
 use mei4llm::replay::{
-    self, OutputDir, Progress, ReplayOptions, RunInfo, RunInputs, Slo, SplitRecord, SplitReplay,
-    SplitStats, TraceSource, replay, run_seed,
+    self, CachingReplay, OutputDir, Progress, RecordStats, ReplayOptions, ReplayProblem, RunInfo,
+    RunInputs, SOLVE_TIME_SVG, Slo, SplitReplay, TraceSource, replay, run_seed,
 };
 use mei4llm::system::Scenario;
 use mei4llm::system::trace::{EpochRule, TraceReader};
-use serde_json::Value;
 use std::error::Error;
 use std::fs::File;
 use std::io::{BufReader, IsTerminal, Read};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -27,38 +26,71 @@ use std::time::Duration;
 pub enum ProblemArg {
     /// Split point, tier, server, bandwidth and compute shares per request.
     Split,
+    /// Which models each edge server stores for the epoch's requests; hits and misses.
+    Caching,
 }
+
+/// The solvers of split run when --solvers is not given: all of them.
+const SPLIT_SOLVERS: &str =
+    "exact,descent,greedy,neurosurgeon,device-only,edge-only,cloud-only,random";
+/// The solvers of caching run when --solvers is not given: all but the brute force.
+const CACHING_SOLVERS: &str = "exact,greedy,trimcaching,sharing-blind,popularity";
 
 fn after_help() -> String {
     let mut text = String::from(
-        "Each epoch of the trace becomes one instance of the problem: its requests get a device and\n\
-         a model of the scenario (drawn with a seed derived from --seed and the epoch's index), and\n\
-         every solver of --solvers plans it. Epochs are solved in parallel on --threads threads\n\
-         and written in epoch order, so the same --seed gives byte-identical files whatever the\n\
-         thread count (unless a --time-limit binds).\n\
+        "Each epoch of the trace becomes one instance of the problem, built with a seed derived from\n\
+         --seed and the epoch's index, and every solver of --solvers answers it. Epochs are solved\n\
+         in parallel on --threads threads and written in epoch order, so the same --seed gives\n\
+         byte-identical files whatever the thread count (unless a --time-limit binds).\n\
+         \n--problem split: the epoch's requests get a device and a model of the scenario's catalogue;\n\
+         each solver plans split point, tier, server and shares per request.\n\
+         \n--problem caching (a scenario with a [caching] section; give --trace): each request is drawn\n\
+         a user (a device, by the section's user weights) and a model (by that user's popularity).\n\
+         Each solver places models on the edge servers for exactly the epoch's requests, as if the\n\
+         caches were refilled before every epoch; the epoch's objective is the fraction of its\n\
+         requests that hit. A request is a hit when an edge server covering its user stores the\n\
+         model and delivers it within the latency bound (the fastest such server serves it), else a\n\
+         miss that fetches the whole model from the cloud over the backhaul. The section's least\n\
+         hit ratio, if any, applies to every epoch.\n\
          \nFiles in --out:\n\
          \x20 run.json          what was run; `complete` is false if the run stopped early\n\
          \x20 epochs.csv        per epoch and solver: status, objective, bound, gap, gap_to_exact\n\
-         \x20                   (against the exact solver's proven optimum), reason\n\
-         \x20 requests.csv      per epoch, solver and request: tier, server, split, shares, TTFT,\n\
-         \x20                   end-to-end latency, device energy, bytes up and down, meets_slo\n\
-         \x20 summary.json      per solver: TTFT and end-to-end mean/p50/p90/p99, SLO goodput,\n\
-         \x20                   energy, bytes, tiers, split histogram, gap to the exact solver\n\
-         \x20 timings.csv/.json measured solve times (the only files that vary between runs)\n\
-         \x20 latency_cdf.svg, choices.svg, solve_time.svg\n\
+         \x20                   (how much worse than the exact solver's proven optimum), reason\n\
+         \x20 requests.csv      per epoch, solver and request; split: tier, server, split, shares,\n\
+         \x20                   TTFT, end-to-end latency, device energy, bytes up and down, meets_slo;\n\
+         \x20                   caching: user, model, reachable, tier (edge/cloud/none), server, hit,\n\
+         \x20                   latency_s (delivery of a hit), cloud_bytes (fetched on a miss)\n\
+         \x20 summary.json      per solver; split: TTFT and end-to-end mean/p50/p90/p99, SLO goodput,\n\
+         \x20                   energy, bytes, tiers, split histogram; caching: hit ratio overall, of\n\
+         \x20                   the reachable requests and per epoch, latency mean/p50/p90/p99, cloud\n\
+         \x20                   bytes, hits per server; both: gap to the exact solver\n\
+         \x20 timings.csv/.json measured solve times and their percentiles (the only files that\n\
+         \x20                   vary between runs)\n\
+         \x20 plots             split: latency_cdf.svg, choices.svg; caching: hit_ratio.svg,\n\
+         \x20                   latency_cdf.svg; both: solve_time.svg\n\
          Rows are appended and flushed one epoch at a time: an interrupted run keeps complete\n\
          rows for the epochs done, and `mei4llm report DIR` rebuilds the summary and plots.\n\
-         \nSLOs (they only measure; the solvers plan with the scenario's own deadlines): a request\n\
-         meets them if its TTFT <= --ttft-slo and its end-to-end latency <= --e2e-slo, or, without\n\
-         one, <= TTFT SLO + TPOT SLO x (output tokens - 1). Defaults: the scenario's ttft_slo and\n\
-         e2e_slo, else MLPerf Inference's server-scenario constraints for Llama-3.1-8B (TTFT 2 s,\n\
+         \nSLOs of split (they only measure; the solvers plan with the scenario's own deadlines): a\n\
+         request meets them if its TTFT <= --ttft-slo and its end-to-end latency <= --e2e-slo, or,\n\
+         without one, <= TTFT SLO + TPOT SLO x (output tokens - 1). Defaults: the scenario's ttft_slo\n\
+         and e2e_slo, else MLPerf Inference's server-scenario constraints for Llama-3.1-8B (TTFT 2 s,\n\
          TPOT 100 ms; mlcommons/inference loadgen/mlperf.conf).\n\n",
     );
     text.push_str(OBJECTIVES_HELP);
-    text.push_str("\nSolvers of split:\n");
-    for (name, line) in SOLVER_HELP {
-        text.push_str(&format!("  {name:<13}{line}\n"));
+    text.push_str(&format!("\nSolvers of split (default: {SPLIT_SOLVERS}):\n"));
+    for (name, line) in crate::plan::SOLVER_HELP {
+        text.push_str(&format!("  {name:<14}{line}\n"));
     }
+    text.push_str(&format!(
+        "\nSolvers of caching (default: {CACHING_SOLVERS}; the objective and SLO flags do not apply):\n"
+    ));
+    for (name, line) in crate::plan_caching::SOLVER_HELP {
+        text.push_str(&format!("  {name:<14}{line}\n"));
+    }
+    text.push_str(
+        "  brute-force   every combination of the servers' feasible model sets (a test oracle:\n\
+         \x20               epochs of a few requests only)\n",
+    );
     text.push_str(
         "\nBad input: a malformed trace row stops the run with the file, line and field named\n\
          (the epochs before it are written); with --skip-bad-rows it is skipped and counted in\n\
@@ -69,6 +101,8 @@ fn after_help() -> String {
          \x20 mei4llm solve-trace --scenario scenarios/small.toml --epoch 1s --max-epochs 60 --out runs/small\n\
          \x20 mei4llm solve-trace --scenario scenarios/small.toml --epoch 1s --solvers descent,greedy,device-only,edge-only,cloud-only --threads 2 --out runs/azure\n\
          \x20 mei4llm solve-trace --scenario scenarios/city.toml --trace datasets/traces/mooncake_conversation_trace.jsonl --epoch 500ms --solvers exact,descent --time-limit 10s --out runs/city\n\
+         \x20 mei4llm solve-trace --problem caching --scenario scenarios/caching-small.toml --trace datasets/traces/azure_llm_2023_conv.csv --epoch 1s --max-epochs 120 --out runs/caching\n\
+         \x20 mei4llm solve-trace --problem caching --scenario scenarios/caching-city.toml --trace datasets/traces/azure_llm_2023_conv.csv --epoch 60s --solvers exact,greedy,trimcaching --threads 2 --out runs/caching-city\n\
          \x20 mei4llm report runs/small",
     );
     text
@@ -87,13 +121,10 @@ pub struct Args {
     /// The problem each epoch is an instance of.
     #[arg(long, value_enum, default_value = "split")]
     problem: ProblemArg,
-    /// Solvers, comma separated, side by side on every epoch (see the list below).
-    #[arg(
-        long,
-        value_delimiter = ',',
-        default_value = "exact,descent,greedy,neurosurgeon,device-only,edge-only,cloud-only,random"
-    )]
-    solvers: Vec<String>,
+    /// Solvers, comma separated, side by side on every epoch (default: every solver of the
+    /// problem; see the lists below).
+    #[arg(long, value_delimiter = ',')]
+    solvers: Option<Vec<String>>,
     /// Epochs: a time window (1s, 500ms) or a request count (200); default: the scenario's
     /// workload window or request count.
     #[arg(long, value_name = "RULE")]
@@ -118,13 +149,13 @@ pub struct Args {
     skip_bad_rows: bool,
     #[command(flatten)]
     objective: ObjectiveArgs,
-    /// TTFT SLO, e.g. 2s.
+    /// TTFT SLO of split, e.g. 2s.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     ttft_slo: Option<Duration>,
-    /// TPOT SLO, which sets each request's end-to-end SLO when --e2e-slo is not given.
+    /// TPOT SLO of split, which sets each request's end-to-end SLO when --e2e-slo is not given.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     tpot_slo: Option<Duration>,
-    /// A fixed end-to-end SLO for every request, e.g. 30s.
+    /// A fixed end-to-end SLO of split for every request, e.g. 30s.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     e2e_slo: Option<Duration>,
     /// Stop after this many epochs.
@@ -175,28 +206,77 @@ fn slo(args: &Args, scenario: &Scenario) -> Slo {
     slo
 }
 
+/// The flags that only apply to split, refused with caching.
+fn refuse_split_flags(args: &Args) -> Result<(), String> {
+    let o = &args.objective;
+    let given = [
+        ("--objective", o.objective != ObjectiveArg::Latency),
+        ("--per-second", o.per_second.is_some()),
+        ("--per-joule", o.per_joule.is_some()),
+        ("--ttft-slo", args.ttft_slo.is_some()),
+        ("--tpot-slo", args.tpot_slo.is_some()),
+        ("--e2e-slo", args.e2e_slo.is_some()),
+    ];
+    match given.iter().find(|(_, set)| *set) {
+        Some((flag, _)) => Err(format!(
+            "{flag} applies to --problem split only: caching maximises the hit ratio"
+        )),
+        None => Ok(()),
+    }
+}
+
 pub fn run(args: &Args) -> Result<ExitCode, Box<dyn Error>> {
-    let ProblemArg::Split = args.problem;
-    let objective = args.objective.objective()?;
     let scenario = Arc::new(Scenario::from_path(&args.scenario)?);
+    match args.problem {
+        ProblemArg::Split => {
+            let objective = args.objective.objective()?;
+            let problem = SplitReplay::new(Arc::clone(&scenario), objective, slo(args, &scenario))?;
+            execute(args, &scenario, &problem, problem.settings(), SPLIT_SOLVERS)
+        }
+        ProblemArg::Caching => {
+            refuse_split_flags(args)?;
+            let problem = CachingReplay::new(&scenario)?;
+            execute(
+                args,
+                &scenario,
+                &problem,
+                problem.settings(),
+                CACHING_SOLVERS,
+            )
+        }
+    }
+}
+
+/// Replays the trace through `problem` into --out, prints the summary, and says what stopped
+/// the run if it did not complete.
+fn execute<P: ReplayProblem>(
+    args: &Args,
+    scenario: &Scenario,
+    problem: &P,
+    settings: serde_json::Value,
+    default_solvers: &str,
+) -> Result<ExitCode, Box<dyn Error>> {
     let TraceSource {
         path: trace,
         start_s,
-    } = TraceSource::of(&scenario, args.trace.as_deref()).ok_or_else(|| {
+    } = TraceSource::of(scenario, args.trace.as_deref()).ok_or_else(|| {
         format!(
             "give --trace: scenario `{}` has no [workload] trace",
             scenario.name
         )
     })?;
-    let (rule, rule_text) = epoch_rule(args, &scenario)?;
-    let seed = run_seed(&scenario, args.seed);
+    let (rule, rule_text) = epoch_rule(args, scenario)?;
+    let seed = run_seed(scenario, args.seed);
     let threads = args.threads.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
-    let problem = SplitReplay::new(Arc::clone(&scenario), objective, slo(args, &scenario))?;
+    let solvers: Vec<String> = match &args.solvers {
+        Some(given) => given.iter().map(|s| s.trim().to_string()).collect(),
+        None => default_solvers.split(',').map(String::from).collect(),
+    };
     let options = ReplayOptions {
         rule,
-        solvers: args.solvers.iter().map(|s| s.trim().to_string()).collect(),
+        solvers,
         threads,
         in_flight: args.in_flight.unwrap_or(0),
         seed,
@@ -207,7 +287,7 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn Error>> {
         max_epochs: args.max_epochs,
         shard: None,
     };
-    options.validate(&problem)?;
+    options.validate(problem)?;
 
     let file = File::open(&trace).map_err(|e| format!("{}: cannot read: {e}", trace.display()))?;
     let size = file.metadata().map_or(0, |m| m.len());
@@ -226,14 +306,8 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn Error>> {
         trace_format: requests.format().name().to_string(),
         epoch_rule: rule_text,
     };
-    let mut info = RunInfo::new(
-        &problem,
-        problem.settings(),
-        &scenario.name,
-        inputs,
-        &options,
-    );
-    let mut out: OutputDir<SplitRecord, SplitStats> = OutputDir::create(&args.out, &info)?;
+    let mut info = RunInfo::new(problem, settings, &scenario.name, inputs, &options);
+    let mut out: OutputDir<P::Record, P::Stats> = OutputDir::create(&args.out, &info)?;
 
     let bar = if args.quiet || !std::io::stderr().is_terminal() {
         ProgressBar::hidden()
@@ -258,7 +332,7 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn Error>> {
             p.requests, p.epochs
         ));
     };
-    let totals = replay(&problem, requests, &options, &mut out, &mut on_progress);
+    let totals = replay(problem, requests, &options, &mut out, &mut on_progress);
     bar.finish_and_clear();
     let totals = totals?;
     info.record(&totals);
@@ -279,9 +353,11 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn Error>> {
             totals.rows.first_skipped.first().map_or("", String::as_str)
         );
     }
+    let plots = <P::Stats as RecordStats<P::Record>>::PLOTS;
     println!(
-        "Files in {}: {RUN_JSON}, epochs.csv, requests.csv, {SUMMARY_JSON}, timings.csv, {TIMINGS_JSON}, latency_cdf.svg, choices.svg, solve_time.svg",
-        args.out.display()
+        "Files in {}: {RUN_JSON}, {EPOCHS_CSV}, {REQUESTS_CSV}, {SUMMARY_JSON}, timings.csv, {TIMINGS_JSON}, {}, {SOLVE_TIME_SVG}",
+        args.out.display(),
+        plots.join(", ")
     );
     match totals.stopped_by {
         None => Ok(ExitCode::SUCCESS),
@@ -292,75 +368,4 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn Error>> {
         )
         .into()),
     }
-}
-
-/// Prints one line per solver of a run directory's `summary.json` and `timings.json`.
-pub fn print_summary(dir: &Path) -> Result<(), Box<dyn Error>> {
-    let read = |name: &str| -> Result<Value, Box<dyn Error>> {
-        let path = dir.join(name);
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-        Ok(serde_json::from_str(&text)?)
-    };
-    let summary = read(SUMMARY_JSON)?;
-    let timings = read(TIMINGS_JSON).unwrap_or(Value::Null);
-    let seconds = |v: &Value| v.as_f64().map_or_else(|| "-".into(), time);
-    let share = |v: &Value| {
-        v.as_f64()
-            .map_or_else(|| "-".into(), |x| format!("{:.1}%", 100.0 * x))
-    };
-    let mut t = Table::new(&[
-        "solver",
-        "epochs",
-        "unplanned requests (epochs)",
-        "TTFT mean",
-        "TTFT p99",
-        "E2E mean",
-        "E2E p90",
-        "E2E p99",
-        "SLO goodput",
-        "energy/request",
-        "gap to exact (mean/max)",
-        "solve time",
-    ]);
-    let empty = Vec::new();
-    for (i, s) in summary["solvers"]
-        .as_array()
-        .unwrap_or(&empty)
-        .iter()
-        .enumerate()
-    {
-        let e = &s["epochs"];
-        let r = &s["requests"];
-        let planned_epochs = e["with_objective"].as_u64().unwrap_or(0);
-        let total_epochs = e["epochs"].as_u64().unwrap_or(0);
-        let gap = &e["gap_to_exact"];
-        let gap_text = match (gap["mean"].as_f64(), gap["max"].as_f64()) {
-            (Some(mean), Some(max)) => format!("{:.2}% / {:.2}%", 100.0 * mean, 100.0 * max),
-            _ => "-".into(),
-        };
-        let energy = r["device_energy_j"]["mean"]
-            .as_f64()
-            .map_or_else(|| "-".into(), |j| format!("{j:.3} J"));
-        t.row(vec![
-            s["solver"].as_str().unwrap_or("?").to_string(),
-            total_epochs.to_string(),
-            format!(
-                "{} ({})",
-                r["tiers"]["none"].as_u64().unwrap_or(0),
-                total_epochs.saturating_sub(planned_epochs)
-            ),
-            seconds(&r["ttft_s"]["mean"]),
-            seconds(&r["ttft_s"]["p99"]),
-            seconds(&r["e2e_s"]["mean"]),
-            seconds(&r["e2e_s"]["p90"]),
-            seconds(&r["e2e_s"]["p99"]),
-            share(&r["slo_goodput"]),
-            energy,
-            gap_text,
-            seconds(&timings["solvers"][i]["total_s"]),
-        ]);
-    }
-    t.print();
-    Ok(())
 }

@@ -27,6 +27,21 @@ impl CachingInstance {
             .sum()
     }
 
+    /// The server that serves a request of user `k` for model `i` under `placement`: of the
+    /// servers that store the model and deliver it within the latency bound
+    /// ([`servers_in_time`](Self::servers_in_time)), the fastest, the first linked among
+    /// equals. `None` is a miss: the model comes from the cloud over the backhaul.
+    pub fn serving_server(&self, placement: &Placement, k: usize, i: usize) -> Option<usize> {
+        self.servers_in_time(k, i)
+            .filter(|&n| placement.stores(n, i))
+            .map(|n| (n, self.latency_s(k, n, i)))
+            .fold(None, |best: Option<(usize, f64)>, (n, t)| match best {
+                Some((_, fastest)) if fastest <= t => best,
+                _ => Some((n, t)),
+            })
+            .map(|(n, _)| n)
+    }
+
     /// Hit ratio, storage, and backhaul traffic of `placement`.
     pub fn metrics(&self, placement: &Placement) -> CacheMetrics {
         let storage_used_bytes: Vec<f64> = (0..self.servers.len())

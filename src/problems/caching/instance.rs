@@ -22,6 +22,7 @@ use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 /// Largest allowed difference between a probability row's (or the user weights') sum and 1.
 pub const SUM_TOLERANCE: f64 = 1e-6;
@@ -95,11 +96,38 @@ pub struct CachingParts {
     pub allow_uncacheable: bool,
 }
 
+/// The parts of an instance besides its library, before they are checked.
+struct Unchecked {
+    servers: Vec<CacheServer>,
+    users: Vec<CacheUser>,
+    probabilities: Vec<Vec<f64>>,
+    latency_bound_s: f64,
+    min_hit_ratio: Option<f64>,
+    allow_uncacheable: bool,
+}
+
+impl CachingParts {
+    /// The library as written, and the rest.
+    fn split(self) -> (super::library::LibraryFileFormat, Unchecked) {
+        (
+            self.library,
+            Unchecked {
+                servers: self.servers,
+                users: self.users,
+                probabilities: self.probabilities,
+                latency_bound_s: self.latency_bound_s,
+                min_hit_ratio: self.min_hit_ratio,
+                allow_uncacheable: self.allow_uncacheable,
+            },
+        )
+    }
+}
+
 /// A checked instance of the caching problem.
 #[derive(Debug, Clone, Serialize)]
 pub struct CachingInstance {
-    /// The models.
-    pub library: ModelLibrary,
+    /// The models (shared with the instances [`with_requests`](Self::with_requests) makes).
+    pub library: Arc<ModelLibrary>,
     /// Edge servers.
     pub servers: Vec<CacheServer>,
     /// Users.
@@ -123,22 +151,23 @@ impl CachingInstance {
     /// Checks the parts and builds the instance. Errors name the user, model, server or field
     /// and the value that is wrong.
     pub fn new(parts: CachingParts) -> Result<CachingInstance, Error> {
-        let library = parts
-            .library
-            .resolve("library", crate::system::Catalogue::bundled())?;
-        Self::from_library(library, parts)
+        let (file, rest) = parts.split();
+        let library = file.resolve("library", crate::system::Catalogue::bundled())?;
+        Self::from_library(Arc::new(library), rest)
     }
 
-    fn from_library(library: ModelLibrary, parts: CachingParts) -> Result<CachingInstance, Error> {
+    fn from_library(
+        library: Arc<ModelLibrary>,
+        parts: Unchecked,
+    ) -> Result<CachingInstance, Error> {
         let bad = |m: String| Err(Error::Instance(m));
-        let CachingParts {
+        let Unchecked {
             servers,
             users,
             probabilities,
             latency_bound_s,
             min_hit_ratio,
             allow_uncacheable,
-            ..
         } = parts;
         let models = library.models.len();
         if servers.is_empty() {
@@ -269,9 +298,13 @@ impl CachingInstance {
                     .links
                     .iter()
                     .filter(|l| {
-                        l.rate_bps > 0.0
-                            && model_bytes[i] <= servers[l.server].storage_bytes
-                            && u.rtt_s + 8.0 * model_bytes[i] / l.rate_bps <= latency_bound_s
+                        delivers_in_time(
+                            u,
+                            l,
+                            model_bytes[i],
+                            servers[l.server].storage_bytes,
+                            latency_bound_s,
+                        )
                     })
                     .map(|l| l.server)
                     .collect();
@@ -325,6 +358,89 @@ impl CachingInstance {
         self.demands.iter().map(|d| d.weight).sum()
     }
 
+    /// The servers that can deliver model `i` to user `k` within the latency bound (the set
+    /// `N_ki` of the formulation), in the order of the user's links: a request of `k` for `i`
+    /// hits when one of them stores the model.
+    pub fn servers_in_time(&self, k: usize, i: usize) -> impl Iterator<Item = usize> + '_ {
+        let u = &self.users[k];
+        u.links
+            .iter()
+            .filter(move |l| {
+                delivers_in_time(
+                    u,
+                    l,
+                    self.model_bytes[i],
+                    self.servers[l.server].storage_bytes,
+                    self.latency_bound_s,
+                )
+            })
+            .map(|l| l.server)
+    }
+
+    /// The instance whose demand is exactly `requests`, pairs `(user, model)` of indices into
+    /// this instance (a trace epoch's requests, say), on the same library, servers and links.
+    ///
+    /// Its users are the distinct users of `requests`, in increasing index order; each is
+    /// weighted by its share of the requests and asks for the models in the proportions of its
+    /// own requests, so that the hit ratio of a placement is the fraction of `requests` that
+    /// hit. The least hit ratio, if any, is kept. Also returns, per request, the index of its
+    /// user in the new instance. Errors when `requests` is empty or names a user or model that
+    /// does not exist.
+    pub fn with_requests(
+        &self,
+        requests: &[(usize, usize)],
+    ) -> Result<(CachingInstance, Vec<usize>), Error> {
+        let models = self.library.models.len();
+        if requests.is_empty() {
+            return Err(Error::Instance(
+                "an instance of requests needs at least one request".into(),
+            ));
+        }
+        if let Some(&(k, i)) = requests
+            .iter()
+            .find(|&&(k, i)| k >= self.users.len() || i >= models)
+        {
+            return Err(Error::Instance(format!(
+                "request (user {k}, model {i}) is out of range ({} users, {models} models)",
+                self.users.len()
+            )));
+        }
+        let mut chosen: Vec<usize> = requests.iter().map(|&(k, _)| k).collect();
+        chosen.sort_unstable();
+        chosen.dedup();
+        let position: Vec<usize> = requests
+            .iter()
+            .map(|(k, _)| chosen.partition_point(|c| c < k))
+            .collect();
+        let mut counts = vec![vec![0.0; models]; chosen.len()];
+        for (&(_, i), &p) in requests.iter().zip(&position) {
+            counts[p][i] += 1.0;
+        }
+        let total = requests.len() as f64;
+        let mut users = Vec::with_capacity(chosen.len());
+        let mut probabilities = Vec::with_capacity(chosen.len());
+        for (&k, row) in chosen.iter().zip(counts) {
+            let made: f64 = row.iter().sum();
+            users.push(CacheUser {
+                weight: made / total,
+                ..self.users[k].clone()
+            });
+            probabilities.push(row.iter().map(|c| c / made).collect());
+        }
+        let instance = Self::from_library(
+            Arc::clone(&self.library),
+            Unchecked {
+                servers: self.servers.clone(),
+                users,
+                probabilities,
+                latency_bound_s: self.latency_bound_s,
+                min_hit_ratio: self.min_hit_ratio,
+                allow_uncacheable: self.allow_uncacheable,
+            },
+        )?;
+        Ok((instance, position))
+    }
+
     /// Delivery latency of model `i` to user `k` from server `n` (infinite without a link or at
     /// rate 0).
     pub fn latency_s(&self, k: usize, n: usize, i: usize) -> f64 {
@@ -364,11 +480,12 @@ impl CachingInstance {
                 inner.to_string(),
             ))
         })?;
-        let library = parts.library.resolve(
+        let (library_file, rest) = parts.split();
+        let library = library_file.resolve(
             &format!("{file}: library"),
             crate::system::Catalogue::bundled(),
         )?;
-        Self::from_library(library, parts)
+        Self::from_library(Arc::new(library), rest)
     }
 
     /// Builds the instance of a scenario's `[caching]` section: one user per device (weight
@@ -458,9 +575,8 @@ impl CachingInstance {
             }
         };
         Self::from_library(
-            library.clone(),
-            CachingParts {
-                library: library.to_file_format(),
+            Arc::new(library),
+            Unchecked {
                 servers,
                 users,
                 probabilities,
@@ -475,6 +591,21 @@ impl CachingInstance {
     pub fn generate(generator: &Generator, seed: u64) -> Result<CachingInstance, Error> {
         generator.build(seed)
     }
+}
+
+/// Whether `link` of user `u` delivers a model of `bytes` within `bound_s`: the server can
+/// store it, and the download `rtt + 8·bytes / rate` takes no longer (TrimCaching's delivery
+/// latency).
+fn delivers_in_time(
+    u: &CacheUser,
+    link: &UserLink,
+    bytes: f64,
+    storage_bytes: f64,
+    bound_s: f64,
+) -> bool {
+    link.rate_bps > 0.0
+        && bytes <= storage_bytes
+        && u.rtt_s + 8.0 * bytes / link.rate_bps <= bound_s
 }
 
 /// Replaces every link's rate with a seeded draw from a measured throughput series.
@@ -683,9 +814,8 @@ impl Generator {
             &mut rng,
         )?;
         CachingInstance::from_library(
-            library.clone(),
-            CachingParts {
-                library: library.to_file_format(),
+            Arc::new(library),
+            Unchecked {
                 servers,
                 users,
                 probabilities,

@@ -16,7 +16,7 @@ use super::epochs::EpochInfo;
 use super::problem::{ReplayProblem, SolverRun};
 use super::slo::Slo;
 use crate::problems::split::{Objective, SOLVERS, SplitInstance, solver};
-use crate::solve::{Budget, Problem};
+use crate::solve::{Budget, Problem, Sense};
 use crate::system::Scenario;
 use crate::system::trace::Epoch;
 use std::sync::Arc;
@@ -82,6 +82,10 @@ impl ReplayProblem for SplitReplay {
 
     fn exact_solver(&self) -> Option<&'static str> {
         Some("exact")
+    }
+
+    fn sense(&self) -> Sense {
+        Sense::Minimise
     }
 
     fn instance(&self, epoch: &Epoch, seed: u64) -> Result<SplitInstance, Error> {
