@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Replay benchmarks: the full Azure LLM conversation trace (2023, 19,366 requests) with 1-second
 # epochs through the split problem on scenarios/small.toml and through the caching problem on
-# scenarios/caching-city.toml, on 1 and 2 threads, and a trace of more than a million rows
-# streamed through the split heuristics for peak memory.
+# scenarios/caching-city.toml, on 1 and 2 threads; every caching solver once more with
+# 60-second epochs, where storage binds and the solvers differ; and a trace of more than a
+# million rows streamed through the split heuristics for peak memory.
 #
 #   benches/replay.sh [exact-epochs] [split|caching|all]
 #
@@ -21,12 +22,12 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 trace=datasets/traces/azure_llm_2023_conv.csv
 
-# Runs solve-trace on the whole trace with 1-second epochs; prints wall time, CPU share, peak
-# memory and the summed solve time.
+# Runs solve-trace on the whole trace; prints wall time, CPU share, peak memory and the summed
+# solve time.
 measure() {
     local name=$1
     shift
-    /usr/bin/time -v "$bin" solve-trace --trace "$trace" --epoch 1s --quiet \
+    /usr/bin/time -v "$bin" solve-trace --trace "$trace" --quiet \
         --out "$out/$name" "$@" >"$out/$name.stdout" 2>"$out/$name.time"
     local wall cpu rss solve
     wall=$(python3 -c "import json; print(round(json.load(open('$out/$name/timings.json'))['wall_time_s'], 3))")
@@ -52,7 +53,7 @@ if [ -n "$exact_epochs" ]; then limit=(--max-epochs "$exact_epochs"); fi
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 if [ "$problems" = all ] || [ "$problems" = split ]; then
-    split=(--scenario scenarios/small.toml)
+    split=(--scenario scenarios/small.toml --epoch 1s)
     heuristics=descent,greedy,neurosurgeon,device-only,edge-only,cloud-only,random
     measure heuristics-1 "${split[@]}" --solvers "$heuristics" --threads 1
     measure heuristics-2 "${split[@]}" --solvers "$heuristics" --threads 2
@@ -67,20 +68,26 @@ fi
 
 if [ "$problems" = all ] || [ "$problems" = caching ]; then
     caching=(--problem caching --scenario scenarios/caching-city.toml)
+    caching_1s=("${caching[@]}" --epoch 1s)
     heuristics=greedy,trimcaching,sharing-blind,popularity
-    measure caching-heuristics-1 "${caching[@]}" --solvers "$heuristics" --threads 1
-    measure caching-heuristics-2 "${caching[@]}" --solvers "$heuristics" --threads 2
-    measure caching-exact-1 "${caching[@]}" --solvers exact --threads 1 "${limit[@]}"
-    measure caching-exact-2 "${caching[@]}" --solvers exact --threads 2 "${limit[@]}"
+    measure caching-heuristics-1 "${caching_1s[@]}" --solvers "$heuristics" --threads 1
+    measure caching-heuristics-2 "${caching_1s[@]}" --solvers "$heuristics" --threads 2
+    measure caching-exact-1 "${caching_1s[@]}" --solvers exact --threads 1 "${limit[@]}"
+    measure caching-exact-2 "${caching_1s[@]}" --solvers exact --threads 2 "${limit[@]}"
     compare caching-heuristics caching-exact
-    python3 - "$out/caching-exact-2/summary.json" "$out/caching-heuristics-2/summary.json" <<'EOF'
+    measure caching-60s-2 "${caching[@]}" --epoch 60s --threads 2
+    for run in caching-exact-2 caching-heuristics-2 caching-60s-2; do
+        python3 - "$run" "$out/$run/summary.json" "$out/$run/timings.json" <<'EOF'
 import json, sys
-for path in sys.argv[1:]:
-    for s in json.load(open(path))["solvers"]:
-        e, r = s["epochs"], s["requests"]
-        print("%s: %d epochs (%s), hit ratio %.4f, of reachable %.4f" % (
-            s["solver"], e["epochs"], ", ".join("%s %d" % kv for kv in e["by_status"].items()),
-            r["hit_ratio"], r["hit_ratio_of_reachable"]))
+run, summary, timings = sys.argv[1], json.load(open(sys.argv[2])), json.load(open(sys.argv[3]))
+for s, t in zip(summary["solvers"], timings["solvers"]):
+    e, r, gap = s["epochs"], s["requests"], s["epochs"]["gap_to_exact"]
+    print("%s %s: %d epochs (%s), hit ratio %.4f, of reachable %.4f, gap to exact %s, solve time p50 %.3g s, p99 %.3g s" % (
+        run, s["solver"], e["epochs"], ", ".join("%s %d" % kv for kv in e["by_status"].items()),
+        r["hit_ratio"], r["hit_ratio_of_reachable"],
+        "mean %.4f max %.4f" % (gap["mean"], gap["max"]) if gap["count"] else "-",
+        t["solve_time_s"]["p50"], t["solve_time_s"]["p99"]))
 EOF
+    done
 fi
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,7 +1,8 @@
 //! The caching problem end to end: every solver's placement passes `evaluate`, the exact MILP
 //! agrees with brute force, nothing beats the exact placement, TrimCaching and the greedy keep
-//! their stated guarantees where they apply, bad input is an error that names the field, and an
-//! unreachable least hit ratio is `Infeasible` with a reason.
+//! their stated guarantees where they apply, bad input is an error that names the field, an
+//! unreachable least hit ratio is `Infeasible` with a reason, and the instance of a list of
+//! requests (a trace epoch's) weighs each request once.
 //!
 //! Instances are generated with real model sizes (the cost model on `llm_architectures.csv`)
 //! and link rates drawn from the measured 5Gophers throughput series.
@@ -561,6 +562,55 @@ fn the_shipped_scenarios_build_and_solve() {
             instance.users.len()
         ),
         (10, 100, 500)
+    );
+}
+
+#[test]
+fn an_instance_of_requests_weighs_each_request_once() {
+    let small = Scenario::from_path(Path::new("scenarios/caching-small.toml")).unwrap();
+    let instance = CachingInstance::from_scenario(&small).unwrap();
+    let model = |name: &str| instance.library.model_index(name).unwrap();
+    let (llama, qwen) = (model("Llama-3.2-3B"), model("Qwen2-0.5B-int4"));
+    // Users 0 and 3 (group a: 5G at 29.8 Mbps, edges a and b) and 20 (group c: LTE at 6.8 Mbps,
+    // edges c and a). Llama-3.2-3B (6.46 GB) downloads in 8 · 6.46e9 / 29.8e6 ≈ 1,735 s over
+    // 5G, within the 1,800 s bound, but in ≈ 7,600 s over LTE; Qwen2-0.5B at int4 in minutes.
+    let requests = [(3, llama), (0, llama), (20, llama), (0, llama), (20, qwen)];
+    let (epoch, users) = instance.with_requests(&requests).unwrap();
+    assert_eq!(users, [1, 0, 2, 0, 2]);
+    let names: Vec<&str> = epoch.users.iter().map(|u| u.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            &instance.users[0].name,
+            &instance.users[3].name,
+            &instance.users[20].name
+        ]
+    );
+    let weights: Vec<f64> = epoch.users.iter().map(|u| u.weight).collect();
+    assert_eq!(weights, [0.4, 0.2, 0.4]);
+    assert_eq!(
+        (epoch.probabilities[2][llama], epoch.probabilities[2][qwen]),
+        (0.5, 0.5)
+    );
+    assert_eq!(epoch.servers_in_time(2, llama).count(), 0);
+    assert!((epoch.unreachable_weight(llama) - 0.2).abs() < 1e-12);
+    assert!((epoch.reachable_hit_ratio() - 0.8).abs() < 1e-12);
+    // Llama on edge-a serves the three 5G requests; Qwen on edge-c the LTE one as well.
+    let mut placement = Placement::empty(3);
+    placement.insert(0, llama);
+    assert!((epoch.hit_ratio(&placement) - 0.6).abs() < 1e-12);
+    assert_eq!(epoch.serving_server(&placement, 0, llama), Some(0));
+    assert_eq!(epoch.serving_server(&placement, 2, qwen), None);
+    placement.insert(2, qwen);
+    assert!((epoch.hit_ratio(&placement) - 0.8).abs() < 1e-12);
+    assert_eq!(epoch.serving_server(&placement, 2, qwen), Some(2));
+    assert!(epoch.evaluate(&placement).is_feasible());
+    // Nothing to weigh, or a user or model that does not exist.
+    assert!(instance.with_requests(&[]).is_err());
+    let error = instance.with_requests(&[(24, 0)]).unwrap_err().to_string();
+    assert!(
+        error.contains("user 24") && error.contains("24 users"),
+        "{error}"
     );
 }
 

@@ -168,7 +168,13 @@ impl RecordStats<CachingRecord> for CachingStats {
         let tier = TIERS.iter().position(|t| *t == r.tier).unwrap_or(2);
         self.tiers[tier] += 1;
         if r.hit {
-            *self.served_by.entry(r.server.clone()).or_insert(0) += 1;
+            // A server's name is copied once, at its first hit.
+            match self.served_by.get_mut(&r.server) {
+                Some(n) => *n += 1,
+                None => {
+                    self.served_by.insert(r.server.clone(), 1);
+                }
+            }
             self.latency_s.add(r.latency_s.unwrap_or(f64::NAN));
         }
         self.cloud_bytes += r.cloud_bytes.unwrap_or(0.0);
