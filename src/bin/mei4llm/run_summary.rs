@@ -64,7 +64,7 @@ fn split(solvers: &[Value], timings: &Value) -> Table {
         "SLO goodput",
         "energy/request",
         "gap to exact (mean/max)",
-        "solve time",
+        "solve time (total)",
     ]);
     for (i, s) in solvers.iter().enumerate() {
         let r = &s["requests"];
