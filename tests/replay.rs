@@ -1,6 +1,9 @@
 //! Replaying traces end to end: `mei4llm solve-trace`, `report` and `export` on slices of the
 //! Azure conversation trace, checked against the trace, the CSV files and HiGHS.
 
+mod common;
+
+use common::{azure, json, ok, root, run, stderr};
 use mei4llm::problems::split::{Exact, Objective, SplitInstance};
 use mei4llm::replay::{
     ReplayOptions, Slo, SolvedEpoch, SplitRecord, SplitReplay, read_csv, replay,
@@ -9,42 +12,9 @@ use mei4llm::solve::milp::{record, solve_model_file};
 use mei4llm::solve::{Budget, Solver};
 use mei4llm::system::Scenario;
 use mei4llm::system::trace::TraceReader;
-use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::sync::Arc;
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn azure() -> PathBuf {
-    root().join("datasets/traces/azure_llm_2023_conv.csv")
-}
-
-/// Runs the binary from the crate root.
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mei4llm"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("the mei4llm binary runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn ok(args: &[&str]) -> Output {
-    let o = run(args);
-    assert!(o.status.success(), "{args:?} failed: {}", stderr(&o));
-    o
-}
-
-fn json(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
 
 /// small.toml with the trace path made absolute and `extra` added to its [workload].
 fn scenario(dir: &Path, extra: &str) -> PathBuf {

@@ -3,6 +3,9 @@
 //! small caching scenario, checked against the placements, the problem's own `evaluate`, the
 //! CSV files and HiGHS.
 
+mod common;
+
+use common::{azure, json, ok, root, run, stderr};
 use mei4llm::problems::caching::{self, CachingInstance};
 use mei4llm::replay::{
     CachingRecord, CachingReplay, EpochRecord, ReplayOptions, ReplayProblem, SolvedEpoch,
@@ -14,46 +17,14 @@ use mei4llm::system::Scenario;
 use mei4llm::system::trace::{EpochRule, Epochs, TraceReader};
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
-use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::Arc;
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn azure() -> PathBuf {
-    root().join("datasets/traces/azure_llm_2023_conv.csv")
-}
 
 const SMALL: &str = "scenarios/caching-small.toml";
 const TRACE: &str = "datasets/traces/azure_llm_2023_conv.csv";
 const SOLVERS: &str = "exact,greedy,trimcaching,sharing-blind,popularity";
-
-/// Runs the binary from the crate root.
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mei4llm"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("the mei4llm binary runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn ok(args: &[&str]) -> Output {
-    let o = run(args);
-    assert!(o.status.success(), "{args:?} failed: {}", stderr(&o));
-    o
-}
-
-fn json(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
 
 /// `solve-trace --problem caching` on the small scenario and the Azure trace, with `extra`
 /// flags, into `out`.
