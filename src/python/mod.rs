@@ -5,6 +5,7 @@
 mod convert;
 mod env;
 mod error;
+mod info;
 mod instance;
 mod policy;
 mod scenario;
