@@ -152,7 +152,7 @@ _VecStep = tuple[
     NDArray[np.bool_],
     NDArray[np.int8],
     NDArray[np.bool_],
-    list[tuple[int, dict[str, Any]]],
+    dict[str, Any],
 ]
 
 class SplitEnv:

@@ -208,6 +208,50 @@ def test_vector_reports_carry_key_masks() -> None:
     assert (info["regret"] >= -1e-6 * info["optimum"]).all()
 
 
+def test_vector_infos_batch_the_reports_of_the_single_envs() -> None:
+    n, kwargs = 3, {**SPLIT, "optimum": "descent"}
+    envs = gymnasium.make_vec(
+        "mei4llm/Split-v0", num_envs=n, vectorization_mode="vector_entry_point", **kwargs
+    )
+    singles = [SplitEnv(**kwargs) for _ in range(n)]
+    _, info = envs.reset(seed=5)
+    for i, single in enumerate(singles):
+        single.reset(seed=5 + i)
+    for step in range(8):  # one epoch of the workload's 8 requests: every env reports last
+        actions = info["action_mask"].argmax(axis=1)
+        _, _, _, _, info = envs.step(actions)
+        reports = [single.step(int(a))[4] for single, a in zip(singles, actions)]
+        if step < 7:
+            assert "objective" not in info and all("objective" not in r for r in reports)
+    dtypes = {
+        "epoch": np.int64,
+        "requests": np.int64,
+        "dropped_requests": np.int64,
+        "objective": np.float64,
+        "feasible": np.bool_,
+        "optimum": np.float64,
+        "regret": np.float64,
+        "optimum_time_s": np.float64,
+        "reason": object,
+        "optimum_status": object,
+        "instance": object,
+        "decision": object,
+    }
+    for key, dtype in dtypes.items():
+        assert info[key].dtype == dtype and info[key].shape == (n,), key
+        assert info[f"_{key}"].dtype == np.bool_ and info[f"_{key}"].all(), key
+    for key in ("epoch", "requests", "objective", "feasible", "optimum", "regret", "reason"):
+        assert list(info[key]) == [r[key] for r in reports], key
+    for i, report in enumerate(reports):
+        assert info["decision"][i] == report["decision"]
+        check = mei4llm.evaluate(info["instance"][i], info["decision"][i])
+        assert check["objective"] == pytest.approx(info["objective"][i], rel=1e-12)
+    # The decision has the shape of a solver's (serde) decision.
+    outcome = mei4llm.solve(reports[0]["instance"], solver="greedy")
+    shape = lambda d: [(sorted(a), sorted(a["choice"])) for a in d["assignments"]]  # noqa: E731
+    assert shape(reports[0]["decision"]) == shape(outcome.decision)
+
+
 def test_a_callable_policy_is_a_solver_judged_by_evaluate() -> None:
     instance = mei4llm.SplitInstance.from_scenario(mei4llm.Scenario.from_path(SMALL))
     seen = []

@@ -3,13 +3,13 @@
 //! `mei4llm.envs` wrap them; a step is one call into Rust (one per vector step), made with the
 //! GIL released, and an `info` dict is built only at the end of an epoch or window.
 
-use super::convert::to_python;
 use super::error::value_error;
-use super::instance::{PyCachingInstance, PySplitInstance, objective};
+use super::info::{ReportInfo, batched, info_dict};
+use super::instance::objective;
 use super::scenario::PyScenario;
 use crate::env::{
-    Buffers, CachingEnv, CachingEnvOptions, Env, EnvError, EpochReport, LinkSeries, Optimum,
-    OptimumReport, SplitEnv, SplitEnvOptions, VecEnv, WindowReport,
+    Buffers, CachingEnv, CachingEnvOptions, Env, EnvError, LinkSeries, Optimum, SplitEnv,
+    SplitEnvOptions, VecEnv,
 };
 use crate::system::Scenario;
 use crate::system::trace::EpochRule;
@@ -116,63 +116,6 @@ fn caching_options(
     })
 }
 
-/// The `info` entries of a report.
-trait ReportInfo {
-    fn fill(&self, info: &Bound<'_, PyDict>, scenario: &str) -> PyResult<()>;
-}
-
-/// `optimum`, `optimum_bound`, `optimum_status`, `optimum_reason`, `optimum_time_s`, `regret`.
-fn fill_optimum(info: &Bound<'_, PyDict>, optimum: &Option<OptimumReport>) -> PyResult<()> {
-    if let Some(o) = optimum {
-        info.set_item("optimum", o.objective)?;
-        info.set_item("optimum_bound", o.bound)?;
-        info.set_item("optimum_status", &o.status)?;
-        info.set_item("optimum_reason", &o.reason)?;
-        info.set_item("optimum_time_s", o.time_s)?;
-        info.set_item("regret", o.regret)?;
-    }
-    Ok(())
-}
-
-impl ReportInfo for EpochReport {
-    fn fill(&self, info: &Bound<'_, PyDict>, _scenario: &str) -> PyResult<()> {
-        let py = info.py();
-        info.set_item("epoch", self.epoch)?;
-        info.set_item("requests", self.requests)?;
-        info.set_item("dropped_requests", self.dropped_requests)?;
-        info.set_item("objective", self.objective)?;
-        info.set_item("feasible", self.feasible)?;
-        info.set_item("reason", &self.reason)?;
-        fill_optimum(info, &self.optimum)?;
-        let instance = PySplitInstance {
-            inner: Arc::clone(&self.instance),
-        };
-        info.set_item("instance", Py::new(py, instance)?)?;
-        info.set_item("decision", to_python(py, &self.decision)?)?;
-        Ok(())
-    }
-}
-
-impl ReportInfo for WindowReport {
-    fn fill(&self, info: &Bound<'_, PyDict>, scenario: &str) -> PyResult<()> {
-        let py = info.py();
-        info.set_item("window", self.window)?;
-        info.set_item("requests", self.requests)?;
-        info.set_item("reachable", self.reachable)?;
-        info.set_item("hits", self.hits)?;
-        fill_optimum(info, &self.optimum)?;
-        if let Some(instance) = &self.instance {
-            let instance = PyCachingInstance {
-                inner: Arc::clone(instance),
-                scenario: scenario.into(),
-            };
-            info.set_item("instance", Py::new(py, instance)?)?;
-        }
-        info.set_item("placement", to_python(py, &self.placement)?)?;
-        Ok(())
-    }
-}
-
 /// `(low, high, names, n_actions)` of the observation and action spaces.
 type Spaces<'py> = (
     Bound<'py, PyArray1<f32>>,
@@ -226,10 +169,10 @@ where
     let a = action(a, env.action_space().n)?;
     let step = py.allow_threads(|| env.step(a)).map_err(env_error)?;
     let info = if step.report.is_some() || step.invalid_action {
-        let info = PyDict::new(py);
-        if let Some(report) = &step.report {
-            report.fill(&info, scenario)?;
-        }
+        let info = match &step.report {
+            Some(report) => info_dict(py, report.cells(py, scenario)?)?,
+            None => PyDict::new(py),
+        };
         if step.invalid_action {
             info.set_item("invalid_action", true)?;
         }
@@ -400,7 +343,8 @@ impl PyCachingEnv {
 type Reset<'py> = (Bound<'py, PyArray2<f32>>, Bound<'py, PyArray2<i8>>);
 
 /// What a vector step returns: observations, rewards, terminated, truncated, masks, invalid
-/// actions, and `(index, info)` of the environments that ended an epoch or window.
+/// actions, and the reports of the environments that ended an epoch or window, batched into
+/// `info` entries (an array per key and its `_key` mask).
 type VecStep<'py> = (
     Bound<'py, PyArray2<f32>>,
     Bound<'py, PyArray1<f64>>,
@@ -408,7 +352,7 @@ type VecStep<'py> = (
     Bound<'py, PyArray1<bool>>,
     Bound<'py, PyArray2<i8>>,
     Bound<'py, PyArray1<bool>>,
-    Vec<(usize, Bound<'py, PyDict>)>,
+    Bound<'py, PyDict>,
 );
 
 /// A vector environment with its buffers, shared by both classes.
@@ -470,14 +414,11 @@ where
             .allow_threads(|| envs.step(&actions, buffers))
             .map_err(env_error)?;
         let (observations, masks) = self.arrays(py)?;
-        let infos = reports
+        let rows = reports
             .iter()
-            .map(|(i, report)| {
-                let info = PyDict::new(py);
-                report.fill(&info, scenario)?;
-                Ok((*i, info))
-            })
+            .map(|(i, report)| Ok((*i, report.cells(py, scenario)?)))
             .collect::<PyResult<_>>()?;
+        let infos = batched(py, self.envs.len(), rows)?;
         Ok((
             observations,
             PyArray1::from_slice(py, &self.buffers.rewards),
@@ -557,8 +498,8 @@ impl PyVecSplitEnv {
     }
 
     /// Steps every environment (next-step autoreset); returns `(observations, rewards,
-    /// terminated, truncated, action_masks, invalid_actions, infos)`, `infos` a list of
-    /// `(index, dict)` for the environments that ended an epoch.
+    /// terminated, truncated, action_masks, invalid_actions, infos)`, `infos` the reports of
+    /// the environments that ended an epoch: an array per key and its `_key` mask.
     fn step<'py>(
         &mut self,
         py: Python<'py>,
@@ -620,8 +561,8 @@ impl PyVecCachingEnv {
     }
 
     /// Steps every environment (next-step autoreset); returns `(observations, rewards,
-    /// terminated, truncated, action_masks, invalid_actions, infos)`, `infos` a list of
-    /// `(index, dict)` for the environments that ended a window.
+    /// terminated, truncated, action_masks, invalid_actions, infos)`, `infos` the reports of
+    /// the environments that ended a window: an array per key and its `_key` mask.
     fn step<'py>(
         &mut self,
         py: Python<'py>,

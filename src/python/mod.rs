@@ -7,6 +7,7 @@ mod columns;
 mod convert;
 mod env;
 mod error;
+mod info;
 mod instance;
 mod policy;
 mod replay;

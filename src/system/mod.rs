@@ -23,7 +23,7 @@ pub use catalogue::Catalogue;
 pub use error::Error;
 pub use hardware::{Calibration, DeviceClass, HardwareProfile};
 pub use model_cost::{ModelCost, Part, UnitCost};
-pub use node::{Node, PhaseTimes};
+pub use node::{Node, PhaseCosts, PhaseTimes};
 pub use precision::{ACTIVATION_BYTES, Precision, TOKEN_ID_BYTES};
 pub use scenario::{
     Caching, CachingLibrary, CachingPopularity, CachingRates, Cloud, Device, EdgeServer, Radio,

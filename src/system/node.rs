@@ -32,6 +32,58 @@ pub struct PhaseTimes {
     pub decode_s: f64,
 }
 
+/// What one request costs per unit of a model on one node ([`Node::phase_costs`]): every
+/// block costs the same, so the prefill and decode times of any part are sums of these.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PhaseCosts {
+    /// Prefill of the prompt through one block, its fixed overhead included.
+    pub block_prefill_s: f64,
+    /// Roofline time of one block summed over the decode steps (overheads apart).
+    pub block_decode_s: f64,
+    /// Embedding of the prompt.
+    pub embedding_prefill_s: f64,
+    /// Embedding of one generated token.
+    pub embedding_step_s: f64,
+    /// The head producing one token (roofline and sampling).
+    pub head_s: f64,
+    /// Fixed overhead of one block per call.
+    pub layer_overhead_s: f64,
+    /// Decode steps: output tokens after the first.
+    pub steps: u64,
+}
+
+impl PhaseCosts {
+    /// Time to prefill the prompt through `part` (0 for an empty part).
+    pub fn prefill_s(&self, part: Part) -> f64 {
+        if part.is_empty() {
+            return 0.0;
+        }
+        let mut t = part.blocks() as f64 * self.block_prefill_s;
+        if part.embedding {
+            t += self.embedding_prefill_s;
+        }
+        if part.head {
+            t += self.head_s;
+        }
+        t
+    }
+
+    /// Time of the decode steps through `part` (0 for an empty part or a single output token).
+    pub fn decode_s(&self, part: Part) -> f64 {
+        if part.is_empty() || self.steps == 0 {
+            return 0.0;
+        }
+        let per_step_fixed = part.blocks() as f64 * self.layer_overhead_s
+            + if part.embedding {
+                self.embedding_step_s
+            } else {
+                0.0
+            }
+            + if part.head { self.head_s } else { 0.0 };
+        part.blocks() as f64 * self.block_decode_s + self.steps as f64 * per_step_fixed
+    }
+}
+
 impl Node {
     /// Builds a node from a profile and the matching calibration row.
     pub fn new(profile: HardwareProfile, calibrations: &[Calibration]) -> Result<Node> {
@@ -97,21 +149,7 @@ impl Node {
         if part.is_empty() {
             return Ok(0.0);
         }
-        let f = self.flops_per_s(model.precision)?;
-        let n = prompt_tokens;
-        let mut t = part.blocks() as f64
-            * (self.roofline_s(
-                model.block_prefill_flops(n),
-                model.block_prefill_bytes(n),
-                f,
-            ) + self.calibration.layer_overhead_s);
-        if part.embedding {
-            t += model.embedding_bytes(n) / self.bytes_per_s();
-        }
-        if part.head {
-            t += self.head_s(model, f);
-        }
-        Ok(t)
+        Ok(self.phase_costs(model, prompt_tokens, 1)?.prefill_s(part))
     }
 
     /// Time of one decode step at `context` cached tokens through `part`.
@@ -136,9 +174,8 @@ impl Node {
     }
 
     /// Total time of the decode steps producing tokens 2..=`output_tokens` after a prompt of
-    /// `prompt_tokens` (step j runs at context `prompt_tokens + j − 1`), summed in closed form:
-    /// each block's step time is the larger of two lines in the context, so the sum splits at
-    /// their crossing.
+    /// `prompt_tokens` (step j runs at context `prompt_tokens + j − 1`), summed in closed form
+    /// ([`PhaseCosts`]).
     pub fn decode_s(
         &self,
         model: &ModelCost,
@@ -146,13 +183,46 @@ impl Node {
         prompt_tokens: u64,
         output_tokens: u64,
     ) -> Result<f64> {
-        let steps = output_tokens.saturating_sub(1);
-        if part.is_empty() || steps == 0 {
+        if part.is_empty() || output_tokens <= 1 {
             return Ok(0.0);
         }
+        Ok(self
+            .phase_costs(model, prompt_tokens, output_tokens)?
+            .decode_s(part))
+    }
+
+    /// What one request of `prompt_tokens` and `output_tokens` costs per unit of `model` on
+    /// this node, from which the prefill and decode times of every part follow (all blocks of
+    /// a model cost the same): the split problem prices all the splits of a request from one.
+    pub fn phase_costs(
+        &self,
+        model: &ModelCost,
+        prompt_tokens: u64,
+        output_tokens: u64,
+    ) -> Result<PhaseCosts> {
         let f = self.flops_per_s(model.precision)?;
-        let first = prompt_tokens + 1;
-        let last = prompt_tokens + steps;
+        let n = prompt_tokens;
+        let steps = output_tokens.saturating_sub(1);
+        let block_prefill_s = self.roofline_s(
+            model.block_prefill_flops(n),
+            model.block_prefill_bytes(n),
+            f,
+        ) + self.calibration.layer_overhead_s;
+        Ok(PhaseCosts {
+            block_prefill_s,
+            block_decode_s: self.block_decode_sum_s(model, f, n + 1, n + steps),
+            embedding_prefill_s: model.embedding_bytes(n) / self.bytes_per_s(),
+            embedding_step_s: model.embedding_bytes(1) / self.bytes_per_s(),
+            head_s: self.head_s(model, f),
+            layer_overhead_s: self.calibration.layer_overhead_s,
+            steps,
+        })
+    }
+
+    /// Sum of one block's roofline decode time over the contexts `first..=last`, in closed
+    /// form: the step time is the larger of two lines in the context, so the sum splits at
+    /// their crossing.
+    fn block_decode_sum_s(&self, model: &ModelCost, f: f64, first: u64, last: u64) -> f64 {
         // Compute and memory time of one block as lines a + b·c in the context c.
         let line = |c: f64| {
             (
@@ -171,7 +241,7 @@ impl Node {
             a * count + b * (lo + hi) as f64 * count / 2.0
         };
         // Contexts where compute ≥ memory: ca + cb·c ≥ ma + mb·c.
-        let blocks_total = if (cb - mb).abs() < f64::EPSILON * (cb.abs() + mb.abs()).max(1e-30) {
+        if (cb - mb).abs() < f64::EPSILON * (cb.abs() + mb.abs()).max(1e-30) {
             sum_line(ca.max(ma), cb, first, last)
         } else {
             let crossing = (ma - ca) / (cb - mb);
@@ -183,19 +253,7 @@ impl Node {
                 ((ca, cb), (ma, mb))
             };
             sum_line(below.0, below.1, first, split) + sum_line(above.0, above.1, split + 1, last)
-        };
-        let per_step_fixed = part.blocks() as f64 * self.calibration.layer_overhead_s
-            + if part.embedding {
-                model.embedding_bytes(1) / self.bytes_per_s()
-            } else {
-                0.0
-            }
-            + if part.head {
-                self.head_s(model, f)
-            } else {
-                0.0
-            };
-        Ok(part.blocks() as f64 * blocks_total + steps as f64 * per_step_fixed)
+        }
     }
 
     /// Prefill and decode times of one request through `part`.

@@ -91,7 +91,11 @@ class RustVectorEnv(gymnasium.vector.VectorEnv):
     ignores that environment's action and returns its first observation of a new episode,
     with reward 0. Environment ``i`` is reset with ``seed + i``. ``info["action_mask"]`` is
     the ``(num_envs, actions)`` ``int8`` mask; reports of environments that ended an epoch or
-    window are added with Gymnasium's ``_key`` masks.
+    window are added as Gymnasium batches vector infos, built by Rust in the same call: for
+    each key an array over the environments (``int64``, ``float64``, ``bool``, or ``object``
+    with ``None`` where absent, e.g. ``optimum`` when the reference solver found nothing) and
+    the ``bool`` mask ``_key`` of the environments that report it. ``info["instance"][i]`` and
+    ``info["decision"][i]`` are those of environment ``i``, ready for ``mei4llm.evaluate``.
     """
 
     metadata: dict[str, Any] = {"render_modes": [], "autoreset_mode": AutoresetMode.NEXT_STEP}
@@ -146,8 +150,7 @@ class RustVectorEnv(gymnasium.vector.VectorEnv):
         if invalid.any():
             info["invalid_action"] = invalid
             info["_invalid_action"] = invalid
-        for i, report in reports:
-            info = self._add_info(info, report, i)
+        info.update(reports)
         return observations, rewards, terminated, truncated, info
 
     def action_masks(self) -> np.ndarray:

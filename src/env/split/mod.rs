@@ -458,10 +458,18 @@ impl Env for SplitEnv {
         };
         plan.picks.push(i);
         if plan.picks.len() < plan.instance.requests.len() {
-            let after = state_of(&plan.instance, &plan.picks).objective();
+            // One plan state gives the reward and the next observation.
+            let state = state_of(&plan.instance, &plan.picks);
+            let after = state.objective();
             let reward = -(after - plan.objective_so_far);
             plan.objective_so_far = after;
-            self.observe();
+            self.layout.observe(
+                &plan.instance,
+                &state,
+                plan.picks.len(),
+                &mut self.observation,
+                &mut self.mask,
+            );
             return Ok(Step {
                 reward,
                 terminated: false,

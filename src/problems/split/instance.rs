@@ -5,11 +5,12 @@ use super::choice::{Choice, Tier};
 use super::terms::Terms;
 use crate::problems::Error;
 use crate::system::trace::{EpochRule, Epochs, Request, TraceReader};
-use crate::system::{Part, Scenario, TOKEN_ID_BYTES};
+use crate::system::{ModelCost, Node, Part, PhaseCosts, Scenario, TOKEN_ID_BYTES};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
+use std::cell::OnceCell;
 use std::sync::Arc;
 
 /// What the plan minimises.
@@ -99,6 +100,10 @@ impl OptionCost {
     /// Whether `self` is at least as good as `other` in the objective, the deadlines and
     /// every resource, so that `other` can be dropped without losing the optimum.
     fn dominates(&self, other: &OptionCost) -> bool {
+        // The objective's fixed part first: the comparison that most often fails.
+        if self.cost.fixed > other.cost.fixed {
+            return false;
+        }
         let resources = match (self.choice.tier, other.choice.tier) {
             (Tier::Device, _) => true,
             (_, Tier::Device) => false,
@@ -316,6 +321,12 @@ impl SplitInstance {
     /// The cost of `choice` for request `k`, computed from the scenario and the cost model;
     /// an error says why the choice is not a valid choice for this request.
     pub fn option_cost(&self, k: usize, choice: Choice) -> Result<OptionCost, String> {
+        self.priced(&PhaseCache::new(self, k), choice)
+    }
+
+    /// The cost of `choice` for the request of `phases`, with its node times taken from them.
+    fn priced(&self, phases: &PhaseCache<'_>, choice: Choice) -> Result<OptionCost, String> {
+        let k = phases.k;
         let r = &self.requests[k];
         let device = &self.scenario.devices[r.device];
         let model = &self.scenario.models[r.model];
@@ -324,7 +335,6 @@ impl SplitInstance {
         let m = r.output_tokens as u64;
         let context = (n + m) as f64;
         let power_w = device.node.active_power_w().unwrap_or(f64::NAN);
-        let e = |err: crate::system::Error| err.to_string();
         let (per_second, per_joule) = self.objective.weights();
         let finish = |ttft_s: Terms, e2e_s: Terms, energy_j: Terms, rest: Rest| {
             // Energy enters only when weighted: a device without a power figure has NaN energy.
@@ -334,7 +344,10 @@ impl SplitInstance {
                 e2e_s.scale(per_second)
             }
             .scale(r.weight);
-            let floors = deadline_floors(&[(ttft_s, r.ttft_deadline_s), (e2e_s, r.e2e_deadline_s)]);
+            let floors = match (r.ttft_deadline_s, r.e2e_deadline_s) {
+                (None, None) => (0.0, 0.0),
+                (ttft, e2e) => deadline_floors(&[(ttft_s, ttft), (e2e_s, e2e)]),
+            };
             OptionCost {
                 choice,
                 ttft_s,
@@ -356,14 +369,7 @@ impl SplitInstance {
                 ));
             }
             let whole = Part::whole(layers);
-            let prefill = device
-                .node
-                .prefill_s(&model.on_device, whole, n)
-                .map_err(e)?;
-            let decode = device
-                .node
-                .decode_s(&model.on_device, whole, n, m)
-                .map_err(e)?;
+            let (prefill, decode) = part_times(phases.device(), whole)?;
             let energy = Terms {
                 fixed: power_w * (prefill + decode),
                 ..Terms::default()
@@ -405,24 +411,9 @@ impl SplitInstance {
         }
         let s = choice.split;
         let (device_part, server_part) = (Part::device(s, layers), Part::server(s, layers));
-        let node = match choice.tier {
-            Tier::Edge => &self.scenario.edge_servers[server].node,
-            _ => &self.scenario.cloud.node,
-        };
-        let device_prefill = device
-            .node
-            .prefill_s(&model.on_device, device_part, n)
-            .map_err(e)?;
-        let device_decode = device
-            .node
-            .decode_s(&model.on_device, device_part, n, m)
-            .map_err(e)?;
-        let server_prefill = node
-            .prefill_s(&model.on_server, server_part, n)
-            .map_err(e)?;
-        let server_decode = node
-            .decode_s(&model.on_server, server_part, n, m)
-            .map_err(e)?;
+        let (device_prefill, device_decode) = part_times(phases.device(), device_part)?;
+        let (server_prefill, server_decode) =
+            part_times(phases.server(choice.tier, server), server_part)?;
         let radio = device.radio;
         let activation = model.on_server.activation_bytes_per_token(s);
         // An inner split sends one activation up and one token down per generated token and
@@ -554,10 +545,11 @@ impl SplitInstance {
         let mut candidates = Vec::with_capacity(self.requests.len());
         let mut infeasible = None;
         for k in 0..self.requests.len() {
-            let mut options = Vec::new();
+            let mut kept = Vec::new();
             let mut reasons: Vec<String> = Vec::new();
+            let phases = PhaseCache::new(self, k);
             for choice in self.all_choices(k) {
-                let option = match self.option_cost(k, choice) {
+                let option = match self.priced(&phases, choice) {
                     Ok(o) => o,
                     Err(why) => {
                         reasons.push(format!("{choice}: {why}"));
@@ -566,20 +558,9 @@ impl SplitInstance {
                 };
                 match self.alone_infeasibility(k, &option) {
                     Some(why) => reasons.push(format!("{choice}: {why}")),
-                    None => options.push(option),
+                    None => keep_undominated(&mut kept, option),
                 }
             }
-            let kept: Vec<OptionCost> = options
-                .iter()
-                .enumerate()
-                .filter(|(i, o)| {
-                    !options
-                        .iter()
-                        .enumerate()
-                        .any(|(j, p)| j != *i && p.dominates(o) && (!o.dominates(p) || j < *i))
-                })
-                .map(|(_, o)| o.clone())
-                .collect();
             if kept.is_empty() && infeasible.is_none() {
                 let r = &self.requests[k];
                 reasons.dedup_by(|a, b| a.split(": ").nth(1) == b.split(": ").nth(1));
@@ -599,6 +580,91 @@ impl SplitInstance {
         self.infeasible = infeasible;
         Ok(())
     }
+}
+
+/// The phase costs ([`PhaseCosts`]) of one request on its device and on the servers of its
+/// choices, each computed once, when first asked for: the splits of a request differ only in
+/// how many blocks run where.
+struct PhaseCache<'a> {
+    instance: &'a SplitInstance,
+    k: usize,
+    device: OnceCell<Result<PhaseCosts, String>>,
+    edges: Vec<OnceCell<Result<PhaseCosts, String>>>,
+    cloud: OnceCell<Result<PhaseCosts, String>>,
+}
+
+impl<'a> PhaseCache<'a> {
+    fn new(instance: &'a SplitInstance, k: usize) -> PhaseCache<'a> {
+        PhaseCache {
+            instance,
+            k,
+            device: OnceCell::new(),
+            edges: (0..instance.edge_count())
+                .map(|_| OnceCell::new())
+                .collect(),
+            cloud: OnceCell::new(),
+        }
+    }
+
+    fn costs(&self, node: &Node, model: &ModelCost) -> Result<PhaseCosts, String> {
+        let r = &self.instance.requests[self.k];
+        node.phase_costs(model, r.prompt_tokens as u64, r.output_tokens as u64)
+            .map_err(|e| e.to_string())
+    }
+
+    /// On the request's device, for its part of the model.
+    #[inline(always)]
+    fn device(&self) -> Result<&PhaseCosts, String> {
+        let scenario = &self.instance.scenario;
+        let r = &self.instance.requests[self.k];
+        self.device
+            .get_or_init(|| {
+                self.costs(
+                    &scenario.devices[r.device].node,
+                    &scenario.models[r.model].on_device,
+                )
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// On edge server `e` (`tier` edge) or in the cloud, for the server part of the model.
+    #[inline(always)]
+    fn server(&self, tier: Tier, e: usize) -> Result<&PhaseCosts, String> {
+        let scenario = &self.instance.scenario;
+        let model = &scenario.models[self.instance.requests[self.k].model].on_server;
+        let (cell, node) = match tier {
+            Tier::Edge => (&self.edges[e], &scenario.edge_servers[e].node),
+            _ => (&self.cloud, &scenario.cloud.node),
+        };
+        cell.get_or_init(|| self.costs(node, model))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+}
+
+/// Prefill and decode times of `part` (nothing for an empty part, whatever `costs` are).
+#[inline(always)]
+fn part_times(costs: Result<&PhaseCosts, String>, part: Part) -> Result<(f64, f64), String> {
+    if part.is_empty() {
+        return Ok((0.0, 0.0));
+    }
+    let costs = costs?;
+    Ok((costs.prefill_s(part), costs.decode_s(part)))
+}
+
+/// Adds `option` to `kept`, the options so far that no other one dominates (of options that
+/// dominate each other, the first): it is dropped if a kept option dominates it, else it
+/// drops the kept options it dominates. Dominance is a preorder (reflexive and transitive),
+/// so an option dominated by any earlier option is dominated by a kept one, and each option
+/// is compared with the kept ones only: `O(n·kept)` rather than `O(n²)` for `n` options.
+fn keep_undominated(kept: &mut Vec<OptionCost>, option: OptionCost) {
+    if kept.iter().any(|k| k.dominates(&option)) {
+        return;
+    }
+    // No kept option dominates it, so it strictly dominates those it dominates.
+    kept.retain(|k| !option.dominates(k));
+    kept.push(option);
 }
 
 /// Parts of an [`OptionCost`] that are not share-dependent.
@@ -633,4 +699,99 @@ fn deadline_floors(limits: &[(Terms, Option<f64>)]) -> (f64, f64) {
         floors.1 = floors.1.max(f);
     }
     floors
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use proptest::test_runner::RngSeed;
+
+    /// The definition: an option is dropped when another dominates it and it does not dominate
+    /// that one back, or when an earlier one dominates it both ways.
+    fn pairwise(options: &[OptionCost]) -> Vec<OptionCost> {
+        options
+            .iter()
+            .enumerate()
+            .filter(|(i, o)| {
+                !options
+                    .iter()
+                    .enumerate()
+                    .any(|(j, p)| j != *i && p.dominates(o) && (!o.dominates(p) || j < *i))
+            })
+            .map(|(_, o)| o.clone())
+            .collect()
+    }
+
+    /// An option of `choice` with the given terms (ties are likely: few distinct values).
+    fn option(choice: Choice, terms: [u8; 3], kv: u8) -> OptionCost {
+        let t = Terms {
+            fixed: terms[0] as f64,
+            upload: terms[1] as f64,
+            edge: terms[2] as f64,
+        };
+        OptionCost {
+            choice,
+            ttft_s: t,
+            e2e_s: t,
+            energy_j: t,
+            cost: t,
+            device_compute_s: 0.0,
+            upload_bytes: 0.0,
+            download_bytes: 0.0,
+            device_memory_bytes: 0.0,
+            edge_kv_bytes: kv as f64,
+            floors: (0.0, 0.0),
+        }
+    }
+
+    fn choice() -> impl Strategy<Value = Choice> {
+        prop_oneof![
+            Just(Choice::device_only(4)),
+            (0..2usize, 0..4u32).prop_map(|(e, s)| Choice::edge(e, s)),
+            (0..2usize, 0..4u32).prop_map(|(e, s)| Choice::cloud(e, s)),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: 512,
+            failure_persistence: None,
+            rng_seed: RngSeed::Fixed(2026),
+            ..ProptestConfig::default()
+        })]
+
+        /// Comparing with the kept options only keeps exactly what the pairwise definition
+        /// keeps, in the same order, ties included.
+        #[test]
+        fn keeping_the_undominated_equals_the_pairwise_definition(
+            drawn in prop::collection::vec((choice(), [0..3u8, 0..3u8, 0..3u8], 0..2u8), 0..24)
+        ) {
+            let options: Vec<OptionCost> =
+                drawn.into_iter().map(|(c, t, kv)| option(c, t, kv)).collect();
+            let mut kept = Vec::new();
+            for option in options.iter().cloned() {
+                keep_undominated(&mut kept, option);
+            }
+            prop_assert_eq!(kept, pairwise(&options));
+        }
+    }
+
+    #[test]
+    fn the_candidates_of_a_scenario_are_the_pairwise_undominated_choices() {
+        let scenario = Scenario::from_path(std::path::Path::new("scenarios/small.toml")).unwrap();
+        let instance =
+            SplitInstance::from_scenario(Arc::new(scenario), Objective::Latency).unwrap();
+        for k in 0..instance.requests.len() {
+            let all: Vec<OptionCost> = instance
+                .all_choices(k)
+                .into_iter()
+                .filter_map(|c| instance.option_cost(k, c).ok())
+                .filter(|o| instance.alone_infeasibility(k, o).is_none())
+                .collect();
+            let kept = instance.candidates(k);
+            assert!(!kept.is_empty() && kept.len() < all.len());
+            assert_eq!(kept, pairwise(&all).as_slice());
+        }
+    }
 }

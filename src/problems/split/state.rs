@@ -15,17 +15,31 @@ pub(crate) struct State<'a> {
     instance: &'a SplitInstance,
     /// Candidate index of each request's choice, if assigned.
     pub picks: Vec<Option<usize>>,
-    /// Σ √(cost.upload) per cell.
-    roots_upload: Vec<f64>,
-    /// Σ √(cost.edge) per edge GPU.
-    roots_edge: Vec<f64>,
+    /// What the requests placed so far use of each edge server.
+    edges: Vec<EdgeLoad>,
     fixed: f64,
-    kv: Vec<f64>,
-    /// Requests per (edge, model, split) served at the edge.
-    splits: Vec<Vec<Vec<u32>>>,
-    weight_bytes: Vec<f64>,
-    floor_bandwidth: Vec<f64>,
-    floor_compute: Vec<f64>,
+    /// Requests per (edge, model, split) served at the edge, at
+    /// `(edge · models + model) · stride + split`.
+    splits: Vec<u32>,
+    /// Splits per (edge, model) in `splits`: the largest block count plus one.
+    stride: usize,
+}
+
+/// The load of one edge server (its cell and its GPU).
+#[derive(Clone, Copy, Default)]
+struct EdgeLoad {
+    /// Σ √(cost.upload) over the cell.
+    root_upload: f64,
+    /// Σ √(cost.edge) over the GPU.
+    root_edge: f64,
+    /// KV cache of the requests its GPU serves.
+    kv_bytes: f64,
+    /// Weights it holds: per model, the server part of the smallest split it serves.
+    weight_bytes: f64,
+    /// Σ of the bandwidth floors ([`OptionCost::floors`]) over the cell.
+    floor_bandwidth: f64,
+    /// Σ of the compute floors over the GPU.
+    floor_compute: f64,
 }
 
 /// Slack on the floor sums, against round-off.
@@ -35,28 +49,26 @@ impl<'a> State<'a> {
     /// No request assigned.
     pub fn new(instance: &'a SplitInstance) -> State<'a> {
         let edges = instance.edge_count();
-        let splits = (0..edges)
-            .map(|_| {
-                instance
-                    .scenario
-                    .models
-                    .iter()
-                    .map(|m| vec![0; m.architecture.layers as usize + 1])
-                    .collect()
-            })
-            .collect();
+        let models = &instance.scenario.models;
+        let stride = models
+            .iter()
+            .map(|m| m.architecture.layers as usize + 1)
+            .max()
+            .unwrap_or(1);
         State {
             instance,
             picks: vec![None; instance.requests.len()],
-            roots_upload: vec![0.0; edges],
-            roots_edge: vec![0.0; edges],
+            edges: vec![EdgeLoad::default(); edges],
             fixed: 0.0,
-            kv: vec![0.0; edges],
-            splits,
-            weight_bytes: vec![0.0; edges],
-            floor_bandwidth: vec![0.0; edges],
-            floor_compute: vec![0.0; edges],
+            splits: vec![0; edges * models.len() * stride],
+            stride,
         }
+    }
+
+    /// Requests of `model` per split served at edge server `e`.
+    fn counts(&self, e: usize, model: usize) -> &[u32] {
+        let at = (e * self.instance.scenario.models.len() + model) * self.stride;
+        &self.splits[at..at + self.stride]
     }
 
     /// The candidate `i` of request `k`.
@@ -86,18 +98,27 @@ impl<'a> State<'a> {
     /// Objective with closed-form shares (the deadline floors aside).
     pub fn objective(&self) -> f64 {
         self.fixed
-            + self.roots_upload.iter().map(|p| p * p).sum::<f64>()
-            + self.roots_edge.iter().map(|q| q * q).sum::<f64>()
+            + self
+                .edges
+                .iter()
+                .map(|l| l.root_upload * l.root_upload)
+                .sum::<f64>()
+            + self
+                .edges
+                .iter()
+                .map(|l| l.root_edge * l.root_edge)
+                .sum::<f64>()
     }
 
     /// On edge server `e`: the closed-form uplink term `(Σ √a)²` of its cell, the compute term
     /// `(Σ √g)²` of its GPU (both in objective units) and the bytes of weights and KV cache it
     /// holds.
     pub fn edge_load(&self, e: usize) -> (f64, f64, f64) {
+        let l = &self.edges[e];
         (
-            self.roots_upload[e] * self.roots_upload[e],
-            self.roots_edge[e] * self.roots_edge[e],
-            self.weight_bytes[e] + self.kv[e],
+            l.root_upload * l.root_upload,
+            l.root_edge * l.root_edge,
+            l.weight_bytes + l.kv_bytes,
         )
     }
 
@@ -133,16 +154,17 @@ impl<'a> State<'a> {
             } else {
                 0.0
             };
-            if self.floor_bandwidth[e] - old_floor_b + new.floors.0 > 1.0 + FLOOR_SLACK {
+            let load = &self.edges[e];
+            if load.floor_bandwidth - old_floor_b + new.floors.0 > 1.0 + FLOOR_SLACK {
                 return None;
             }
             if new.choice.tier == Tier::Edge {
                 let leaving = old.filter(|o| o.choice.uses_edge_compute(e));
                 let old_floor_f = leaving.map_or(0.0, |o| o.floors.1);
-                if self.floor_compute[e] - old_floor_f + new.floors.1 > 1.0 + FLOOR_SLACK {
+                if load.floor_compute - old_floor_f + new.floors.1 > 1.0 + FLOOR_SLACK {
                     return None;
                 }
-                let counts = &self.splits[e][model];
+                let counts = self.counts(e, model);
                 let before = Self::smallest(counts);
                 let leaving_split = leaving.map(|o| o.choice.split as usize);
                 let new_split = new.choice.split as usize;
@@ -150,8 +172,9 @@ impl<'a> State<'a> {
                     c - (leaving_split == Some(s)) as u32 + (new_split == s) as u32 > 0
                 });
                 let weights =
-                    self.weight_bytes[e] - self.held(model, before) + self.held(model, after);
-                let kv = self.kv[e] - leaving.map_or(0.0, |o| o.edge_kv_bytes) + new.edge_kv_bytes;
+                    load.weight_bytes - self.held(model, before) + self.held(model, after);
+                let kv =
+                    load.kv_bytes - leaving.map_or(0.0, |o| o.edge_kv_bytes) + new.edge_kv_bytes;
                 if weights + kv > self.instance.edge_memory_bytes(e) {
                     return None;
                 }
@@ -187,11 +210,11 @@ impl<'a> State<'a> {
             }
         }
         for &(e, change) in cells.iter().filter(|s| s.0 != usize::MAX) {
-            let p = self.roots_upload[e];
+            let p = self.edges[e].root_upload;
             delta += (p + change).powi(2) - p * p;
         }
         for &(e, change) in gpus.iter().filter(|s| s.0 != usize::MAX) {
-            let q = self.roots_edge[e];
+            let q = self.edges[e].root_edge;
             delta += (q + change).powi(2) - q * q;
         }
         Some(delta)
@@ -215,21 +238,23 @@ impl<'a> State<'a> {
         let Some(e) = o.choice.server.filter(|_| o.choice.tier != Tier::Device) else {
             return;
         };
-        self.roots_upload[e] += sign * o.cost.upload.sqrt();
-        self.floor_bandwidth[e] += sign * o.floors.0;
+        let load = &mut self.edges[e];
+        load.root_upload += sign * o.cost.upload.sqrt();
+        load.floor_bandwidth += sign * o.floors.0;
         if o.choice.tier == Tier::Edge {
-            self.roots_edge[e] += sign * o.cost.edge.sqrt();
-            self.floor_compute[e] += sign * o.floors.1;
-            self.kv[e] += sign * o.edge_kv_bytes;
-            let before = Self::smallest(&self.splits[e][model]);
-            let count = &mut self.splits[e][model][o.choice.split as usize];
+            load.root_edge += sign * o.cost.edge.sqrt();
+            load.floor_compute += sign * o.floors.1;
+            load.kv_bytes += sign * o.edge_kv_bytes;
+            let before = Self::smallest(self.counts(e, model));
+            let at = (e * self.instance.scenario.models.len() + model) * self.stride;
+            let count = &mut self.splits[at + o.choice.split as usize];
             if sign > 0.0 {
                 *count += 1;
             } else {
                 *count -= 1;
             }
-            let after = Self::smallest(&self.splits[e][model]);
-            self.weight_bytes[e] += self.held(model, after) - self.held(model, before);
+            let after = Self::smallest(self.counts(e, model));
+            self.edges[e].weight_bytes += self.held(model, after) - self.held(model, before);
         }
     }
 }
