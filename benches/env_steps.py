@@ -27,13 +27,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
 from typing import Any, Callable
 
-import gymnasium
-import numpy as np
+# Neither environment multiplies matrices; idle BLAS threads would only spin on the cores that
+# the Rust vector environment steps on.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import gymnasium  # noqa: E402
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 

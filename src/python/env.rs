@@ -139,7 +139,7 @@ type Stepped<'py> = (
 
 /// A mask as `int8` (the dtype `gymnasium.spaces.Discrete.sample(mask=...)` takes).
 fn mask_array<'py>(py: Python<'py>, mask: &[bool]) -> Bound<'py, PyArray1<i8>> {
-    PyArray1::from_iter(py, mask.iter().map(|&m| i8::from(m)))
+    PyArray1::from_vec(py, mask.iter().map(|&m| i8::from(m)).collect())
 }
 
 /// Resets `env`; the first observation and mask.
@@ -385,8 +385,11 @@ where
             self.envs.action_space().n,
         );
         let observations = PyArray1::from_slice(py, &self.buffers.observations).reshape([n, d])?;
-        let masks = PyArray1::from_iter(py, self.buffers.masks.iter().map(|&m| i8::from(m)))
-            .reshape([n, a])?;
+        let masks = PyArray1::from_vec(
+            py,
+            self.buffers.masks.iter().map(|&m| i8::from(m)).collect(),
+        )
+        .reshape([n, a])?;
         Ok((observations, masks))
     }
 

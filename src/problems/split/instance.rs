@@ -100,7 +100,7 @@ impl OptionCost {
     /// Whether `self` is at least as good as `other` in the objective, the deadlines and
     /// every resource, so that `other` can be dropped without losing the optimum.
     fn dominates(&self, other: &OptionCost) -> bool {
-        // The objective's fixed part first: the comparison that most often fails.
+        // The objective's fixed part first: a cheap comparison that often fails.
         if self.cost.fixed > other.cost.fixed {
             return false;
         }
@@ -410,8 +410,9 @@ impl SplitInstance {
             ));
         }
         let s = choice.split;
-        let (device_part, server_part) = (Part::device(s, layers), Part::server(s, layers));
-        let (device_prefill, device_decode) = part_times(phases.device(), device_part)?;
+        let server_part = Part::server(s, layers);
+        let device_side = phases.device_side(s)?;
+        let (device_prefill, device_decode) = (device_side.prefill_s, device_side.decode_s);
         let (server_prefill, server_decode) =
             part_times(phases.server(choice.tier, server), server_part)?;
         let radio = device.radio;
@@ -472,8 +473,7 @@ impl SplitInstance {
                 device_compute_s: device_prefill + device_decode,
                 upload_bytes: uploads * activation,
                 download_bytes: m as f64 * TOKEN_ID_BYTES,
-                device_memory_bytes: model.on_device.weight_bytes(device_part)
-                    + model.on_device.kv_bytes_per_token(device_part) * context,
+                device_memory_bytes: device_side.memory_bytes,
                 edge_kv_bytes: if on_edge {
                     model.on_server.kv_bytes_per_token(server_part) * context
                 } else {
@@ -488,7 +488,8 @@ impl SplitInstance {
     pub fn all_choices(&self, k: usize) -> Vec<Choice> {
         let layers = self.layers(k);
         let device = &self.scenario.devices[self.requests[k].device];
-        let mut choices = vec![Choice::device_only(layers)];
+        let mut choices = Vec::with_capacity(1 + 2 * device.covered_by.len() * layers as usize);
+        choices.push(Choice::device_only(layers));
         for &e in &device.covered_by {
             for s in 0..layers {
                 choices.push(Choice::edge(e, s));
@@ -583,14 +584,24 @@ impl SplitInstance {
 }
 
 /// The phase costs ([`PhaseCosts`]) of one request on its device and on the servers of its
-/// choices, each computed once, when first asked for: the splits of a request differ only in
-/// how many blocks run where.
+/// choices, and the device side of each split, each computed once, when first asked for: the
+/// choices of a request differ only in how many blocks run where.
 struct PhaseCache<'a> {
     instance: &'a SplitInstance,
     k: usize,
     device: OnceCell<Result<PhaseCosts, String>>,
     edges: Vec<OnceCell<Result<PhaseCosts, String>>>,
     cloud: OnceCell<Result<PhaseCosts, String>>,
+    /// Per split, the device side, shared by the choices of every tier and cell.
+    device_sides: Vec<OnceCell<Result<DeviceSide, String>>>,
+}
+
+/// What the device part of one split costs the device.
+struct DeviceSide {
+    prefill_s: f64,
+    decode_s: f64,
+    /// Weights of the part and their KV cache for the prompt and the output.
+    memory_bytes: f64,
 }
 
 impl<'a> PhaseCache<'a> {
@@ -603,7 +614,29 @@ impl<'a> PhaseCache<'a> {
                 .map(|_| OnceCell::new())
                 .collect(),
             cloud: OnceCell::new(),
+            device_sides: (0..instance.layers(k)).map(|_| OnceCell::new()).collect(),
         }
+    }
+
+    /// The device side of split `split` (below the model's block count).
+    #[inline(always)]
+    fn device_side(&self, split: u32) -> Result<&DeviceSide, String> {
+        self.device_sides[split as usize]
+            .get_or_init(|| {
+                let r = &self.instance.requests[self.k];
+                let model = &self.instance.scenario.models[r.model].on_device;
+                let part = Part::device(split, model.layers);
+                let (prefill_s, decode_s) = part_times(self.device(), part)?;
+                let context = (r.prompt_tokens as u64 + r.output_tokens as u64) as f64;
+                Ok(DeviceSide {
+                    prefill_s,
+                    decode_s,
+                    memory_bytes: model.weight_bytes(part)
+                        + model.kv_bytes_per_token(part) * context,
+                })
+            })
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     fn costs(&self, node: &Node, model: &ModelCost) -> Result<PhaseCosts, String> {
