@@ -80,6 +80,25 @@ pub use space::{BoxSpace, Discrete};
 pub use split::{EpochReport, LinkSeries, Optimum, SplitEnv, SplitEnvOptions, SplitLayout};
 pub use vector::{AUTORESET_MODE, Buffers, VecEnv};
 
+use rand::rngs::StdRng;
+use rand::{Rng, RngCore, SeedableRng};
+
+/// The start of an episode of `count` consecutive units (epochs, windows) out of `available`:
+/// restarts `rng` from `seed` when given, then draws the episode's own seed and its first unit.
+fn episode_start(
+    rng: &mut StdRng,
+    seed: Option<u64>,
+    available: usize,
+    count: usize,
+) -> (u64, usize) {
+    if let Some(seed) = seed {
+        *rng = StdRng::seed_from_u64(seed);
+    }
+    let episode_seed = rng.next_u64();
+    let first = rng.gen_range(0..=available - count);
+    (episode_seed, first)
+}
+
 /// What one step did.
 #[derive(Debug, Clone)]
 pub struct Step<R> {

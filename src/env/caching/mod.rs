@@ -49,7 +49,7 @@ use crate::system::Scenario;
 use crate::system::trace::{Epochs, TraceReader};
 use caches::Caches;
 use rand::rngs::StdRng;
-use rand::{Rng, RngCore, SeedableRng};
+use rand::{Rng, SeedableRng};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -436,12 +436,9 @@ impl Env for CachingEnv {
     }
 
     fn reset(&mut self, seed: Option<u64>) -> Result<(), EnvError> {
-        if let Some(seed) = seed {
-            self.rng = StdRng::seed_from_u64(seed);
-        }
-        let episode_seed = self.rng.next_u64();
         let count = self.options.windows_per_episode;
-        let first = self.rng.gen_range(0..=self.windows.len() - count);
+        let (episode_seed, first) =
+            super::episode_start(&mut self.rng, seed, self.windows.len(), count);
         self.episode = Some(Episode {
             seed: episode_seed,
             draws: StdRng::seed_from_u64(episode_seed),

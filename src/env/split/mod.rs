@@ -86,7 +86,7 @@ use crate::system::Scenario;
 use crate::system::trace::{Epoch, EpochRule, Epochs, TraceReader};
 use links::LinkTrace;
 use rand::rngs::StdRng;
-use rand::{Rng, RngCore, SeedableRng};
+use rand::{Rng, SeedableRng};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -407,12 +407,9 @@ impl Env for SplitEnv {
     }
 
     fn reset(&mut self, seed: Option<u64>) -> Result<(), EnvError> {
-        if let Some(seed) = seed {
-            self.rng = StdRng::seed_from_u64(seed);
-        }
-        let episode_seed = self.rng.next_u64();
         let count = self.options.epochs_per_episode;
-        let first = self.rng.gen_range(0..=self.epochs.len() - count);
+        let (episode_seed, first) =
+            super::episode_start(&mut self.rng, seed, self.epochs.len(), count);
         let offsets = (0..self.scenario.devices.len())
             .map(|_| self.rng.gen_range(0..self.links.len()))
             .collect();
