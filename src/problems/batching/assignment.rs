@@ -43,13 +43,15 @@ use std::time::Instant;
 /// Martello–Toth construction, Moore–Hodgson re-optimisation, precision search and exchanges.
 #[derive(Debug, Clone, Copy)]
 pub struct Assignment {
-    /// Most rounds of exchanges after the search (0: none).
+    /// Most rounds of exchanges after the search (0: none). One round gives nearly all of
+    /// their gain on the benchmark instances (mean gap 0.80% with one, 0.78% with up to eight,
+    /// 1.43% with none), at about 0.15 ms of the heuristic's 0.8 ms.
     pub exchange_rounds: usize,
 }
 
 impl Default for Assignment {
     fn default() -> Self {
-        Assignment { exchange_rounds: 8 }
+        Assignment { exchange_rounds: 1 }
     }
 }
 

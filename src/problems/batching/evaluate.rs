@@ -6,8 +6,9 @@ use super::instance::{BatchingInstance, accepts};
 use crate::solve::{Evaluation, Problem, Sense, Violation};
 use crate::system::{Part, Precision};
 
-/// Relative slack allowed on memory and SLOs (floating-point round-off).
-pub const TOLERANCE: f64 = 1e-9;
+/// Relative slack allowed on memory and SLOs: floating-point round-off, and the MILP's
+/// feasibility tolerance (1e-9 s on rows whose limits are 0.05 to 2 s).
+pub const TOLERANCE: f64 = 1e-7;
 
 /// One server's batch under a decision.
 struct Batch {

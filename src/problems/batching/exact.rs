@@ -42,7 +42,7 @@ use std::time::Instant;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Exact;
 
-/// HiGHS's primal and integrality tolerances: time rows are in seconds (SLOs of 0.1 to 2 s)
+/// HiGHS's primal and integrality tolerances: time rows are in seconds (limits of 0.05 to 2 s)
 /// and memory rows are scaled to the free memory, so a row met within this is met within
 /// [`super::TOLERANCE`] relative.
 const FEASIBILITY_TOLERANCE: f64 = 1e-9;

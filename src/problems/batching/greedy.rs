@@ -33,8 +33,8 @@ pub(crate) fn first_fit<'a>(instance: &'a BatchingInstance, order: &[usize]) -> 
     packing
 }
 
-/// The outcome of a heuristic that built `packing`: `Feasible` with its decision as
-/// [`Problem::evaluate`] judges it, or `NotFound` should the check fail.
+/// The outcome of a heuristic's `decision`: `Feasible` with its value as [`Problem::evaluate`]
+/// judges it, or `NotFound` should the check fail.
 pub(crate) fn finish(
     solver: &str,
     instance: &BatchingInstance,

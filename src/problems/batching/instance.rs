@@ -159,7 +159,9 @@ pub struct ServerOption {
     pub running_tpot_s: f64,
 }
 
-/// A checked instance of the batching problem.
+/// A checked instance of the batching problem. [`BatchingInstance::new`] derives every
+/// server's costs and every request's candidates from the parts, so to change a part, build a
+/// new instance rather than editing the fields.
 #[derive(Debug, Clone, Serialize)]
 pub struct BatchingInstance {
     /// The served model.

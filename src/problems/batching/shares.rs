@@ -45,6 +45,7 @@ fn share(instance: &BatchingInstance, k: usize, j: usize, q: usize) -> f64 {
 pub(crate) struct Shares(Vec<Vec<f64>>);
 
 impl Shares {
+    /// The shares of every request on every (server, precision) of `instance`.
     pub fn new(instance: &BatchingInstance) -> Shares {
         let servers = instance.servers.len();
         Shares(
