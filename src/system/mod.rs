@@ -26,6 +26,6 @@ pub use model_cost::{ModelCost, Part, UnitCost};
 pub use node::{Node, PhaseCosts, PhaseTimes};
 pub use precision::{ACTIVATION_BYTES, Precision, TOKEN_ID_BYTES};
 pub use scenario::{
-    Caching, CachingLibrary, CachingPopularity, CachingRates, Cloud, Device, EdgeServer, Radio,
-    Scenario, ServedModel, Workload,
+    Batching, BatchingObjective, Caching, CachingLibrary, CachingPopularity, CachingRates, Cloud,
+    Device, EdgeServer, Radio, Scenario, ServedModel, Workload,
 };

@@ -270,6 +270,74 @@ impl Node {
         })
     }
 
+    /// Time of one prefill iteration that processes the prompts `prompt_tokens` together
+    /// through `part`, as continuous-batching servers do (Orca, OSDI 2022; vLLM, SOSP 2023):
+    /// each block reads its weights once and writes every prompt's keys and values, its FLOPs
+    /// are the sum of the prompts' (attention within each prompt only); the head reads its
+    /// matrix once and produces one token per prompt. For one prompt this is
+    /// [`prefill_s`](Self::prefill_s).
+    pub fn batch_prefill_s(
+        &self,
+        model: &ModelCost,
+        part: Part,
+        prompt_tokens: &[u64],
+    ) -> Result<f64> {
+        if part.is_empty() || prompt_tokens.is_empty() {
+            return Ok(0.0);
+        }
+        let f = self.flops_per_s(model.precision)?;
+        let weights = model.block().weight_bytes;
+        let (mut flops, mut bytes) = (0.0, weights);
+        for &n in prompt_tokens {
+            flops += model.block_prefill_flops(n);
+            bytes += model.block_prefill_bytes(n) - weights;
+        }
+        let mut t = part.blocks() as f64
+            * (self.roofline_s(flops, bytes, f) + self.calibration.layer_overhead_s);
+        if part.embedding {
+            t += prompt_tokens
+                .iter()
+                .map(|&n| model.embedding_bytes(n))
+                .sum::<f64>()
+                / self.bytes_per_s();
+        }
+        if part.head {
+            t += self.batch_head_s(model, f, prompt_tokens.len());
+        }
+        Ok(t)
+    }
+
+    /// Time of one decode iteration that produces the next token of every sequence in a batch
+    /// whose cached contexts are `contexts`: each block reads its weights once and every
+    /// sequence's keys and values. For one sequence this is
+    /// [`decode_step_s`](Self::decode_step_s).
+    pub fn batch_decode_step_s(
+        &self,
+        model: &ModelCost,
+        part: Part,
+        contexts: &[u64],
+    ) -> Result<f64> {
+        if part.is_empty() || contexts.is_empty() {
+            return Ok(0.0);
+        }
+        let f = self.flops_per_s(model.precision)?;
+        let weights = model.block().weight_bytes;
+        let (mut flops, mut bytes) = (0.0, weights);
+        for &c in contexts {
+            flops += model.block_decode_flops(c);
+            bytes += model.block_decode_bytes(c) - weights;
+        }
+        let mut t = part.blocks() as f64
+            * (self.roofline_s(flops, bytes, f) + self.calibration.layer_overhead_s);
+        if part.embedding {
+            t += contexts.len() as f64 * model.embedding_bytes(1) / self.bytes_per_s();
+        }
+        if part.head {
+            t += self.batch_head_s(model, f, contexts.len());
+        }
+        Ok(t)
+    }
+
     /// Tokens per second of steady decode at `context` with the whole model on this node.
     pub fn decode_tokens_per_s(&self, model: &ModelCost, context: u64) -> Result<f64> {
         Ok(1.0 / self.decode_step_s(model, Part::whole(model.layers), context)?)
@@ -281,8 +349,15 @@ impl Node {
     }
 
     fn head_s(&self, model: &ModelCost, flops_per_s: f64) -> f64 {
-        self.roofline_s(model.head_flops(), model.head_bytes(), flops_per_s)
-            + model.vocab as f64 * self.calibration.sampling_s_per_vocab_entry
+        self.batch_head_s(model, flops_per_s, 1)
+    }
+
+    /// The head producing one token for each of `sequences` sequences: its matrix read once,
+    /// its FLOPs and the sampling once per sequence.
+    fn batch_head_s(&self, model: &ModelCost, flops_per_s: f64, sequences: usize) -> f64 {
+        let b = sequences as f64;
+        self.roofline_s(b * model.head_flops(), model.head_bytes(), flops_per_s)
+            + b * model.vocab as f64 * self.calibration.sampling_s_per_vocab_entry
     }
 
     /// Whether weights and KV cache of the given size fit in this node's memory.
@@ -330,6 +405,53 @@ mod tests {
         let t = a100.prefill_s(&m, Part::whole(32), 2048).unwrap();
         let compute = m.prefill_flops(Part::whole(32), 2048) / f;
         assert!(t >= compute && t < compute * 1.05);
+    }
+
+    #[test]
+    fn a_batch_of_one_is_a_single_request() {
+        let c = Catalogue::bundled();
+        for (model, device, precision) in [
+            ("Llama-3.1-8B", "NVIDIA L4 24GB", Precision::Int8),
+            ("Llama-2-7B", "NVIDIA A100 SXM 80GB", Precision::Fp16),
+            (
+                "Llama-3.2-3B",
+                "NVIDIA Jetson Orin Nano 8GB",
+                Precision::Int4,
+            ),
+        ] {
+            let m = c.model(model).unwrap().cost(precision);
+            let node = c.node(device).unwrap();
+            let whole = Part::whole(m.layers);
+            for n in [1u64, 37, 1020, 8000] {
+                let one = node.batch_prefill_s(&m, whole, &[n]).unwrap();
+                assert_eq!(one, node.prefill_s(&m, whole, n).unwrap(), "{model}, n={n}");
+                let step = node.batch_decode_step_s(&m, whole, &[n]).unwrap();
+                assert_eq!(step, node.decode_step_s(&m, whole, n).unwrap());
+            }
+            assert_eq!(node.batch_prefill_s(&m, whole, &[]).unwrap(), 0.0);
+        }
+    }
+
+    #[test]
+    fn a_batch_reads_the_weights_once() {
+        let c = Catalogue::bundled();
+        let m = c.model("Llama-3.1-8B").unwrap().cost(Precision::Fp16);
+        let l4 = c.node("NVIDIA L4 24GB").unwrap();
+        let whole = Part::whole(m.layers);
+        // 64 sequences at context 1000 in one step: memory bound, so the step reads the blocks'
+        // 14 GB of weights once plus 64 caches of 1001 tokens × 128 KiB.
+        let contexts = [1000u64; 64];
+        let step = l4.batch_decode_step_s(&m, whole, &contexts).unwrap();
+        let alone = l4.decode_step_s(&m, whole, 1000).unwrap();
+        assert!(step < 64.0 * alone / 10.0, "{step} vs {alone}");
+        let blocks = m.layers as f64 * m.block().weight_bytes;
+        let kv = 64.0 * 1001.0 * m.kv_bytes_per_token(whole);
+        assert!(step > (blocks + kv) / l4.bytes_per_s());
+        // Two prompts prefilled together cost at least their FLOPs and less than two prefills.
+        let pair = l4.batch_prefill_s(&m, whole, &[900, 1100]).unwrap();
+        let apart = l4.prefill_s(&m, whole, 900).unwrap() + l4.prefill_s(&m, whole, 1100).unwrap();
+        let flops = m.prefill_flops(whole, 900) + m.prefill_flops(whole, 1100);
+        assert!(pair < apart && pair >= flops / l4.flops_per_s(Precision::Fp16).unwrap());
     }
 
     #[test]

@@ -73,6 +73,8 @@ struct ScenarioFile {
     workload: Option<WorkloadFile>,
     #[serde(default)]
     caching: Option<CachingFile>,
+    #[serde(default)]
+    batching: Option<BatchingFile>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -156,6 +158,47 @@ struct CachingFile {
     seed: u64,
     #[serde(default)]
     min_hit_ratio: Option<f64>,
+}
+
+/// The optional `[batching]` section: which model the edge servers serve, at which
+/// precisions, and the waiting requests of one decision (the `batching` problem,
+/// `formulations/batching.md`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BatchingFile {
+    model: String,
+    #[serde(default)]
+    precisions: Option<Vec<Precision>>,
+    #[serde(default)]
+    memory_utilisation: Option<f64>,
+    trace: PathBuf,
+    #[serde(default)]
+    start: Option<Seconds>,
+    requests: u32,
+    #[serde(default)]
+    arrival_speedup: Option<f64>,
+    #[serde(default)]
+    ttft_slo: Option<Seconds>,
+    #[serde(default)]
+    tpot_slo: Option<Seconds>,
+    #[serde(default)]
+    min_precision: Option<MinPrecisionFile>,
+    #[serde(default)]
+    objective: Option<BatchingObjective>,
+    #[serde(default)]
+    seed: u64,
+}
+
+/// Shares of the waiting requests by the narrowest precision they accept.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MinPrecisionFile {
+    #[serde(default)]
+    fp16: f64,
+    #[serde(default)]
+    int8: f64,
+    #[serde(default)]
+    int4: f64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -506,6 +549,48 @@ pub struct Caching {
     pub min_hit_ratio: Option<f64>,
 }
 
+/// What the batching problem maximises over the admitted requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BatchingObjective {
+    /// The weighted number of admitted requests. Every admitted request meets its SLOs, so this
+    /// is the SLO goodput of the batch.
+    Requests,
+    /// The weighted number of tokens (prompt and output) of the admitted requests.
+    Tokens,
+}
+
+/// The resolved `[batching]` section of a scenario: the model every edge server serves, the
+/// precisions it may serve at, and where the waiting requests come from.
+#[derive(Debug, Clone, Serialize)]
+pub struct Batching {
+    /// The served model.
+    pub model: Architecture,
+    /// Precisions an edge server may serve it at (distinct, in file order).
+    pub precisions: Vec<Precision>,
+    /// Fraction of each server's memory given to weights and KV cache, when the file sets it.
+    pub memory_utilisation: Option<f64>,
+    /// Trace of the waiting requests (absolute, or relative to the working directory).
+    pub trace: PathBuf,
+    /// Skip requests arriving before this time (on the trace's own clock).
+    pub start_s: f64,
+    /// Number of waiting requests, taken in arrival order from `start_s`.
+    pub requests: u32,
+    /// Factor by which the trace's inter-arrival times are shortened (1: as recorded).
+    pub arrival_speedup: f64,
+    /// Time-to-first-token SLO of every request, when the file sets it.
+    pub ttft_slo_s: Option<f64>,
+    /// Time-per-output-token SLO of every request, when the file sets it.
+    pub tpot_slo_s: Option<f64>,
+    /// Shares of the requests by the narrowest precision they accept, widest first; they sum
+    /// to 1.
+    pub min_precision_shares: Vec<(Precision, f64)>,
+    /// What is maximised.
+    pub objective: BatchingObjective,
+    /// Seed of the draw of every request's narrowest precision.
+    pub seed: u64,
+}
+
 /// A resolved scenario: every name looked up, every figure in base units.
 #[derive(Debug, Clone, Serialize)]
 pub struct Scenario {
@@ -525,6 +610,8 @@ pub struct Scenario {
     pub workload: Option<Workload>,
     /// What edge servers can cache (the `caching` problem), if the file says.
     pub caching: Option<Caching>,
+    /// What edge servers serve and who waits (the `batching` problem), if the file says.
+    pub batching: Option<Batching>,
 }
 
 impl Scenario {
@@ -587,6 +674,11 @@ impl Scenario {
                 if path.is_relative() {
                     *path = base.join(&*path);
                 }
+            }
+        }
+        if let Some(b) = &mut self.batching {
+            if b.trace.is_relative() {
+                b.trace = base.join(&b.trace);
             }
         }
         self
@@ -867,6 +959,10 @@ fn resolve(file: &str, text: &str, raw: ScenarioFile, catalogue: &Catalogue) -> 
             catalogue,
         )?),
     };
+    let batching = match raw.batching {
+        None => None,
+        Some(b) => Some(resolve_batching(file, text, b, catalogue)?),
+    };
     Ok(Scenario {
         name: raw.name,
         description: raw.description,
@@ -876,6 +972,114 @@ fn resolve(file: &str, text: &str, raw: ScenarioFile, catalogue: &Catalogue) -> 
         models,
         workload,
         caching,
+        batching,
+    })
+}
+
+fn resolve_batching(
+    file: &str,
+    text: &str,
+    b: BatchingFile,
+    catalogue: &Catalogue,
+) -> Result<Batching> {
+    let bad = |path: &str, message: String| Error::field(file, 0, path, message);
+    let model = catalogue
+        .model(&b.model)
+        .map_err(|e| {
+            Error::field(
+                file,
+                locate(text, "model", &b.model),
+                "batching.model",
+                e.to_string(),
+            )
+        })?
+        .clone();
+    let precisions = b.precisions.unwrap_or_else(|| Precision::ALL.to_vec());
+    if precisions.is_empty() {
+        return Err(bad(
+            "batching.precisions",
+            "is empty; list at least one of fp16, int8, int4".into(),
+        ));
+    }
+    for (i, p) in precisions.iter().enumerate() {
+        if precisions[..i].contains(p) {
+            return Err(bad(
+                &format!("batching.precisions[{i}]"),
+                format!("`{p}` is listed twice"),
+            ));
+        }
+    }
+    if let Some(u) = b.memory_utilisation {
+        if !(u > 0.0 && u <= 1.0) {
+            return Err(bad(
+                "batching.memory_utilisation",
+                format!("must be in (0, 1], got {u}"),
+            ));
+        }
+    }
+    if b.requests == 0 {
+        return Err(bad("batching.requests", "must be at least 1".into()));
+    }
+    let arrival_speedup = b.arrival_speedup.unwrap_or(1.0);
+    if !(arrival_speedup.is_finite() && arrival_speedup > 0.0) {
+        return Err(bad(
+            "batching.arrival_speedup",
+            format!("must be positive and finite, got {arrival_speedup}"),
+        ));
+    }
+    let start_s = b.start.map_or(0.0, Seconds::get);
+    if !(start_s.is_finite() && start_s >= 0.0) {
+        return Err(bad(
+            "batching.start",
+            format!("must not be negative, got {start_s} s"),
+        ));
+    }
+    let slo = |v: Option<Seconds>, path: &str| -> Result<Option<f64>> {
+        match v.map(Seconds::get) {
+            Some(s) if !(s.is_finite() && s > 0.0) => {
+                Err(bad(path, format!("must be positive, got {s} s")))
+            }
+            other => Ok(other),
+        }
+    };
+    let shares = b.min_precision.unwrap_or(MinPrecisionFile {
+        fp16: 0.0,
+        int8: 0.0,
+        int4: 1.0,
+    });
+    let min_precision_shares = vec![
+        (Precision::Fp16, shares.fp16),
+        (Precision::Int8, shares.int8),
+        (Precision::Int4, shares.int4),
+    ];
+    for (p, share) in &min_precision_shares {
+        if !(share.is_finite() && *share >= 0.0) {
+            return Err(bad(
+                &format!("batching.min_precision.{p}"),
+                format!("must be a non-negative share, got {share}"),
+            ));
+        }
+    }
+    let total: f64 = min_precision_shares.iter().map(|(_, s)| s).sum();
+    if (total - 1.0).abs() > 1e-9 {
+        return Err(bad(
+            "batching.min_precision",
+            format!("shares sum to {total}, not 1"),
+        ));
+    }
+    Ok(Batching {
+        model,
+        precisions,
+        memory_utilisation: b.memory_utilisation,
+        trace: b.trace,
+        start_s,
+        requests: b.requests,
+        arrival_speedup,
+        ttft_slo_s: slo(b.ttft_slo, "batching.ttft_slo")?,
+        tpot_slo_s: slo(b.tpot_slo, "batching.tpot_slo")?,
+        min_precision_shares,
+        objective: b.objective.unwrap_or(BatchingObjective::Requests),
+        seed: b.seed,
     })
 }
 

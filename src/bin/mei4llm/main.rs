@@ -4,6 +4,7 @@ mod args;
 mod export;
 mod inspect;
 mod plan;
+mod plan_batching;
 mod plan_caching;
 mod report;
 mod run_summary;
@@ -40,7 +41,8 @@ enum Command {
     Inspect(inspect::Args),
     /// Plan one epoch of a scenario's requests: per request the split point, tier and server,
     /// and per edge server the uplink-bandwidth and compute shares, by one solver; or, with
-    /// `--problem caching`, which models each edge server stores.
+    /// `--problem caching`, which models each edge server stores; or, with `--problem
+    /// batching`, which waiting requests join the next batch on which server and precision.
     Plan(plan::Args),
     /// Replay a request trace epoch by epoch through several solvers side by side, in
     /// parallel, into CSV rows, a JSON summary (latency percentiles, SLO goodput, energy or hit

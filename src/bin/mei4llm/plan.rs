@@ -1,5 +1,6 @@
 //! `mei4llm plan`: one epoch of a scenario's workload, planned by one solver (or, with
-//! `--problem caching`, the placement of the scenario's `[caching]` section).
+//! `--problem caching`, the placement of the scenario's `[caching]` section; with
+//! `--problem batching`, the next batch of its `[batching]` section).
 
 use crate::args::{OBJECTIVES_HELP, ObjectiveArgs, parse_duration};
 use crate::table::{Table, si, time};
@@ -63,6 +64,10 @@ fn after_help() -> String {
     for (name, line) in crate::plan_caching::SOLVER_HELP {
         text.push_str(&format!("  {name:<14}{line}\n"));
     }
+    text.push_str("\nSolvers (--problem batching; the objective flags do not apply, the [batching] section\nsays what is maximised):\n");
+    for (name, line) in crate::plan_batching::SOLVER_HELP {
+        text.push_str(&format!("  {name:<14}{line}\n"));
+    }
     text.push_str(
         "\nThe requests are the first epoch of the scenario's [workload] (its trace, `requests` or\n\
          `window`, and its seed for the devices and models of the requests).\n\
@@ -74,6 +79,7 @@ fn after_help() -> String {
          \x20 mei4llm plan --scenario scenarios/small.toml\n\
          \x20 mei4llm plan --scenario scenarios/small.toml --solver descent --objective energy\n\
          \x20 mei4llm plan --problem caching --scenario scenarios/caching-small.toml --solver greedy\n\
+         \x20 mei4llm plan --problem batching --scenario scenarios/batching-small.toml --solver assignment\n\
          \x20 mei4llm plan --scenario scenarios/small.toml --objective mixed --per-second 1 --per-joule 0.05 --time-limit 5s --json",
     );
     text
@@ -82,11 +88,12 @@ fn after_help() -> String {
 #[derive(clap::Args)]
 #[command(after_help = after_help(), allow_negative_numbers = true)]
 pub struct Args {
-    /// What to plan: `split` (an epoch of the [workload]) or `caching` (the [caching] section).
+    /// What to plan: `split` (an epoch of the [workload]), `caching` (the [caching] section) or
+    /// `batching` (the [batching] section).
     #[arg(long, value_enum, default_value = "split")]
     problem: PlanProblem,
     /// A scenario file (.toml or .json) with a [workload] section (or, for caching, a
-    /// [caching] section).
+    /// [caching] section; for batching, a [batching] section).
     #[arg(long)]
     scenario: PathBuf,
     /// Solver (see the list below).
@@ -116,6 +123,8 @@ pub enum PlanProblem {
     Split,
     /// Which models each edge server stores, shared parameter blocks stored once.
     Caching,
+    /// Which waiting requests join the next batch on which edge server, at which precision.
+    Batching,
 }
 
 #[derive(Serialize, Default)]
@@ -164,14 +173,20 @@ struct Report {
 }
 
 pub fn run(args: &Args) -> Result<ExitCode, Box<dyn Error>> {
-    if args.problem == PlanProblem::Caching {
-        let budget = Budget {
-            time_limit: args.time_limit,
-            gap: args.gap,
-            seed: args.seed,
-            ..Budget::default()
-        };
-        return crate::plan_caching::run(&args.scenario, &args.solver, &budget, args.json);
+    let budget = Budget {
+        time_limit: args.time_limit,
+        gap: args.gap,
+        seed: args.seed,
+        ..Budget::default()
+    };
+    match args.problem {
+        PlanProblem::Split => {}
+        PlanProblem::Caching => {
+            return crate::plan_caching::run(&args.scenario, &args.solver, &budget, args.json);
+        }
+        PlanProblem::Batching => {
+            return crate::plan_batching::run(&args.scenario, &args.solver, &budget, args.json);
+        }
     }
     let Some(chosen) = solver(&args.solver) else {
         return Err(format!(
@@ -182,12 +197,6 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn Error>> {
         .into());
     };
     let objective = args.objective.objective()?;
-    let budget = Budget {
-        time_limit: args.time_limit,
-        gap: args.gap,
-        seed: args.seed,
-        ..Budget::default()
-    };
     budget.validate()?;
     let scenario = Arc::new(Scenario::from_path(&args.scenario)?);
     let instance = SplitInstance::from_scenario(scenario, objective)?;
