@@ -35,10 +35,12 @@ pub struct Slo {
 }
 
 impl Slo {
-    /// MLPerf Inference's TTFT constraint for Llama-3.1-8B in the server scenario (2 s).
-    pub const MLPERF_TTFT_S: f64 = 2.0;
-    /// MLPerf Inference's TPOT constraint for Llama-3.1-8B in the server scenario (100 ms).
-    pub const MLPERF_TPOT_S: f64 = 0.1;
+    /// MLPerf Inference's TTFT constraint for Llama-3.1-8B in the server scenario (2 s), the
+    /// batching problem's default TTFT SLO.
+    pub const MLPERF_TTFT_S: f64 = crate::problems::batching::MLPERF_TTFT_S;
+    /// MLPerf Inference's TPOT constraint for Llama-3.1-8B in the server scenario (100 ms), the
+    /// batching problem's default TPOT SLO.
+    pub const MLPERF_TPOT_S: f64 = crate::problems::batching::MLPERF_TPOT_S;
     /// Relative slack on both targets, the same as the split problem's feasibility check, so
     /// that a plan that meets a deadline up to round-off counts as meeting it.
     pub const TOLERANCE: f64 = crate::problems::split::TOLERANCE;
