@@ -12,7 +12,7 @@ pub const TPOT_SVG: &str = "tpot_cdf.svg";
 pub const GOODPUT_SVG: &str = "goodput.svg";
 
 /// Cumulative distribution of a per-request time over the served requests, one line per
-/// policy, on a logarithmic time axis, with the SLO marked. `which` picks TTFT or TPOT.
+/// policy, on a logarithmic time axis, with the SLO marked: TPOT when `tpot`, else TTFT.
 pub fn latency_cdf(runs: &[PolicyRun], tpot: bool) -> String {
     let series: Vec<(&str, Vec<f64>)> = runs
         .iter()
