@@ -20,6 +20,9 @@
 //!   thread pool, in bounded memory and with reproducible output: CSV rows, summary
 //!   statistics (latency percentiles, SLO goodput, hit ratios, gap to the optimum) and SVG
 //!   plots.
+//! - [`serve`] — a request trace served by edge servers with continuous batching, a batching
+//!   planner called at every scheduling point: TTFT and TPOT percentiles and SLO goodput per
+//!   policy, against a vLLM-like baseline.
 //!
 //! Every constant in the cost model comes from the files under `datasets/` or from a cited
 //! published fact; `datasets/README.md` keeps the provenance.
@@ -41,6 +44,7 @@ pub mod problems;
 #[cfg(feature = "python")]
 mod python;
 pub mod replay;
+pub mod serve;
 pub mod solve;
 pub mod system;
 

@@ -591,6 +591,28 @@ pub struct Batching {
     pub seed: u64,
 }
 
+impl Batching {
+    /// The narrowest precision of a request whose uniform draw in `[0, 1)` is `draw`: the
+    /// precision whose share, accumulated widest first, first exceeds the draw (the last one
+    /// with a positive share should round-off leave the draw past the total).
+    pub fn min_precision(&self, draw: f64) -> Precision {
+        let mut acc = 0.0;
+        self.min_precision_shares
+            .iter()
+            .find(|(_, share)| {
+                acc += share;
+                draw < acc
+            })
+            .or_else(|| {
+                self.min_precision_shares
+                    .iter()
+                    .rev()
+                    .find(|(_, s)| *s > 0.0)
+            })
+            .map_or(Precision::Int4, |(p, _)| *p)
+    }
+}
+
 /// A resolved scenario: every name looked up, every figure in base units.
 #[derive(Debug, Clone, Serialize)]
 pub struct Scenario {

@@ -8,6 +8,7 @@ mod plan_batching;
 mod plan_caching;
 mod report;
 mod run_summary;
+mod serve;
 mod solve_trace;
 mod table;
 
@@ -48,6 +49,10 @@ enum Command {
     /// parallel, into CSV rows, a JSON summary (latency percentiles, SLO goodput, energy or hit
     /// ratios, gap to the optimum) and SVG plots; `--problem split` or `caching`.
     SolveTrace(solve_trace::Args),
+    /// Serve a request trace with continuous batching on the scenario's edge servers, a
+    /// batching planner (or a vLLM-like baseline) choosing each next batch: TTFT and TPOT
+    /// percentiles and SLO goodput per policy, CSV files and plots.
+    Serve(serve::Args),
     /// Rebuild the summary and plots of a `solve-trace` directory from its CSV files.
     Report(report::Args),
     /// Write a problem's MILP as MPS or LP, to cross-check with other solvers.
@@ -68,6 +73,7 @@ fn main() -> ExitCode {
         Command::Inspect(args) => inspect::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Plan(args) => plan::run(&args),
         Command::SolveTrace(args) => solve_trace::run(&args),
+        Command::Serve(args) => serve::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Report(args) => report::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Export(args) => export::run(&args).map(|()| ExitCode::SUCCESS),
     };

@@ -453,17 +453,7 @@ impl BatchingInstance {
         let requests = rows
             .iter()
             .map(|r| {
-                let draw: f64 = rng.r#gen();
-                let mut acc = 0.0;
-                let min_precision = b
-                    .min_precision_shares
-                    .iter()
-                    .find(|(_, share)| {
-                        acc += share;
-                        draw < acc
-                    })
-                    .or_else(|| b.min_precision_shares.iter().rev().find(|(_, s)| *s > 0.0))
-                    .map_or(Precision::Int4, |(p, _)| *p);
+                let min_precision = b.min_precision(rng.r#gen());
                 WaitingRequest {
                     id: r.id,
                     arrival_s: (r.arrival_s - start) / b.arrival_speedup,

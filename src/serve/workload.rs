@@ -1,0 +1,131 @@
+//! The requests a simulation serves and the servers that serve them, from a scenario's
+//! `[batching]` section and its edge servers.
+
+use super::error::Error;
+use crate::problems::batching::{
+    BatchServer, MLPERF_TPOT_S, MLPERF_TTFT_S, VLLM_MEMORY_UTILISATION, WaitingRequest,
+};
+use crate::system::trace::TraceReader;
+use crate::system::{Architecture, Scenario};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use std::path::PathBuf;
+
+/// What to take from the trace; every field left `None` falls back to the scenario.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WorkloadOptions {
+    /// The trace (default: the `[batching]` section's, read from its `start`; a trace given
+    /// here is read from its first request).
+    pub trace: Option<PathBuf>,
+    /// At most this many requests (default: the section's `requests`).
+    pub requests: Option<usize>,
+    /// Only requests arriving within this many seconds of the first one, on the simulated
+    /// clock (after the speed-up).
+    pub duration_s: Option<f64>,
+    /// Factor by which inter-arrival times are shortened, an experiment knob that scales the
+    /// offered load (default: the section's `arrival_speedup`).
+    pub arrival_speedup: Option<f64>,
+    /// Seed of the draw of the requests' narrowest precisions (default: the section's seed).
+    pub seed: Option<u64>,
+}
+
+/// The served model, the edge servers (idle) and the arriving requests, in arrival order on a
+/// clock that starts at the first request.
+#[derive(Debug, Clone)]
+pub struct Workload {
+    /// The model every server serves.
+    pub model: Architecture,
+    /// The edge servers, idle, with the precisions they may serve at.
+    pub servers: Vec<BatchServer>,
+    /// The requests, in arrival order: SLOs from the section or MLPerf's defaults, narrowest
+    /// precisions drawn with the section's shares, weight 1.
+    pub requests: Vec<WaitingRequest>,
+}
+
+impl Workload {
+    /// Reads the workload of `scenario`'s `[batching]` section, with `options` overriding it.
+    pub fn from_scenario(
+        scenario: &Scenario,
+        options: &WorkloadOptions,
+    ) -> Result<Workload, Error> {
+        let setting = |m: String| Err(Error::Setting(m));
+        let Some(b) = scenario.batching.as_ref() else {
+            return setting(format!(
+                "scenario `{}` has no [batching] section (model, precisions, trace, SLOs)",
+                scenario.name
+            ));
+        };
+        if scenario.edge_servers.is_empty() {
+            return setting(format!("scenario `{}` has no edge servers", scenario.name));
+        }
+        let speedup = options.arrival_speedup.unwrap_or(b.arrival_speedup);
+        if !(speedup.is_finite() && speedup > 0.0) {
+            return setting(format!(
+                "the arrival speed-up must be positive and finite, got {speedup}"
+            ));
+        }
+        let limit = options.requests.unwrap_or(b.requests as usize);
+        if limit == 0 {
+            return setting("the number of requests must be at least 1".into());
+        }
+        if let Some(d) = options.duration_s {
+            if !(d.is_finite() && d > 0.0) {
+                return setting(format!(
+                    "the duration must be positive and finite, got {d} s"
+                ));
+            }
+        }
+        let (path, start_s) = match &options.trace {
+            Some(p) => (p.clone(), 0.0),
+            None => (b.trace.clone(), b.start_s),
+        };
+        let utilisation = b.memory_utilisation.unwrap_or(VLLM_MEMORY_UTILISATION);
+        let servers = scenario
+            .edge_servers
+            .iter()
+            .map(|e| {
+                BatchServer::idle(
+                    e.name.clone(),
+                    e.node.clone(),
+                    utilisation,
+                    b.precisions.clone(),
+                )
+            })
+            .collect();
+        let mut rng = StdRng::seed_from_u64(options.seed.unwrap_or(b.seed));
+        let mut requests: Vec<WaitingRequest> = Vec::new();
+        let mut first_s = None;
+        for row in TraceReader::open(&path)? {
+            let row = row?;
+            if row.arrival_s < start_s {
+                continue;
+            }
+            let first = *first_s.get_or_insert(row.arrival_s);
+            let arrival_s = (row.arrival_s - first) / speedup;
+            if options.duration_s.is_some_and(|d| arrival_s > d) || requests.len() == limit {
+                break;
+            }
+            requests.push(WaitingRequest {
+                id: row.id,
+                arrival_s,
+                prompt_tokens: row.prompt_tokens.max(1),
+                output_tokens: row.output_tokens.max(1),
+                ttft_slo_s: b.ttft_slo_s.unwrap_or(MLPERF_TTFT_S),
+                tpot_slo_s: b.tpot_slo_s.unwrap_or(MLPERF_TPOT_S),
+                min_precision: b.min_precision(rng.r#gen()),
+                weight: 1.0,
+            });
+        }
+        if requests.is_empty() {
+            return setting(format!(
+                "{}: no request arrives after {start_s} s",
+                path.display()
+            ));
+        }
+        Ok(Workload {
+            model: b.model.clone(),
+            servers,
+            requests,
+        })
+    }
+}
