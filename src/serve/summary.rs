@@ -29,7 +29,12 @@ pub struct PolicySummary {
     pub tpot_p99_s: Option<f64>,
     /// From the first arrival to the last token or drop.
     pub span_s: f64,
-    /// Goodput: requests served within both SLOs per second of the span.
+    /// From the first arrival to the last: the period over which the load is offered, the
+    /// same for every policy of a workload.
+    pub arrivals_s: f64,
+    /// Goodput: requests served within both SLOs per second of [`arrivals_s`](Self::arrivals_s)
+    /// (the offered rate times the goodput share, so policies compare at the same load; a
+    /// rate over [`span_s`](Self::span_s) would favour a policy that drops work to end early).
     pub goodput_rps: f64,
     /// Share of the requests served within both SLOs.
     pub goodput_share: f64,
@@ -49,6 +54,11 @@ impl PolicySummary {
             .iter()
             .map(|r| r.arrival_s)
             .fold(f64::INFINITY, f64::min);
+        let last_arrival_s = run
+            .records
+            .iter()
+            .map(|r| r.arrival_s)
+            .fold(f64::NEG_INFINITY, f64::max);
         for r in &run.records {
             end_s = end_s.max(r.finish_s.unwrap_or(r.arrival_s + r.ttft_slo_s));
             if r.status == RequestStatus::Dropped {
@@ -73,6 +83,11 @@ impl PolicySummary {
         let (tpot_p50_s, tpot_p99_s) = pick(&tpot);
         let requests = run.records.len();
         let span_s = if requests == 0 { 0.0 } else { end_s - start_s };
+        let arrivals_s = if requests == 0 {
+            0.0
+        } else {
+            last_arrival_s - start_s
+        };
         PolicySummary {
             policy: run.policy.clone(),
             requests,
@@ -84,8 +99,9 @@ impl PolicySummary {
             tpot_p50_s,
             tpot_p99_s,
             span_s,
-            goodput_rps: if span_s > 0.0 {
-                met as f64 / span_s
+            arrivals_s,
+            goodput_rps: if arrivals_s > 0.0 {
+                met as f64 / arrivals_s
             } else {
                 0.0
             },

@@ -46,8 +46,9 @@ later prefills cause to running decodes, so it can exceed the SLO even for the p
 Files in --out:
   requests.csv   per policy and request: server, precision, arrival, admission, first token,
                  finish, TTFT, TPOT, longest decode step, SLOs, status (met/missed/dropped)
-  summary.csv    per policy: served, dropped, met, TTFT and TPOT p50/p99, span, goodput
-                 (requests within both SLOs per second and as a share), planner calls and
+  summary.csv    per policy: served, dropped, met, TTFT and TPOT p50/p99, span (first arrival
+                 to last token), arrivals (first to last arrival), goodput (requests within
+                 both SLOs per second of arrivals, and as a share), planner calls and
                  mean planner time (the only column that varies between runs)
   ttft_cdf.svg, tpot_cdf.svg, goodput.svg
 
