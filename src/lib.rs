@@ -18,8 +18,8 @@
 //!   a policy wrapped as a solver.
 //! - [`replay`] — a request trace solved epoch by epoch by several solvers side by side on a
 //!   thread pool, in bounded memory and with reproducible output: CSV rows, summary
-//!   statistics (latency percentiles, SLO goodput, hit ratios, gap to the optimum) and SVG
-//!   plots.
+//!   statistics (latency percentiles, SLO goodput, hit ratios, admitted shares, gap to the
+//!   optimum) and SVG plots.
 //!
 //! Every constant in the cost model comes from the files under `datasets/` or from a cited
 //! published fact; `datasets/README.md` keeps the provenance.
