@@ -2,10 +2,13 @@
 # Replay benchmarks: the full Azure LLM conversation trace (2023, 19,366 requests) with 1-second
 # epochs through the split problem on scenarios/small.toml and through the caching problem on
 # scenarios/caching-city.toml, on 1 and 2 threads; every caching solver once more with
-# 60-second epochs, where storage binds and the solvers differ; and a trace of more than a
-# million rows streamed through the split heuristics for peak memory.
+# 60-second epochs, where storage binds and the solvers differ; a trace of more than a
+# million rows streamed through the split heuristics for peak memory; and the batching problem
+# on scenarios/batching-edge.toml (4 edge GPUs, epochs of the section's 200 requests): the
+# heuristics over the whole trace on 1 and 2 threads, and every solver, exact included, side by
+# side for the admitted share and the gap to the certified optimum.
 #
-#   benches/replay.sh [exact-epochs] [split|caching|all]
+#   benches/replay.sh [exact-epochs] [split|caching|batching|all]
 #
 # exact-epochs (default: all) limits the exact solvers' runs to the first N epochs; the second
 # argument picks the problems (default: all). Needs GNU time (`apt-get install time`) for wall
@@ -90,4 +93,26 @@ for s, t in zip(summary["solvers"], timings["solvers"]):
 EOF
     done
 fi
+if [ "$problems" = all ] || [ "$problems" = batching ]; then
+    batching=(--problem batching --scenario scenarios/batching-edge.toml)
+    heuristics=assignment,density,fcfs,spf
+    measure batching-heuristics-1 "${batching[@]}" --solvers "$heuristics" --threads 1
+    measure batching-heuristics-2 "${batching[@]}" --solvers "$heuristics" --threads 2
+    compare batching-heuristics
+    measure batching-all-2 "${batching[@]}" --threads 2 "${limit[@]}"
+    for run in batching-heuristics-2 batching-all-2; do
+        python3 - "$run" "$out/$run/summary.json" "$out/$run/timings.json" <<'EOF'
+import json, sys
+run, summary, timings = sys.argv[1], json.load(open(sys.argv[2])), json.load(open(sys.argv[3]))
+for s, t in zip(summary["solvers"], timings["solvers"]):
+    e, r, gap = s["epochs"], s["requests"], s["epochs"]["gap_to_exact"]
+    print("%s %s: %d epochs (%s), admitted %.4f, of servable %.4f, worst epoch %.4f, gap to exact %s, solve time mean %.3g s, p50 %.3g s, p99 %.3g s" % (
+        run, s["solver"], e["epochs"], ", ".join("%s %d" % kv for kv in e["by_status"].items()),
+        r["admitted_share"], r["admitted_share_of_servable"], r["epoch_admitted_share"]["min"],
+        "mean %.4f max %.4f" % (gap["mean"], gap["max"]) if gap["count"] else "-",
+        t["total_s"] / max(e["epochs"], 1), t["solve_time_s"]["p50"], t["solve_time_s"]["p99"]))
+EOF
+    done
+fi
+
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -18,8 +18,8 @@
 //!   a policy wrapped as a solver.
 //! - [`replay`] — a request trace solved epoch by epoch by several solvers side by side on a
 //!   thread pool, in bounded memory and with reproducible output: CSV rows, summary
-//!   statistics (latency percentiles, SLO goodput, hit ratios, gap to the optimum) and SVG
-//!   plots.
+//!   statistics (latency percentiles, SLO goodput, hit ratios, admitted shares, gap to the
+//!   optimum) and SVG plots.
 //! - [`serve`] — a request trace served by edge servers with continuous batching, a batching
 //!   planner called at every scheduling point: TTFT and TPOT percentiles and SLO goodput per
 //!   policy, against a vLLM-like baseline.

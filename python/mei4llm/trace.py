@@ -47,7 +47,10 @@ class TraceResult:
       the same epoch), branch-and-bound nodes, iterations, reason.
     - ``requests``: one row per epoch, solver and request (``requests.csv``); for ``split``:
       tier, server, split, shares, TTFT, end-to-end latency, device energy, bytes,
-      ``meets_slo``. ``split`` is a nullable ``Int64``: empty without a plan.
+      ``meets_slo``. ``split`` is a nullable ``Int64``: empty without a plan. For ``batching``:
+      tokens, ``min_precision``, ``waited_s``, ``servable``, ``planned``, ``admitted``,
+      server, precision, predicted ``ttft_s`` and ``tpot_s`` (NaN when not admitted),
+      ``kv_bytes``, ``value``.
     - ``timings``: the measured solve time of each epoch and solver (``timings.csv``).
     - ``summary``: per solver statistics (``summary.json``); ``run``: the settings and how far
       the run got (``run.json``); ``timing_summary``: ``timings.json``.
@@ -135,9 +138,10 @@ def solve_trace(
     """Replays a request trace epoch by epoch, as ``mei4llm solve-trace`` does.
 
     Each epoch of ``trace`` (default: the scenario's ``[workload]`` trace, from its start)
-    becomes an instance of ``problem`` — ``split`` (its requests get a device and a model) or
-    ``caching`` (its requests get a server region and a model and form the epoch's demand) —
-    drawn with a seed derived from ``seed`` and the epoch's index; every solver of
+    becomes an instance of ``problem`` — ``split`` (its requests get a device and a model),
+    ``caching`` (its requests get a server region and a model and form the epoch's demand) or
+    ``batching`` (its requests are the waiting queue of one batching decision at the epoch's
+    end: the end of its window, or its last arrival for a request count) — drawn with a seed derived from ``seed`` and the epoch's index; every solver of
     ``solvers`` (default: all of :func:`mei4llm.solvers`) plans it, and each plan is checked
     by the problem's own ``evaluate``. Epochs are solved in parallel on ``threads`` threads
     (default: every core) with the GIL released, and delivered in epoch order, so the same
@@ -146,8 +150,11 @@ def solve_trace(
     Args:
         scenario: a :class:`Scenario`, or a ``.toml``/``.json`` scenario file.
         trace: a trace file (Azure, Mooncake, BurstGPT or Vidur).
-        problem: ``"split"`` or ``"caching"`` (the scenario needs a ``[caching]`` section;
-            ``objective``, ``per_second``, ``per_joule`` and the SLOs are split's only).
+        problem: ``"split"``, ``"caching"`` (the scenario needs a ``[caching]`` section) or
+            ``"batching"`` (a ``[batching]`` section, whose trace from its ``start``, request
+            count and seed are the defaults of ``trace``, ``epoch`` and ``seed``; a given
+            trace is read from its first request). ``objective``, ``per_second``,
+            ``per_joule`` and the SLOs are split's only.
         solvers: the solvers, side by side on every epoch.
         epoch: a time window (``"1s"``, ``"500ms"``) or a request count (``"200"``); default:
             the scenario's workload window or request count.

@@ -431,7 +431,7 @@ def test_solve_trace_input_errors(tmp_path: Path) -> None:
     with pytest.raises(mei4llm.InputError, match="latency, energy, mixed"):
         mei4llm.solve_trace("scenarios/small.toml", objective="speed", max_epochs=1)
     with pytest.raises(mei4llm.InputError, match="cannot be replayed"):
-        mei4llm.solve_trace("scenarios/small.toml", problem="batching", max_epochs=1)
+        mei4llm.solve_trace("scenarios/small.toml", problem="sharding", max_epochs=1)
     with pytest.raises(mei4llm.InputError, match="soon"):
         mei4llm.solve_trace("scenarios/small.toml", epoch="soon", max_epochs=1)
     with pytest.raises(mei4llm.InputError, match="ttft_slo_s"):

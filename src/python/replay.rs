@@ -7,8 +7,9 @@ use super::scenario::AnyScenario;
 use super::trace_run::{PyTraceRun, Run};
 use crate::problems::split::Objective;
 use crate::replay::{
-    self, CachingReplay, OutputDir, Progress, ReplayOptions, ReplayProblem, ReplayTotals, RunInfo,
-    RunInputs, RunRecords, Shard, Sink, Slo, SolvedEpoch, SplitReplay, TraceSource, run_seed,
+    self, BatchingReplay, CachingReplay, OutputDir, Progress, ReplayOptions, ReplayProblem,
+    ReplayTotals, RunInfo, RunInputs, RunRecords, Shard, Sink, Slo, SolvedEpoch, SplitReplay,
+    TraceSource, run_seed,
 };
 use crate::system::Scenario;
 use crate::system::trace::{EpochRule, TraceReader};
@@ -149,12 +150,13 @@ where
 struct Setup {
     scenario: Arc<Scenario>,
     scenario_file: String,
-    source: TraceSource,
-    rule: EpochRule,
-    rule_text: String,
+    /// The trace, `None` when neither given nor in the scenario.
+    source: Option<TraceSource>,
+    /// The epoch rule and its text, `None` when neither given nor in the scenario.
+    rule: Option<(EpochRule, String)>,
     solvers: Option<Vec<String>>,
     threads: usize,
-    seed: Option<u64>,
+    seed: u64,
     time_limit: Option<Duration>,
     gap: f64,
     max_epochs: Option<u64>,
@@ -177,8 +179,20 @@ where
     P: ReplayProblem + 'static,
     P::Record: Clone + Sync,
 {
+    let source = setup.source.ok_or_else(|| {
+        value_error(format!(
+            "give trace=...: scenario `{}` has no [workload] trace",
+            setup.scenario.name
+        ))
+    })?;
+    let (rule, rule_text) = setup.rule.ok_or_else(|| {
+        value_error(
+            "give epoch=... (e.g. \"1s\" or \"200\"): the scenario's [workload] sets no \
+             window or request count",
+        )
+    })?;
     let options = ReplayOptions {
-        rule: setup.rule,
+        rule,
         solvers: setup.solvers.unwrap_or_else(|| {
             problem
                 .solver_names()
@@ -188,21 +202,21 @@ where
         }),
         threads: setup.threads,
         in_flight: setup.in_flight.unwrap_or(0),
-        seed: run_seed(&setup.scenario, setup.seed),
+        seed: setup.seed,
         time_limit: setup.time_limit,
         gap: setup.gap,
         skip_bad_rows: setup.skip_bad_rows,
-        start_s: setup.source.start_s,
+        start_s: source.start_s,
         max_epochs: setup.max_epochs,
         shard: setup.shard.map(|(index, count)| Shard { index, count }),
     };
     options.validate(problem).map_err(replay_error)?;
-    let requests = TraceReader::open(&setup.source.path).map_err(trace_error)?;
+    let requests = TraceReader::open(&source.path).map_err(trace_error)?;
     let inputs = RunInputs {
         scenario_file: setup.scenario_file,
-        trace: setup.source.path.display().to_string(),
+        trace: source.path.display().to_string(),
         trace_format: requests.format().name().to_string(),
-        epoch_rule: setup.rule_text,
+        epoch_rule: rule_text,
     };
     let mut info = RunInfo::new(problem, settings, &setup.scenario.name, inputs, &options);
     let watch = Watch {
@@ -271,20 +285,8 @@ pub(crate) fn solve_trace(
     progress: Option<PyObject>,
 ) -> PyResult<PyTraceRun> {
     let (scenario, scenario_file) = scenario.load()?;
-    let source = TraceSource::of(&scenario, trace.as_deref()).ok_or_else(|| {
-        value_error(format!(
-            "give trace=...: scenario `{}` has no [workload] trace",
-            scenario.name
-        ))
-    })?;
-    let (rule, rule_text) = replay::epoch_rule(&scenario, epoch)
-        .map_err(value_error)?
-        .ok_or_else(|| {
-            value_error(
-                "give epoch=... (e.g. \"1s\" or \"200\"): the scenario's [workload] sets no \
-                 window or request count",
-            )
-        })?;
+    let source = TraceSource::of(&scenario, trace.as_deref());
+    let rule = replay::epoch_rule(&scenario, epoch).map_err(value_error)?;
     let time_limit = time_limit
         .map(|s| {
             Duration::try_from_secs_f64(s).map_err(|_| {
@@ -294,17 +296,16 @@ pub(crate) fn solve_trace(
             })
         })
         .transpose()?;
-    let setup = Setup {
+    let mut setup = Setup {
         scenario: Arc::clone(&scenario),
         scenario_file,
         source,
         rule,
-        rule_text,
         solvers,
         threads: threads.unwrap_or_else(|| {
             std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
         }),
-        seed,
+        seed: run_seed(&scenario, seed),
         time_limit,
         gap,
         max_epochs,
@@ -313,6 +314,19 @@ pub(crate) fn solve_trace(
         shard,
         out,
         progress,
+    };
+    let split_only = |why: &str| {
+        if objective != "latency"
+            || [per_second, per_joule, ttft_slo_s, tpot_slo_s, e2e_slo_s]
+                .iter()
+                .any(Option::is_some)
+        {
+            return Err(value_error(format!(
+                "objective, per_second, per_joule and the SLOs apply to problem=\"split\" \
+                 only: {why}"
+            )));
+        }
+        Ok(())
     };
     match problem {
         "split" => {
@@ -326,21 +340,27 @@ pub(crate) fn solve_trace(
             run(py, &split, split.settings(), setup)
         }
         "caching" => {
-            if objective != "latency"
-                || [per_second, per_joule, ttft_slo_s, tpot_slo_s, e2e_slo_s]
-                    .iter()
-                    .any(Option::is_some)
-            {
-                return Err(value_error(
-                    "objective, per_second, per_joule and the SLOs apply to problem=\"split\" \
-                     only: caching maximises the hit ratio",
-                ));
-            }
+            split_only("caching maximises the hit ratio")?;
             let caching = CachingReplay::new(&scenario).map_err(replay_error)?;
             run(py, &caching, caching.settings(), setup)
         }
+        "batching" => {
+            split_only(
+                "batching maximises the admitted requests (or tokens) under the SLOs of its \
+                 [batching] section",
+            )?;
+            let batching = BatchingReplay::new(&scenario).map_err(replay_error)?;
+            // The [batching] section's trace (from its start), request count and seed are the
+            // defaults; a given trace is read from its first request.
+            setup.source = Some(batching.trace_source(trace.as_deref()));
+            if epoch.is_none() {
+                setup.rule = Some(batching.default_rule());
+            }
+            setup.seed = seed.unwrap_or(batching.default_seed());
+            run(py, &batching, batching.settings(), setup)
+        }
         other => Err(value_error(format!(
-            "problem `{other}` cannot be replayed; the problems are: split, caching"
+            "problem `{other}` cannot be replayed; the problems are: split, caching, batching"
         ))),
     }
 }

@@ -4,8 +4,8 @@ use super::columns::Columns;
 use super::convert::to_python;
 use super::error::{replay_error, value_error};
 use crate::replay::{
-    CachingReplay, EpochRecord, Error, ReplayProblem, RequestRecord, RunInfo, RunRecords,
-    SplitReplay, TimingRecord, TimingReport,
+    BatchingReplay, CachingReplay, EpochRecord, Error, ReplayProblem, RequestRecord, RunInfo,
+    RunRecords, SplitReplay, TimingRecord, TimingReport,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
@@ -140,6 +140,9 @@ fn from_bytes(problem: &str, bytes: &[u8]) -> PyResult<Box<dyn Records>> {
             RunRecords::from_bytes(bytes).map_err(replay_error)?,
         )),
         "caching" => Box::new(Run::<CachingReplay>::new(
+            RunRecords::from_bytes(bytes).map_err(replay_error)?,
+        )),
+        "batching" => Box::new(Run::<BatchingReplay>::new(
             RunRecords::from_bytes(bytes).map_err(replay_error)?,
         )),
         other => {

@@ -10,7 +10,8 @@
 //!
 //! - [`ReplayProblem`] is what a problem supplies: instance building, solving by name, its
 //!   request record and statistics. [`SplitReplay`] implements it for `split` (latency, energy
-//!   and SLOs per request), [`CachingReplay`] for `caching` (hits and misses per request).
+//!   and SLOs per request), [`CachingReplay`] for `caching` (hits and misses per request),
+//!   [`BatchingReplay`] for `batching` (admission, server, precision, TTFT and TPOT per request).
 //! - [`replay`] runs the pipeline with bounded memory (at most
 //!   [`ReplayOptions::in_flight`] epochs at once) and deterministic output: the same inputs
 //!   and seed give the same rows whatever the thread count.
@@ -47,6 +48,7 @@
 //! References: DDSketch (Masson, Rim and Lee, VLDB 2019) for percentiles of long runs;
 //! MLPerf Inference's LLM latency constraints for the default SLOs ([`Slo`]).
 
+pub mod batching;
 pub mod caching;
 mod epochs;
 mod error;
@@ -62,6 +64,7 @@ mod summary;
 pub mod svg;
 mod workload;
 
+pub use batching::{BatchingRecord, BatchingReplay, BatchingStats};
 pub use caching::{CachingRecord, CachingReplay, CachingStats};
 pub use epochs::{EpochInfo, RowCounts, instance_seed, solver_seed};
 pub use error::Error;
@@ -88,11 +91,14 @@ pub fn report(dir: &Path) -> Result<(RunInfo, Redrawn), Error> {
     let redrawn = match run.problem.as_str() {
         "split" => redraw::<SplitRecord, SplitStats>(dir, &run)?,
         "caching" => redraw::<CachingRecord, CachingStats>(dir, &run)?,
+        "batching" => redraw::<BatchingRecord, BatchingStats>(dir, &run)?,
         other => {
             return Err(Error::Read {
                 file: dir.join(files::RUN_JSON),
                 line: None,
-                message: format!("problem `{other}` cannot be reported (known: split, caching)"),
+                message: format!(
+                    "problem `{other}` cannot be reported (known: split, caching, batching)"
+                ),
             });
         }
     };

@@ -3,7 +3,8 @@
 //!
 //! The pipeline ([`replay`](super::replay)), the files and the per-epoch statistics are shared
 //! by every problem; a problem adds only this trait (`split` implements it in
-//! [`SplitReplay`](super::SplitReplay), `caching` in [`CachingReplay`](super::CachingReplay)).
+//! [`SplitReplay`](super::SplitReplay), `caching` in [`CachingReplay`](super::CachingReplay),
+//! `batching` in [`BatchingReplay`](super::BatchingReplay)).
 
 use super::Error;
 use super::epochs::EpochInfo;

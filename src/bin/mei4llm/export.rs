@@ -1,6 +1,7 @@
 //! `mei4llm export`: a problem's MILP written as MPS or LP, for other solvers to cross-check.
 
 use crate::args::ObjectiveArgs;
+use mei4llm::problems::batching::{self, BatchingInstance};
 use mei4llm::problems::caching::{self, CachingInstance};
 use mei4llm::problems::split::{Exact, SplitInstance};
 use mei4llm::solve::milp::{ModelFormat, RecordedModel, record};
@@ -19,6 +20,10 @@ pub enum ProblemArg {
     /// The exact solver's placement MILP of the scenario's [caching] section: binary placement,
     /// continuous shared-block and hit variables, storage rows.
     Caching,
+    /// The exact solver's admission MILP of the scenario's [batching] section: binary
+    /// (request, server, precision) and precision choices, memory, TTFT-prefix and TPOT-level
+    /// rows.
+    Batching,
 }
 
 /// File formats.
@@ -42,6 +47,11 @@ pub enum FormatArg {
     [caching] section (the placement `mei4llm plan --problem caching` finds): one binary per\n\
     server and model some request can use, continuous shared-block and hit variables, one\n\
     storage row per server; it is maximised, and its optimum is the best expected hit ratio.\n\
+    \nWith --problem batching: the MILP the exact solver of `batching` solves for the scenario's\n\
+    [batching] section (the decision `mei4llm plan --problem batching` finds): one binary per\n\
+    request, server and precision on which the request meets its SLOs alone, one per server and\n\
+    precision, continuous TPOT level variables, memory, TTFT-prefix and TPOT-level rows; it is\n\
+    maximised, and its optimum is the most requests (or tokens) one batch admits.\n\
     \nAny MILP solver (HiGHS, CBC, SCIP, Gurobi, CPLEX) reads the file; HiGHS reading it back\n\
     finds the same optimum as solving the model in memory (tested).\n\
     \nThe format follows --format, else the extension of --out (.mps or .lp).\n\
@@ -49,14 +59,15 @@ pub enum FormatArg {
     \x20 mei4llm export --problem split --scenario scenarios/small.toml --out small.mps\n\
     \x20 mei4llm export --problem split --scenario scenarios/small.toml --format lp --out small.lp\n\
     \x20 mei4llm export --problem caching --scenario scenarios/caching-city.toml --out caching-city.mps\n\
+    \x20 mei4llm export --problem batching --scenario scenarios/batching-edge.toml --out batching-edge.mps\n\
     \x20 highs small.mps"
 )]
 pub struct Args {
     /// The problem.
     #[arg(long, value_enum, default_value = "split")]
     problem: ProblemArg,
-    /// A scenario file (.toml or .json) with a [workload] section (split) or a [caching]
-    /// section (caching).
+    /// A scenario file (.toml or .json) with a [workload] section (split), a [caching]
+    /// section (caching) or a [batching] section (batching).
     #[arg(long)]
     scenario: PathBuf,
     /// File format (default: from the extension of --out).
@@ -86,6 +97,7 @@ pub fn run(args: &Args) -> Result<(), Box<dyn Error>> {
     match args.problem {
         ProblemArg::Split => split(args, format),
         ProblemArg::Caching => caching(args, format),
+        ProblemArg::Batching => batching(args, format),
     }
 }
 
@@ -123,16 +135,19 @@ fn split(args: &Args, format: ModelFormat) -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
-fn caching(args: &Args, format: ModelFormat) -> Result<(), Box<dyn Error>> {
+/// Refuses the objective flags of split, with `why` the other problem maximises instead.
+fn refuse_objective(args: &Args, why: &str) -> Result<(), Box<dyn Error>> {
     if args.objective.objective != crate::args::ObjectiveArg::Latency
         || args.objective.per_second.is_some()
         || args.objective.per_joule.is_some()
     {
-        return Err(
-            "the objective flags apply to --problem split only: caching maximises the hit ratio"
-                .into(),
-        );
+        return Err(format!("the objective flags apply to --problem split only: {why}").into());
     }
+    Ok(())
+}
+
+fn caching(args: &Args, format: ModelFormat) -> Result<(), Box<dyn Error>> {
+    refuse_objective(args, "caching maximises the hit ratio")?;
     let scenario = Scenario::from_path(&args.scenario)?;
     let instance = CachingInstance::from_scenario(&scenario)?;
     if instance.demands().is_empty() {
@@ -155,6 +170,37 @@ fn caching(args: &Args, format: ModelFormat) -> Result<(), Box<dyn Error>> {
         instance.library.models.len(),
         instance.users.len(),
         instance.demands().len(),
+        milp.model.num_variables(),
+        milp.model.num_constraints()
+    );
+    Ok(())
+}
+
+fn batching(args: &Args, format: ModelFormat) -> Result<(), Box<dyn Error>> {
+    refuse_objective(
+        args,
+        "batching maximises what the [batching] section's objective says",
+    )?;
+    let scenario = Scenario::from_path(&args.scenario)?;
+    let instance = BatchingInstance::from_scenario(&scenario)?;
+    if instance.servable_value() <= 0.0 {
+        return Err(format!(
+            "no waiting request of `{}` can be served within its SLOs, so there is no MILP: the empty batch is optimal",
+            scenario.name
+        )
+        .into());
+    }
+    let (outcome, models) = record(|| batching::Exact.solve(&instance, &Budget::default()));
+    outcome?;
+    let milp = first(models)?;
+    milp.write(&args.out, format)?;
+    println!(
+        "wrote {} ({}): the exact solver's admission MILP for the [batching] section of `{}` ({} servers, {} waiting requests), {} variables and {} constraints",
+        args.out.display(),
+        format.extension().to_uppercase(),
+        scenario.name,
+        instance.servers.len(),
+        instance.requests.len(),
         milp.model.num_variables(),
         milp.model.num_constraints()
     );

@@ -46,8 +46,9 @@ enum Command {
     /// batching`, which waiting requests join the next batch on which server and precision.
     Plan(plan::Args),
     /// Replay a request trace epoch by epoch through several solvers side by side, in
-    /// parallel, into CSV rows, a JSON summary (latency percentiles, SLO goodput, energy or hit
-    /// ratios, gap to the optimum) and SVG plots; `--problem split` or `caching`.
+    /// parallel, into CSV rows, a JSON summary (latency percentiles, SLO goodput, energy, hit
+    /// ratios or admitted shares, gap to the optimum) and SVG plots; `--problem split`,
+    /// `caching` or `batching`.
     SolveTrace(solve_trace::Args),
     /// Serve a request trace with continuous batching on the scenario's edge servers, a
     /// batching planner (or a vLLM-like baseline) choosing each next batch: TTFT and TPOT

@@ -7,8 +7,9 @@ use crate::table::time;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use mei4llm::replay::files::{EPOCHS_CSV, REQUESTS_CSV, RUN_JSON, SUMMARY_JSON, TIMINGS_JSON};
 use mei4llm::replay::{
-    self, CachingReplay, OutputDir, Progress, RecordStats, ReplayOptions, ReplayProblem, RunInfo,
-    RunInputs, SOLVE_TIME_SVG, Slo, SplitReplay, TraceSource, replay, run_seed,
+    self, BatchingReplay, CachingReplay, OutputDir, Progress, RecordStats, ReplayOptions,
+    ReplayProblem, RunInfo, RunInputs, SOLVE_TIME_SVG, Slo, SplitReplay, TraceSource, replay,
+    run_seed,
 };
 use mei4llm::system::Scenario;
 use mei4llm::system::trace::{EpochRule, TraceReader};
@@ -28,6 +29,9 @@ pub enum ProblemArg {
     Split,
     /// Which models each edge server stores for the epoch's requests; hits and misses.
     Caching,
+    /// Which of the epoch's waiting requests join the next batch, on which edge server, at
+    /// which precision.
+    Batching,
 }
 
 /// The solvers of split run when --solvers is not given: all of them.
@@ -35,6 +39,8 @@ const SPLIT_SOLVERS: &str =
     "exact,descent,greedy,neurosurgeon,device-only,edge-only,cloud-only,random";
 /// The solvers of caching run when --solvers is not given: all but the brute force.
 const CACHING_SOLVERS: &str = "exact,greedy,trimcaching,sharing-blind,popularity";
+/// The solvers of batching run when --solvers is not given: all but the brute force.
+const BATCHING_SOLVERS: &str = "exact,assignment,density,fcfs,spf";
 
 fn after_help() -> String {
     let mut text = String::from(
@@ -52,6 +58,17 @@ fn after_help() -> String {
          model and delivers it within the latency bound (the fastest such server serves it), else a\n\
          miss that fetches the whole model from the cloud over the backhaul. The section's least\n\
          hit ratio, if any, applies to every epoch.\n\
+         \n--problem batching (a scenario with a [batching] section): the epoch's requests are the\n\
+         waiting queue of one batching decision over the scenario's idle edge servers, serving the\n\
+         section's model at its precisions, with its SLOs (else MLPerf's) and memory share; each\n\
+         request's narrowest accepted precision is drawn with the section's shares. The decision is\n\
+         taken at the epoch's end: the end of its window (--epoch 1s), or its last arrival\n\
+         (--epoch 200). Waiting times are the trace's arrival gaps shortened by the section's\n\
+         arrival_speedup; epochs are cut on the trace's own clock. A request past its TTFT SLO, or\n\
+         that no server can serve alone, is recorded as not servable and never admitted. Epochs are\n\
+         independent (nothing admitted occupies a later epoch's servers). Defaults come from the\n\
+         section: without --trace its trace from its `start`, without --epoch epochs of its\n\
+         `requests` requests, without --seed its seed; a --trace is read from its first request.\n\
          \nFiles in --out:\n\
          \x20 run.json          what was run; `complete` is false if the run stopped early\n\
          \x20 epochs.csv        per epoch and solver: status, objective, bound, gap, gap_to_exact\n\
@@ -59,15 +76,20 @@ fn after_help() -> String {
          \x20 requests.csv      per epoch, solver and request; split: tier, server, split, shares,\n\
          \x20                   TTFT, end-to-end latency, device energy, bytes up and down, meets_slo;\n\
          \x20                   caching: user, model, reachable, tier (edge/cloud/none), server, hit,\n\
-         \x20                   latency_s (delivery of a hit), cloud_bytes (fetched on a miss)\n\
+         \x20                   latency_s (delivery of a hit), cloud_bytes (fetched on a miss);\n\
+         \x20                   batching: tokens, min_precision, waited_s, servable, planned,\n\
+         \x20                   admitted, server, precision, predicted ttft_s and tpot_s, kv_bytes,\n\
+         \x20                   value\n\
          \x20 summary.json      per solver; split: TTFT and end-to-end mean/p50/p90/p99, SLO goodput,\n\
          \x20                   energy, bytes, tiers, split histogram; caching: hit ratio overall, of\n\
          \x20                   the reachable requests and per epoch, latency mean/p50/p90/p99, cloud\n\
-         \x20                   bytes, hits per server; both: gap to the exact solver\n\
+         \x20                   bytes, hits per server; batching: admitted share overall, of the\n\
+         \x20                   servable requests and per epoch, value, TTFT and TPOT percentiles,\n\
+         \x20                   admitted per server and precision; all: gap to the exact solver\n\
          \x20 timings.csv/.json measured solve times and their percentiles (the only files that\n\
          \x20                   vary between runs)\n\
          \x20 plots             split: latency_cdf.svg, choices.svg; caching: hit_ratio.svg,\n\
-         \x20                   latency_cdf.svg; both: solve_time.svg\n\
+         \x20                   latency_cdf.svg; batching: admitted_share.svg; all: solve_time.svg\n\
          Rows are appended and flushed one epoch at a time: an interrupted run keeps complete\n\
          rows for the epochs done, and `mei4llm report DIR` rebuilds the summary and plots.\n\
          \nSLOs of split (they only measure; the solvers plan with the scenario's own deadlines): a\n\
@@ -91,6 +113,17 @@ fn after_help() -> String {
         "  brute-force   every combination of the servers' feasible model sets (a test oracle:\n\
          \x20               epochs of a few requests only)\n",
     );
+    text.push_str(&format!(
+        "\nSolvers of batching (default: {BATCHING_SOLVERS}; the objective and SLO flags do not apply:\n\
+         the [batching] section sets them):\n"
+    ));
+    for (name, line) in crate::plan_batching::SOLVER_HELP {
+        text.push_str(&format!("  {name:<14}{line}\n"));
+    }
+    text.push_str(
+        "  brute-force   every precision profile and assignment (a test oracle: epochs of a few\n\
+         \x20               requests only)\n",
+    );
     text.push_str(
         "\nBad input: a malformed trace row stops the run with the file, line and field named\n\
          (the epochs before it are written); with --skip-bad-rows it is skipped and counted in\n\
@@ -103,6 +136,8 @@ fn after_help() -> String {
          \x20 mei4llm solve-trace --scenario scenarios/city.toml --trace datasets/traces/mooncake_conversation_trace.jsonl --epoch 500ms --solvers exact,descent --time-limit 10s --out runs/city\n\
          \x20 mei4llm solve-trace --problem caching --scenario scenarios/caching-small.toml --trace datasets/traces/azure_llm_2023_conv.csv --epoch 1s --max-epochs 120 --out runs/caching\n\
          \x20 mei4llm solve-trace --problem caching --scenario scenarios/caching-city.toml --trace datasets/traces/azure_llm_2023_conv.csv --epoch 60s --solvers exact,greedy,trimcaching --threads 2 --out runs/caching-city\n\
+         \x20 mei4llm solve-trace --problem batching --scenario scenarios/batching-edge.toml --max-epochs 20 --out runs/batching\n\
+         \x20 mei4llm solve-trace --problem batching --scenario scenarios/batching-small.toml --trace datasets/traces/azure_llm_2023_conv.csv --epoch 10s --max-epochs 30 --out runs/batching-10s\n\
          \x20 mei4llm report runs/small",
     );
     text
@@ -183,14 +218,6 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
-/// The epoch rule: the flag, else the scenario's workload.
-fn epoch_rule(args: &Args, scenario: &Scenario) -> Result<(EpochRule, String), Box<dyn Error>> {
-    replay::epoch_rule(scenario, args.epoch.as_deref())?.ok_or_else(|| {
-        "give --epoch (e.g. 1s or 200): the scenario's [workload] sets no window or request count"
-            .into()
-    })
-}
-
 /// The SLOs: flags over the scenario's workload over MLPerf's defaults.
 fn slo(args: &Args, scenario: &Scenario) -> Slo {
     let mut slo = Slo::for_scenario(scenario);
@@ -206,8 +233,9 @@ fn slo(args: &Args, scenario: &Scenario) -> Slo {
     slo
 }
 
-/// The flags that only apply to split, refused with caching.
-fn refuse_split_flags(args: &Args) -> Result<(), String> {
+/// The flags that only apply to split, refused with the other problems (`why` says what they
+/// maximise instead).
+fn refuse_split_flags(args: &Args, why: &str) -> Result<(), String> {
     let o = &args.objective;
     let given = [
         ("--objective", o.objective != ObjectiveArg::Latency),
@@ -218,10 +246,33 @@ fn refuse_split_flags(args: &Args) -> Result<(), String> {
         ("--e2e-slo", args.e2e_slo.is_some()),
     ];
     match given.iter().find(|(_, set)| *set) {
-        Some((flag, _)) => Err(format!(
-            "{flag} applies to --problem split only: caching maximises the hit ratio"
-        )),
+        Some((flag, _)) => Err(format!("{flag} applies to --problem split only: {why}")),
         None => Ok(()),
+    }
+}
+
+/// What a run takes when the command line does not say: the trace and its start, the epoch
+/// rule, the seed and the solvers.
+struct Defaults {
+    source: Option<TraceSource>,
+    rule: Option<(EpochRule, String)>,
+    seed: u64,
+    solvers: &'static str,
+}
+
+impl Defaults {
+    /// The scenario's [workload] fills in what is not given (split, caching).
+    fn workload(
+        args: &Args,
+        scenario: &Scenario,
+        solvers: &'static str,
+    ) -> Result<Defaults, Box<dyn Error>> {
+        Ok(Defaults {
+            source: TraceSource::of(scenario, args.trace.as_deref()),
+            rule: replay::epoch_rule(scenario, args.epoch.as_deref())?,
+            seed: run_seed(scenario, args.seed),
+            solvers,
+        })
     }
 }
 
@@ -231,18 +282,32 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn Error>> {
         ProblemArg::Split => {
             let objective = args.objective.objective()?;
             let problem = SplitReplay::new(Arc::clone(&scenario), objective, slo(args, &scenario))?;
-            execute(args, &scenario, &problem, problem.settings(), SPLIT_SOLVERS)
+            let defaults = Defaults::workload(args, &scenario, SPLIT_SOLVERS)?;
+            execute(args, &scenario, &problem, problem.settings(), defaults)
         }
         ProblemArg::Caching => {
-            refuse_split_flags(args)?;
+            refuse_split_flags(args, "caching maximises the hit ratio")?;
             let problem = CachingReplay::new(&scenario)?;
-            execute(
+            let defaults = Defaults::workload(args, &scenario, CACHING_SOLVERS)?;
+            execute(args, &scenario, &problem, problem.settings(), defaults)
+        }
+        ProblemArg::Batching => {
+            refuse_split_flags(
                 args,
-                &scenario,
-                &problem,
-                problem.settings(),
-                CACHING_SOLVERS,
-            )
+                "batching maximises the admitted requests (or tokens) under the SLOs of its [batching] section",
+            )?;
+            let problem = BatchingReplay::new(&scenario)?;
+            let rule = match args.epoch.as_deref() {
+                Some(text) => replay::epoch_rule(&scenario, Some(text))?,
+                None => Some(problem.default_rule()),
+            };
+            let defaults = Defaults {
+                source: Some(problem.trace_source(args.trace.as_deref())),
+                rule,
+                seed: args.seed.unwrap_or(problem.default_seed()),
+                solvers: BATCHING_SOLVERS,
+            };
+            execute(args, &scenario, &problem, problem.settings(), defaults)
         }
     }
 }
@@ -254,25 +319,27 @@ fn execute<P: ReplayProblem>(
     scenario: &Scenario,
     problem: &P,
     settings: serde_json::Value,
-    default_solvers: &str,
+    defaults: Defaults,
 ) -> Result<ExitCode, Box<dyn Error>> {
     let TraceSource {
         path: trace,
         start_s,
-    } = TraceSource::of(scenario, args.trace.as_deref()).ok_or_else(|| {
+    } = defaults.source.ok_or_else(|| {
         format!(
             "give --trace: scenario `{}` has no [workload] trace",
             scenario.name
         )
     })?;
-    let (rule, rule_text) = epoch_rule(args, scenario)?;
-    let seed = run_seed(scenario, args.seed);
+    let (rule, rule_text) = defaults.rule.ok_or(
+        "give --epoch (e.g. 1s or 200): the scenario's [workload] sets no window or request count",
+    )?;
+    let seed = defaults.seed;
     let threads = args.threads.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
     let solvers: Vec<String> = match &args.solvers {
         Some(given) => given.iter().map(|s| s.trim().to_string()).collect(),
-        None => default_solvers.split(',').map(String::from).collect(),
+        None => defaults.solvers.split(',').map(String::from).collect(),
     };
     let options = ReplayOptions {
         rule,

@@ -10,7 +10,7 @@
 
 use super::timing::{BatchTime, decode_time, prefill_time};
 use crate::problems::Error;
-use crate::system::trace::TraceReader;
+use crate::system::trace::{Request, TraceReader};
 use crate::system::{Architecture, ModelCost, Node, Part, Precision, Scenario};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -195,6 +195,25 @@ pub struct BatchingInstance {
     unservable: Vec<(usize, String)>,
     /// Why the running sequences alone already break a constraint, if they do.
     infeasible: Option<String>,
+}
+
+/// Where a slice of a trace sits on the trace's clock, for [`BatchingInstance::from_requests`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TraceWindow {
+    /// The trace time that becomes time 0 of the instance.
+    pub origin_s: f64,
+    /// The trace time of the decision (at or after the last arrival).
+    pub decision_s: f64,
+}
+
+/// The `[batching]` section of `scenario`, or an error naming the scenario.
+fn section(scenario: &Scenario) -> Result<&crate::system::Batching, Error> {
+    scenario.batching.as_ref().ok_or_else(|| {
+        Error::Instance(format!(
+            "scenario `{}` has no [batching] section",
+            scenario.name
+        ))
+    })
 }
 
 impl BatchingInstance {
@@ -403,25 +422,7 @@ impl BatchingInstance {
     /// them arrives; SLOs from the section or MLPerf's; narrowest precisions drawn with the
     /// section's shares and seed; weight 1.
     pub fn from_scenario(scenario: &Scenario) -> Result<BatchingInstance, Error> {
-        let b = scenario.batching.as_ref().ok_or_else(|| {
-            Error::Instance(format!(
-                "scenario `{}` has no [batching] section",
-                scenario.name
-            ))
-        })?;
-        let utilisation = b.memory_utilisation.unwrap_or(VLLM_MEMORY_UTILISATION);
-        let servers = scenario
-            .edge_servers
-            .iter()
-            .map(|e| {
-                BatchServer::idle(
-                    e.name.clone(),
-                    e.node.clone(),
-                    utilisation,
-                    b.precisions.clone(),
-                )
-            })
-            .collect();
+        let b = section(scenario)?;
         let start = b.start_s;
         let mut rows = Vec::with_capacity(b.requests as usize);
         for row in TraceReader::open(&b.trace)? {
@@ -448,15 +449,59 @@ impl BatchingInstance {
                 b.requests
             )));
         }
-        let now_s = (last.arrival_s - start) / b.arrival_speedup;
-        let mut rng = StdRng::seed_from_u64(b.seed);
+        let decision_s = last.arrival_s;
+        BatchingInstance::from_requests(
+            scenario,
+            &rows,
+            TraceWindow {
+                origin_s: start,
+                decision_s,
+            },
+            b.seed,
+            false,
+        )
+    }
+
+    /// Builds the instance of a scenario's `[batching]` section with `rows` (trace requests in
+    /// arrival order, none after `window.decision_s`) waiting: every edge server idle, serving
+    /// the section's model at one of its precisions with the section's share of its memory
+    /// (vLLM's 0.9 by default); times counted from `window.origin_s` with arrival gaps shortened
+    /// by the section's `arrival_speedup`, the decision at `window.decision_s`; SLOs from the
+    /// section or MLPerf's; each request's narrowest precision drawn in row order with the
+    /// section's shares from `seed`; weight 1; a request with no output token counts its first.
+    /// The section's own `trace`, `start`, `requests` and `seed` are not read: the caller
+    /// chose the rows and the seed. With `allow_unservable`, requests that no server can serve
+    /// even alone are kept (and never admitted), see [`BatchingParts::allow_unservable`].
+    pub fn from_requests(
+        scenario: &Scenario,
+        rows: &[Request],
+        window: TraceWindow,
+        seed: u64,
+        allow_unservable: bool,
+    ) -> Result<BatchingInstance, Error> {
+        let b = section(scenario)?;
+        let utilisation = b.memory_utilisation.unwrap_or(VLLM_MEMORY_UTILISATION);
+        let servers = scenario
+            .edge_servers
+            .iter()
+            .map(|e| {
+                BatchServer::idle(
+                    e.name.clone(),
+                    e.node.clone(),
+                    utilisation,
+                    b.precisions.clone(),
+                )
+            })
+            .collect();
+        let clock = |t: f64| (t - window.origin_s) / b.arrival_speedup;
+        let mut rng = StdRng::seed_from_u64(seed);
         let requests = rows
             .iter()
             .map(|r| {
                 let min_precision = b.min_precision(rng.r#gen());
                 WaitingRequest {
                     id: r.id,
-                    arrival_s: (r.arrival_s - start) / b.arrival_speedup,
+                    arrival_s: clock(r.arrival_s),
                     prompt_tokens: r.prompt_tokens.max(1),
                     output_tokens: r.output_tokens.max(1),
                     ttft_slo_s: b.ttft_slo_s.unwrap_or(MLPERF_TTFT_S),
@@ -470,9 +515,9 @@ impl BatchingInstance {
             model: b.model.clone(),
             servers,
             requests,
-            now_s,
+            now_s: clock(window.decision_s),
             objective: b.objective,
-            allow_unservable: false,
+            allow_unservable,
         })
     }
 

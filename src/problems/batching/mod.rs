@@ -52,7 +52,7 @@ pub use exact::Exact;
 pub use greedy::DensityGreedy;
 pub use instance::{
     BatchServer, BatchingInstance, BatchingParts, MLPERF_TPOT_S, MLPERF_TTFT_S, Objective,
-    RunningRequest, ServerOption, VLLM_MEMORY_UTILISATION, WaitingRequest, accepts,
+    RunningRequest, ServerOption, TraceWindow, VLLM_MEMORY_UTILISATION, WaitingRequest, accepts,
 };
 pub use registry::{SOLVERS, solver};
 pub use timing::{BatchTime, COMBINATIONS, decode_time, prefill_time};

@@ -1,0 +1,264 @@
+//! Replaying the `batching` problem: each epoch's requests are the waiting queue of one
+//! continuous-batching decision over the scenario's edge servers, and each request is then
+//! admitted or not under every solver's decision.
+//!
+//! What an epoch is:
+//!
+//! 1. The epoch's requests wait at the edge site of the scenario's `[batching]` section: every
+//!    edge server idle, serving the section's model at one of its precisions with the section's
+//!    share of its memory; SLOs from the section, else MLPerf's; each request's narrowest
+//!    accepted precision drawn with the section's shares from the epoch's seed
+//!    ([`instance_seed`](super::instance_seed)); weight 1. This is
+//!    [`BatchingInstance::from_requests`], which `plan --problem batching` uses too.
+//! 2. The decision is taken at the **epoch's end**: the end of its window for a time rule
+//!    (`--epoch 1s`: requests wait until the window closes), its last arrival for a count rule
+//!    (`--epoch 200`, as `plan` does with the section's `requests`). Times are counted from the
+//!    epoch's start with the trace's arrival gaps shortened by the section's `arrival_speedup`;
+//!    epochs themselves are cut on the trace's own clock. A request that has waited past its
+//!    TTFT SLO, or that no server can serve alone, is kept, recorded as not servable, and
+//!    never admitted. With idle servers the empty batch is always feasible, so no epoch is
+//!    infeasible.
+//! 3. Every solver decides; each request's record says whether it joins the batch, on which
+//!    server and at which precision, and its predicted TTFT and TPOT ([`BatchingRecord`]).
+//!    Epochs are independent: admitted requests do not occupy the servers of later epochs, and
+//!    requests left waiting do not carry over. An epoch measures how well a solver packs one
+//!    queue (the exact solver's objective is the best any decision reaches on it), not a
+//!    scheduler's behaviour over time.
+//!
+//! The `[batching]` section's `trace`, `start` and `seed` are defaults of the run (the trace
+//! when none is given, from `start`; the seed when none is given); its `requests` is the
+//! default epoch rule (that many requests per epoch). A trace given to the run is read from
+//! its first request.
+//!
+//! ```
+//! use mei4llm::replay::{BatchingReplay, ReplayOptions, replay};
+//! use mei4llm::system::{Scenario, trace::{EpochRule, TraceReader}};
+//! use std::path::Path;
+//!
+//! let scenario = Scenario::from_path(Path::new("scenarios/batching-small.toml"))?;
+//! let problem = BatchingReplay::new(&scenario)?;
+//! let trace = TraceReader::open(Path::new("datasets/traces/azure_llm_2023_conv.csv"))?;
+//! let options = ReplayOptions {
+//!     rule: EpochRule::Count { requests: 12 },
+//!     solvers: vec!["exact".into(), "fcfs".into()],
+//!     max_epochs: Some(2),
+//!     ..ReplayOptions::default()
+//! };
+//! let mut epochs = Vec::new();
+//! replay(&problem, trace, &options, &mut epochs, &mut |_| {})?;
+//! for e in &epochs {
+//!     let (exact, fcfs) = (&e.epochs[0], &e.epochs[1]);
+//!     assert_eq!(exact.status, "optimal");
+//!     // With the `requests` objective an epoch's objective is the number of admitted requests.
+//!     let admitted = e.requests.iter().filter(|r| r.solver == "fcfs" && r.admitted).count();
+//!     assert_eq!(fcfs.objective, Some(admitted as f64));
+//!     assert!(fcfs.objective <= exact.objective);
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod plots;
+mod record;
+mod stats;
+
+pub use plots::ADMITTED_SHARE_SVG;
+pub use record::BatchingRecord;
+pub use stats::{BatchingReport, BatchingStats, ShareBin};
+
+use super::Error;
+use super::epochs::EpochInfo;
+use super::problem::{ReplayProblem, SolverRun};
+use super::workload::TraceSource;
+use crate::problems::batching::{
+    BatchingInstance, MLPERF_TPOT_S, MLPERF_TTFT_S, SOLVERS, TraceWindow, VLLM_MEMORY_UTILISATION,
+    solver,
+};
+use crate::solve::{Budget, Problem, Sense};
+use crate::system::trace::{Epoch, EpochRule};
+use crate::system::{Batching, Scenario};
+use std::path::Path;
+use std::sync::Arc;
+
+/// The batching problem, replayed over the `[batching]` section of a scenario.
+#[derive(Debug, Clone)]
+pub struct BatchingReplay {
+    scenario: Arc<Scenario>,
+    section: Batching,
+}
+
+impl BatchingReplay {
+    /// Replays over the `[batching]` section of `scenario`; an error when it has none.
+    pub fn new(scenario: &Scenario) -> Result<Self, Error> {
+        let Some(section) = scenario.batching.clone() else {
+            return Err(Error::Problem(crate::problems::Error::Instance(format!(
+                "scenario `{}` has no [batching] section",
+                scenario.name
+            ))));
+        };
+        Ok(BatchingReplay {
+            scenario: Arc::new(scenario.clone()),
+            section,
+        })
+    }
+
+    /// The scenario's `[batching]` section.
+    pub fn section(&self) -> &Batching {
+        &self.section
+    }
+
+    /// The trace of a run: `trace` from its first request when given, else the section's
+    /// trace from its `start`.
+    pub fn trace_source(&self, trace: Option<&Path>) -> TraceSource {
+        let b = self.section();
+        match trace {
+            Some(path) => TraceSource {
+                path: path.to_path_buf(),
+                start_s: 0.0,
+            },
+            None => TraceSource {
+                path: b.trace.clone(),
+                start_s: b.start_s,
+            },
+        }
+    }
+
+    /// The epoch rule of a run without one, and its text for `run.json`: epochs of the
+    /// section's `requests` requests.
+    pub fn default_rule(&self) -> (EpochRule, String) {
+        let n = self.section().requests;
+        (
+            EpochRule::Count {
+                requests: n as usize,
+            },
+            n.to_string(),
+        )
+    }
+
+    /// The seed of a run without one: the section's.
+    pub fn default_seed(&self) -> u64 {
+        self.section().seed
+    }
+
+    /// The settings recorded in `run.json`: model, precisions, memory utilisation, SLOs,
+    /// arrival speed-up, precision shares, objective and the servers.
+    pub fn settings(&self) -> serde_json::Value {
+        let b = self.section();
+        let shares: serde_json::Map<String, serde_json::Value> = b
+            .min_precision_shares
+            .iter()
+            .map(|(p, s)| (p.name().to_string(), (*s).into()))
+            .collect();
+        let servers: Vec<serde_json::Value> = self
+            .scenario
+            .edge_servers
+            .iter()
+            .map(|e| {
+                serde_json::json!({
+                    "name": e.name,
+                    "hardware": e.node.profile.name,
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "model": b.model.name,
+            "precisions": b.precisions,
+            "memory_utilisation": b.memory_utilisation.unwrap_or(VLLM_MEMORY_UTILISATION),
+            "ttft_slo_s": b.ttft_slo_s.unwrap_or(MLPERF_TTFT_S),
+            "tpot_slo_s": b.tpot_slo_s.unwrap_or(MLPERF_TPOT_S),
+            "arrival_speedup": b.arrival_speedup,
+            "min_precision": shares,
+            "objective": b.objective,
+            "decision": "epoch end",
+            "servers": servers,
+        })
+    }
+}
+
+impl ReplayProblem for BatchingReplay {
+    type Instance = BatchingInstance;
+    type Record = BatchingRecord;
+    type Stats = BatchingStats;
+
+    fn name(&self) -> &'static str {
+        "batching"
+    }
+
+    fn knows(&self, name: &str) -> bool {
+        solver(name).is_some()
+    }
+
+    fn solver_names(&self) -> Vec<&'static str> {
+        SOLVERS.to_vec()
+    }
+
+    fn exact_solver(&self) -> Option<&'static str> {
+        Some("exact")
+    }
+
+    fn sense(&self) -> Sense {
+        Sense::Maximise
+    }
+
+    fn instance(&self, epoch: &Epoch, seed: u64) -> Result<BatchingInstance, Error> {
+        let window = TraceWindow {
+            origin_s: epoch.start_s,
+            decision_s: epoch.end_s,
+        };
+        Ok(BatchingInstance::from_requests(
+            &self.scenario,
+            &epoch.requests,
+            window,
+            seed,
+            true,
+        )?)
+    }
+
+    fn solve(
+        &self,
+        instance: &BatchingInstance,
+        epoch: &EpochInfo,
+        name: &str,
+        budget: &Budget,
+    ) -> SolverRun<BatchingRecord> {
+        let Some(chosen) = solver(name) else {
+            return self.failed(instance, epoch, name, format!("unknown solver `{name}`"));
+        };
+        let unplanned = || BatchingRecord::unplanned(epoch.index, name, instance);
+        let outcome = match chosen.solve(instance, budget) {
+            Ok(outcome) => outcome,
+            Err(error) => return SolverRun::error(&error, unplanned()),
+        };
+        let Some(decision) = &outcome.decision else {
+            return SolverRun::from_outcome(&outcome, unplanned());
+        };
+        // Never trust a solver: its decision must pass the instance's own check.
+        let evaluation = instance.evaluate(decision);
+        if let Some(v) = evaluation.violations.first() {
+            let mut run = SolverRun::from_outcome(&outcome, unplanned());
+            run.status = "invalid";
+            run.reason = Some(format!(
+                "the decision breaks {} constraint(s), first: {} ({}) by {:.3e}",
+                evaluation.violations.len(),
+                v.constraint,
+                v.subject,
+                v.excess
+            ));
+            return run;
+        }
+        let records = BatchingRecord::decided(epoch.index, name, instance, decision);
+        SolverRun::from_outcome(&outcome, records)
+    }
+
+    fn failed(
+        &self,
+        instance: &BatchingInstance,
+        epoch: &EpochInfo,
+        solver: &str,
+        reason: String,
+    ) -> SolverRun<BatchingRecord> {
+        SolverRun::failure(
+            reason,
+            BatchingRecord::unplanned(epoch.index, solver, instance),
+        )
+    }
+}
