@@ -342,7 +342,7 @@ def test_the_env_stubs_match_the_compiled_signatures() -> None:
                 keyword = [p.default for p in compiled.values() if p.kind is p.KEYWORD_ONLY]
                 assert defaults == keyword, node.name
                 checked += 1
-    assert checked == 4
+    assert checked == 6
 
 
 def test_infos_can_be_deep_copied() -> None:
