@@ -1,13 +1,14 @@
 //! The `batching` environment: determinism for a seed, masks that are exactly the admissions
 //! `evaluate` accepts, rewards that add up to the objective `evaluate` gives the agent's
 //! decision, zero regret when the agent plays the certified optimum, the vector environment
-//! against single ones, invalid actions and errors.
+//! against single ones, a policy as a solver, invalid actions and errors.
 
+use mei4llm::env::policy::BatchingPolicy;
 use mei4llm::env::{
     BatchAction, BatchingEnv, BatchingEnvOptions, Buffers, DecisionReport, Env, EnvError, VecEnv,
 };
 use mei4llm::problems::batching::{BatchDecision, BatchingInstance, solver};
-use mei4llm::solve::{Budget, Problem};
+use mei4llm::solve::{Budget, Problem, SolveError, Solver, Status};
 use mei4llm::system::Scenario;
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
@@ -324,6 +325,50 @@ fn the_vector_environment_matches_single_environments() {
         }
     }
     assert_eq!((vector_reports, single_reports), (3, 3));
+}
+
+/// First come, first served as a policy: the first server with a valid admission, at its
+/// narrowest valid precision (the scenario lists fp16, int8, int4, so the last of its block).
+fn first_server_narrowest(mask: &[bool]) -> usize {
+    (0..(mask.len() - 1) / 3)
+        .find_map(|j| (1..=3).rev().map(|p| j * 3 + p).find(|&a| mask[a]))
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_first_fit_policy_is_the_fcfs_solver_in_the_environment_and_as_a_solver() {
+    let instance = BatchingInstance::from_scenario(&small()).unwrap();
+    let fcfs = solver("fcfs")
+        .unwrap()
+        .solve(&instance, &Budget::default())
+        .unwrap();
+    let policy = BatchingPolicy::new("first-fit", |_: &[f32], mask: &[bool]| {
+        Ok(first_server_narrowest(mask))
+    });
+    let outcome = policy.solve(&instance, &Budget::default()).unwrap();
+    assert_eq!(outcome.status, Status::Feasible);
+    assert_eq!(outcome.bound, None);
+    assert_eq!(outcome.decision, fcfs.decision);
+    assert_eq!(outcome.objective, fcfs.objective);
+    let evaluation = instance.evaluate(outcome.decision.as_ref().unwrap());
+    assert_eq!(Some(evaluation.objective), outcome.objective);
+    // The same policy in the environment admits what FCFS admits on each decision.
+    let mut e = env(2, None);
+    let (_, reports) = play(&mut e, 9, |e| first_server_narrowest(e.action_mask()));
+    for r in &reports {
+        let fcfs = solver("fcfs")
+            .unwrap()
+            .solve(&r.instance, &Budget::default())
+            .unwrap();
+        assert_eq!(Some(&r.decision), fcfs.decision.as_ref());
+    }
+    // A policy that answers outside the mask, or fails, is an error naming the request.
+    let greedy = BatchingPolicy::new("greedy", |_: &[f32], mask: &[bool]| Ok(mask.len()));
+    let error = greedy.solve(&instance, &Budget::default()).unwrap_err();
+    assert!(matches!(&error, SolveError::Policy { solver, .. } if solver == "greedy"));
+    assert!(error.to_string().contains("request 0"), "{error}");
+    let failing = BatchingPolicy::new("failing", |_: &[f32], _: &[bool]| Err("no".to_string()));
+    assert!(failing.solve(&instance, &Budget::default()).is_err());
 }
 
 #[test]

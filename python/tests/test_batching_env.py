@@ -197,5 +197,24 @@ def test_bad_input_is_a_value_error_with_the_rust_message() -> None:
         mei4llm.evaluate(instance, {"server": np.zeros(40, dtype=np.int64)})
     with pytest.raises(mei4llm.DecisionError, match=r"precision\[0\]: 7"):
         mei4llm.evaluate(instance, {"server": np.zeros(40, dtype=np.int64), "precision": [7, -1]})
-    with pytest.raises(ValueError, match="split instances only"):
-        mei4llm.solve(instance, solver=lambda observation, mask: 0)
+    with pytest.raises(mei4llm.SolverError, match="request 0"):
+        mei4llm.solve(instance, solver=lambda observation, mask: len(mask))
+
+
+def test_a_callable_policy_is_a_solver_judged_by_evaluate() -> None:
+    instance = mei4llm.BatchingInstance.from_scenario(mei4llm.Scenario.from_path(BATCHING_SMALL))
+
+    def first_server_narrowest(observation: np.ndarray, mask: np.ndarray) -> int:
+        """FCFS: the first server with a valid admission, at its narrowest valid precision."""
+        assert observation.dtype == np.float32 and mask.dtype == np.int8
+        for server in range((len(mask) - 1) // 3):
+            for action in range(3 * server + 3, 3 * server, -1):
+                if mask[action]:
+                    return action
+        return 0
+
+    outcome = mei4llm.solve(instance, solver=first_server_narrowest)
+    assert outcome.solver == "first_server_narrowest" and outcome.status == "feasible"
+    fcfs = mei4llm.solve(instance, solver="fcfs")
+    assert outcome.decision == fcfs.decision and outcome.objective == fcfs.objective
+    assert mei4llm.evaluate(instance, outcome.decision)["objective"] == outcome.objective

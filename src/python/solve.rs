@@ -139,7 +139,8 @@ fn budget(time_limit: Option<f64>, gap: f64, threads: usize, seed: u64) -> PyRes
 
 /// Solves `instance` with the solver called `solver` (see `solvers`) within the budget; the
 /// GIL is released while Rust works. `solver` may also be a callable
-/// `policy(observation, mask) -> action` for a `split` instance (see `mei4llm.envs.SplitEnv`).
+/// `policy(observation, mask) -> action` for a `split` or a `batching` instance (see
+/// `mei4llm.envs.SplitEnv` and `mei4llm.envs.BatchingEnv`).
 #[pyfunction]
 #[pyo3(
     signature = (instance, solver=None, time_limit=None, gap=1e-6, threads=1, seed=0),
@@ -173,7 +174,7 @@ pub(crate) fn solve(
             let problem = Arc::clone(&instance.inner);
             let result = match policy {
                 Some(policy) => {
-                    super::policy::solve(py, &problem, policy, &budget).map_err(solve_error)?
+                    super::policy::solve(&problem, policy, &budget).map_err(solve_error)?
                 }
                 None => {
                     let chosen = split::solver(solver).ok_or_else(|| unknown("split", solver))?;
@@ -188,7 +189,7 @@ pub(crate) fn solve(
             Ok(outcome("split", &result, decision, plan))
         }
         AnyInstance::Caching(_) if policy.is_some() => Err(value_error(
-            "a callable policy solves split instances only: a caching decision is one static placement",
+            "a callable policy solves split and batching instances only: a caching decision is one static placement",
         )),
         AnyInstance::Caching(instance) => {
             let chosen = caching::solver(solver).ok_or_else(|| unknown("caching", solver))?;
@@ -211,13 +212,18 @@ pub(crate) fn solve(
             let decision = to_python(py, &result.decision)?;
             Ok(outcome("caching", &result, decision, to_python(py, &rows)?))
         }
-        AnyInstance::Batching(_) if policy.is_some() => Err(value_error(
-            "a callable policy solves split instances only; play a batching policy in mei4llm/Batching-v0",
-        )),
         AnyInstance::Batching(instance) => {
-            let chosen = batching::solver(solver).ok_or_else(|| unknown("batching", solver))?;
             let problem = Arc::clone(&instance.inner);
-            let result = detached(py, solver, || chosen.solve(&problem, &budget))?;
+            let result = match policy {
+                Some(policy) => {
+                    super::policy::solve_batching(&problem, policy, &budget).map_err(solve_error)?
+                }
+                None => {
+                    let chosen =
+                        batching::solver(solver).ok_or_else(|| unknown("batching", solver))?;
+                    detached(py, solver, || chosen.solve(&problem, &budget))?
+                }
+            };
             let rows: Vec<BatchRow> = match &result.decision {
                 Some(d) => {
                     let (_, requests) = problem.metrics(d);

@@ -1,6 +1,7 @@
 //! The fixed-size action and observation of the `batching` environment.
 
 use crate::env::space::{BoxBuilder, BoxSpace, Discrete};
+use crate::problems::batching::{BatchingInstance, Packing, accepts};
 use crate::system::Precision;
 
 /// Sizes that fix the action and observation layout: the edge servers and the precisions the
@@ -77,6 +78,21 @@ pub(crate) struct Offsets {
 }
 
 impl BatchingLayout {
+    /// The layout of `instance`: its servers, and every precision one of them may serve at,
+    /// in the order the servers list them.
+    pub fn of(instance: &BatchingInstance) -> BatchingLayout {
+        let mut precisions = Vec::new();
+        for p in instance.servers.iter().flat_map(|s| &s.precisions) {
+            if !precisions.contains(p) {
+                precisions.push(*p);
+            }
+        }
+        BatchingLayout {
+            servers: instance.servers.len(),
+            precisions,
+        }
+    }
+
     /// The action space.
     pub fn action_space(&self) -> Discrete {
         Discrete {
@@ -131,6 +147,71 @@ impl BatchingLayout {
         b.push(1, 0.0, inf, |_| "requests_left".into());
         b.push(1, 0.0, inf, |_| "decisions_left".into());
         b.build()
+    }
+
+    /// Writes the observation and mask of request `k` of `packing`'s instance, with the
+    /// requests admitted so far in `packing` and `decisions_left` decisions after this one.
+    pub(crate) fn observe(
+        &self,
+        packing: &Packing<'_>,
+        k: usize,
+        decisions_left: usize,
+        obs: &mut [f32],
+        mask: &mut [bool],
+    ) {
+        BatchingLayout::terminal(obs, mask);
+        let instance = packing.instance;
+        let Some(request) = instance.requests.get(k) else {
+            return;
+        };
+        let o = self.offsets();
+        let p = self.precisions.len();
+        obs[o.request] = request.prompt_tokens as f32;
+        obs[o.request + 1] = request.output_tokens as f32;
+        obs[o.request + 2] = instance.kv_bytes(k) as f32;
+        obs[o.request + 3] = instance.ttft_budget_s(k).max(0.0) as f32;
+        obs[o.request + 4] = request.tpot_slo_s as f32;
+        for (i, &q) in self.precisions.iter().enumerate() {
+            obs[o.accepts + i] = f32::from(u8::from(accepts(request.min_precision, q)));
+        }
+        obs[o.value] = instance.value(k) as f32;
+        for j in 0..self.servers {
+            let server = &instance.servers[j];
+            let members = &packing.members[j];
+            let kv: f64 = members.iter().map(|&m| instance.kv_bytes(m)).sum();
+            let option = packing.precision[j].and_then(|q| instance.option(j, Precision::ALL[q]));
+            let weight_bytes = option.map_or(0.0, |o| o.weight_bytes);
+            obs[o.memory_free + j] = ((server.memory_bytes - weight_bytes - kv)
+                / server.memory_bytes)
+                .clamp(0.0, 1.0) as f32;
+            obs[o.kv_share + j] = (instance.kv_bytes(k) / server.memory_bytes) as f32;
+            obs[o.admitted + j] = members.len() as f32;
+            if let Some(option) = option {
+                if let Some(i) = self.precisions.iter().position(|&q| q == option.precision) {
+                    obs[o.precision + j * p + i] = 1.0;
+                }
+                if !members.is_empty() {
+                    obs[o.prefill + j] = option.prefill.of(members.iter().copied()) as f32;
+                }
+                if members.iter().any(|&m| instance.decodes(m)) {
+                    let decoding = members.iter().copied().filter(|&m| instance.decodes(m));
+                    obs[o.decode + j] = option.decode.of(decoding) as f32;
+                }
+            }
+            for (i, &q) in self.precisions.iter().enumerate() {
+                let q = Precision::ALL.iter().position(|&a| a == q).unwrap_or(0);
+                mask[1 + j * p + i] = packing.fits(k, j, q);
+            }
+        }
+        obs[o.requests_left] = (instance.requests.len() - k - 1) as f32;
+        obs[o.decisions_left] = decisions_left as f32;
+    }
+
+    /// The observation and mask after the last request: zeros, and only *reject* valid.
+    pub(crate) fn terminal(obs: &mut [f32], mask: &mut [bool]) {
+        obs.fill(0.0);
+        mask.fill(false);
+        mask[0] = true;
     }
 
     /// Offsets of the observation's parts.

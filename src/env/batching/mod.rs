@@ -359,63 +359,20 @@ impl BatchingEnv {
 
     /// Writes the observation and mask of the current request (or the terminal ones).
     fn observe(&mut self) {
-        let (obs, mask) = (&mut self.observation, &mut self.mask);
-        obs.fill(0.0);
-        mask.fill(false);
-        mask[0] = true;
-        let Some(episode) = self.episode.as_ref() else {
-            return;
-        };
-        let Some(decision) = episode.current.as_ref() else {
-            return;
-        };
-        let instance = &decision.instance;
-        let k = decision.position;
-        let Some(request) = instance.requests.get(k) else {
-            return;
-        };
-        let o = self.layout.offsets();
-        let precisions = &self.layout.precisions;
-        let p = precisions.len();
-        let packing = decision.packing();
-        obs[o.request] = request.prompt_tokens as f32;
-        obs[o.request + 1] = request.output_tokens as f32;
-        obs[o.request + 2] = instance.kv_bytes(k) as f32;
-        obs[o.request + 3] = instance.ttft_budget_s(k).max(0.0) as f32;
-        obs[o.request + 4] = request.tpot_slo_s as f32;
-        for (i, &q) in precisions.iter().enumerate() {
-            obs[o.accepts + i] = f32::from(u8::from(batching::accepts(request.min_precision, q)));
+        let current = self
+            .episode
+            .as_ref()
+            .and_then(|e| Some((e.current.as_ref()?, e.end - e.next)));
+        match current {
+            Some((decision, decisions_left)) => self.layout.observe(
+                &decision.packing(),
+                decision.position,
+                decisions_left,
+                &mut self.observation,
+                &mut self.mask,
+            ),
+            None => BatchingLayout::terminal(&mut self.observation, &mut self.mask),
         }
-        obs[o.value] = instance.value(k) as f32;
-        for j in 0..self.layout.servers {
-            let server = &instance.servers[j];
-            let members = &packing.members[j];
-            let kv: f64 = members.iter().map(|&m| instance.kv_bytes(m)).sum();
-            let option = packing.precision[j].and_then(|q| instance.option(j, Precision::ALL[q]));
-            let weight_bytes = option.map_or(0.0, |o| o.weight_bytes);
-            obs[o.memory_free + j] = ((server.memory_bytes - weight_bytes - kv)
-                / server.memory_bytes)
-                .clamp(0.0, 1.0) as f32;
-            obs[o.kv_share + j] = (instance.kv_bytes(k) / server.memory_bytes) as f32;
-            obs[o.admitted + j] = members.len() as f32;
-            if let Some(option) = option {
-                if let Some(i) = precisions.iter().position(|&q| q == option.precision) {
-                    obs[o.precision + j * p + i] = 1.0;
-                }
-                if !members.is_empty() {
-                    obs[o.prefill + j] = option.prefill.of(members.iter().copied()) as f32;
-                }
-                let decoding = members.iter().copied().filter(|&m| instance.decodes(m));
-                if members.iter().any(|&m| instance.decodes(m)) {
-                    obs[o.decode + j] = option.decode.of(decoding) as f32;
-                }
-            }
-            for (i, &q) in self.precision_index.iter().enumerate() {
-                mask[1 + j * p + i] = packing.fits(k, j, q);
-            }
-        }
-        obs[o.requests_left] = (instance.requests.len() - k - 1) as f32;
-        obs[o.decisions_left] = (episode.end - episode.next) as f32;
     }
 
     /// The report of a finished decision.
