@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
 """Steps per second of ``mei4llm/Split-v0`` from Python, against the same dynamics in plain
-Python (``split_env_python.py``), for one environment and for a vector of environments.
+Python (``split_env_python.py``), for one environment and for a vector of environments, and of
+``mei4llm/Batching-v0`` (no plain-Python peer).
 
-Four runs, each in ``--rounds`` rounds of ``--seconds`` of wall-clock time, the runs taking
+Six runs, each in ``--rounds`` rounds of ``--seconds`` of wall-clock time, the runs taking
 turns so that a change in the machine's load falls on all of them (after a warm-up of each):
 
 - ``rust``: ``gymnasium.make("mei4llm/Split-v0", optimum="none")``;
 - ``python``: the plain-Python environment through ``gymnasium.make`` (the same wrappers);
 - ``rust-vector``: ``gymnasium.make_vec(..., num_envs=64, vectorization_mode="vector_entry_point")``;
 - ``python-vector``: the plain-Python environment in Gymnasium's ``SyncVectorEnv``
-  (``make_vec(..., vectorization_mode="sync")``) with 64 copies.
+  (``make_vec(..., vectorization_mode="sync")``) with 64 copies;
+- ``batching`` and ``batching-vector``: ``mei4llm/Batching-v0`` on ``--batching-scenario``
+  (``optimum="none"``), alone and as a Rust vector of 64.
 
 Every run follows the same fixed policy: a uniformly random valid action, drawn from
 uniforms pre-drawn with ``--seed`` (the ``u``-th valid action of the mask with
@@ -20,7 +23,8 @@ best round (as ``timeit`` takes the best repeat: other processes only ever slow 
 down); the median round is shown beside it, and the speed-ups are ratios of best rounds.
 
     pip install .   # the release wheel, as users get it
-    python benches/env_steps.py [--scenario scenarios/small.toml] [--rounds 5] [--seconds 2] [--json]
+    python benches/env_steps.py [--scenario scenarios/small.toml]
+        [--batching-scenario scenarios/batching-edge.toml] [--rounds 5] [--seconds 2] [--json]
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import mei4llm  # noqa: E402,F401  (registers mei4llm/Split-v0)
+import mei4llm  # noqa: E402,F401  (registers the mei4llm/ environments)
 from split_env_python import PythonSplitEnv  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -95,6 +99,9 @@ class Runner:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scenario", default=str(ROOT / "scenarios" / "small.toml"))
+    parser.add_argument(
+        "--batching-scenario", default=str(ROOT / "scenarios" / "batching-edge.toml")
+    )
     parser.add_argument("--seconds", type=float, default=2.0, help="time of one round of a run")
     parser.add_argument("--rounds", type=int, default=5, help="rounds of each run, interleaved")
     parser.add_argument("--num-envs", type=int, default=64)
@@ -107,6 +114,7 @@ def main() -> None:
         gymnasium.register(id=PYTHON_ID, entry_point=PythonSplitEnv)
     rust_kwargs = {"scenario": args.scenario, "optimum": "none"}
     python_kwargs = {"scenario": args.scenario}
+    batching_kwargs = {"scenario": args.batching_scenario, "optimum": "none"}
     runs: list[tuple[str, Callable[[], Any]]] = [
         ("rust", lambda: gymnasium.make("mei4llm/Split-v0", **rust_kwargs)),
         ("python", lambda: gymnasium.make(PYTHON_ID, **python_kwargs)),
@@ -123,6 +131,16 @@ def main() -> None:
             "python-vector",
             lambda: gymnasium.make_vec(
                 PYTHON_ID, num_envs=args.num_envs, vectorization_mode="sync", **python_kwargs
+            ),
+        ),
+        ("batching", lambda: gymnasium.make("mei4llm/Batching-v0", **batching_kwargs)),
+        (
+            "batching-vector",
+            lambda: gymnasium.make_vec(
+                "mei4llm/Batching-v0",
+                num_envs=args.num_envs,
+                vectorization_mode="vector_entry_point",
+                **batching_kwargs,
             ),
         ),
     ]
@@ -144,6 +162,7 @@ def main() -> None:
     vector = results["rust-vector"]["steps_per_s"] / results["python-vector"]["steps_per_s"]
     summary = {
         "scenario": args.scenario,
+        "batching_scenario": args.batching_scenario,
         "num_envs": args.num_envs,
         "seconds": args.seconds,
         "rounds": args.rounds,

@@ -11,6 +11,9 @@ pandas DataFrames of its columns. Every name mirrors the Rust crate::
     assert mei4llm.evaluate(instance, outcome.decision)["feasible"]
     arrays = mei4llm.decision_arrays(instance, outcome)     # numpy, one entry per request
     assert mei4llm.evaluate(instance, arrays)["feasible"]
+    batching = mei4llm.BatchingInstance.from_scenario(
+        mei4llm.Scenario.from_path("scenarios/batching-small.toml"))
+    mei4llm.solve(batching, solver="assignment").objective  # requests admitted
     mei4llm.cost_table(scenario)                            # DataFrame, as `mei4llm inspect`
     mei4llm.read_trace("datasets/traces/azure_llm_2023_conv.csv", limit=100)
     result = mei4llm.solve_trace(scenario, epoch="1s", max_epochs=20)
@@ -30,7 +33,8 @@ Errors carry the Rust message unchanged::
 A Rust panic never crosses into Python: it becomes a :class:`SolverError`.
 
 With Gymnasium installed, importing the package registers the environments
-``mei4llm/Split-v0`` and ``mei4llm/Caching-v0`` (:mod:`mei4llm.envs`).
+``mei4llm/Split-v0``, ``mei4llm/Caching-v0`` and ``mei4llm/Batching-v0``
+(:mod:`mei4llm.envs`).
 """
 
 from __future__ import annotations
@@ -38,7 +42,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ._core import (
+    PRECISIONS,
     TIERS,
+    BatchingInstance,
     CachingInstance,
     DecisionError,
     Error,
@@ -68,10 +74,12 @@ try:  # The environments need Gymnasium (pip install 'mei4llm[envs]').
 except ImportError:  # pragma: no cover - depends on the environment
     pass
 else:
-    from . import envs  # noqa: F401  (registers mei4llm/Split-v0 and mei4llm/Caching-v0)
+    from . import envs  # noqa: F401  (registers the mei4llm/ environments)
 
 __all__ = [
+    "PRECISIONS",
     "TIERS",
+    "BatchingInstance",
     "CachingInstance",
     "DecisionError",
     "Error",
@@ -104,7 +112,8 @@ def to_frame(outcome: Outcome) -> "pandas.DataFrame":
     """The plan of ``outcome`` as a pandas DataFrame.
 
     One row per request for ``split`` (tier, server, split, shares, TTFT, end-to-end latency,
-    device energy, bytes), one row per stored model for ``caching``. Needs pandas
+    device energy, bytes), one row per stored model for ``caching``, one row per waiting
+    request for ``batching`` (server, precision, TTFT, TPOT, KV bytes, value). Needs pandas
     (``pip install mei4llm[pandas]``); raises ``ImportError`` without it.
     """
     pd = pandas_module("mei4llm.to_frame")

@@ -9,6 +9,7 @@ from numpy.typing import NDArray
 __version__: str
 
 TIERS: list[str]
+PRECISIONS: list[str]
 
 class Error(Exception):
     """Every error raised by mei4llm."""
@@ -70,11 +71,24 @@ class CachingInstance:
     @property
     def models(self) -> int: ...
 
+class BatchingInstance:
+    """The ``batching`` problem of a scenario's ``[batching]`` section: one admission decision."""
+
+    @staticmethod
+    def from_scenario(scenario: Scenario) -> BatchingInstance: ...
+    @property
+    def problem(self) -> Literal["batching"]: ...
+    @property
+    def servers(self) -> int: ...
+    @property
+    def servable_value(self) -> float: ...
+    def __len__(self) -> int: ...
+
 class Outcome:
     """What a solver returned, as plain Python values."""
 
     @property
-    def problem(self) -> Literal["split", "caching"]: ...
+    def problem(self) -> Literal["split", "caching", "batching"]: ...
     @property
     def solver(self) -> str: ...
     @property
@@ -102,7 +116,7 @@ class Outcome:
     @property
     def plan(self) -> list[dict[str, Any]]: ...
 
-_Instance = Union[SplitInstance, CachingInstance]
+_Instance = Union[SplitInstance, CachingInstance, BatchingInstance]
 _SplitArrays = dict[str, NDArray[Any]]
 _Decision = Union[dict[str, Any], _SplitArrays, NDArray[np.bool_]]
 
@@ -137,7 +151,7 @@ def solve(
     seed: int = 0,
 ) -> Outcome: ...
 def evaluate(instance: _Instance, decision: _Decision) -> dict[str, Any]: ...
-def solvers(problem: Literal["split", "caching"]) -> list[str]: ...
+def solvers(problem: Literal["split", "caching", "batching"]) -> list[str]: ...
 
 _ScenarioArg = Union[Scenario, str, PathLike[str]]
 _PathArg = Union[str, PathLike[str]]
@@ -197,6 +211,24 @@ class CachingEnv:
     def step(self, action: int) -> _Step: ...
     def action_mask(self) -> NDArray[np.int8]: ...
 
+class BatchingEnv:
+    """The ``batching`` environment (wrapped by ``mei4llm.envs.BatchingEnv``)."""
+
+    def __init__(
+        self,
+        scenario: _ScenarioArg,
+        *,
+        trace: Optional[_PathArg] = None,
+        requests: Optional[int] = None,
+        decisions_per_episode: int = 4,
+        optimum: str = "exact",
+        optimum_time_limit: float = 10.0,
+    ) -> None: ...
+    def spaces(self) -> _Spaces: ...
+    def reset(self, seed: Optional[int] = None) -> tuple[NDArray[np.float32], NDArray[np.int8]]: ...
+    def step(self, action: int) -> _Step: ...
+    def action_mask(self) -> NDArray[np.int8]: ...
+
 class VecSplitEnv:
     """``num_envs`` ``split`` environments stepped with one call (next-step autoreset)."""
 
@@ -244,6 +276,27 @@ class VecCachingEnv:
         self, seed: Optional[int] = None
     ) -> tuple[NDArray[np.float32], NDArray[np.int8]]: ...
     def step(self, actions: NDArray[np.int64]) -> _VecStep: ...
+class VecBatchingEnv:
+    """``num_envs`` ``batching`` environments stepped with one call (next-step autoreset)."""
+
+    def __init__(
+        self,
+        num_envs: int,
+        scenario: _ScenarioArg,
+        *,
+        trace: Optional[_PathArg] = None,
+        requests: Optional[int] = None,
+        decisions_per_episode: int = 4,
+        optimum: str = "exact",
+        optimum_time_limit: float = 10.0,
+        parallel: bool = True,
+    ) -> None: ...
+    def spaces(self) -> _Spaces: ...
+    def reset(
+        self, seed: Optional[int] = None
+    ) -> tuple[NDArray[np.float32], NDArray[np.int8]]: ...
+    def step(self, actions: NDArray[np.int64]) -> _VecStep: ...
+
 def decision_arrays(
     instance: _Instance, decision: Union[Outcome, _Decision]
 ) -> Optional[Union[_SplitArrays, NDArray[np.bool_]]]: ...

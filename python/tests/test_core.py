@@ -184,8 +184,8 @@ def test_bad_budget_and_objective_are_value_errors(
         mei4llm.SplitInstance.from_scenario(scenario, objective="mixed", per_joule=0.1)
     with pytest.raises(ValueError, match="latency, energy, mixed"):
         mei4llm.SplitInstance.from_scenario(scenario, objective="throughput")
-    with pytest.raises(ValueError, match="split, caching"):
-        mei4llm.solvers("batching")
+    with pytest.raises(ValueError, match="split, caching, batching"):
+        mei4llm.solvers("sharding")
 
 
 def test_a_bad_decision_is_a_value_error_a_short_one_a_violation(
@@ -259,5 +259,5 @@ def test_the_stubs_match_the_compiled_signatures() -> None:
                     runtime = getattr(getattr(core, node.name), item.name)
                     assert described(item.args) == compiled(runtime), item.name
                     checked += 1
-    # eleven functions; the constructors of Scenario (2), the instances (2) and TraceRun (2)
-    assert checked == 17
+    # eleven functions; the constructors of Scenario (2), the instances (3) and TraceRun (2)
+    assert checked == 18

@@ -285,7 +285,7 @@ def test_a_policy_that_fails_is_a_solver_error() -> None:
     with pytest.raises(mei4llm.SolverError, match="not an integer"):
         mei4llm.solve(instance, solver=lambda o, m: "edge")
     caching = mei4llm.CachingInstance.from_scenario(mei4llm.Scenario.from_path(CACHING_SMALL))
-    with pytest.raises(ValueError, match="split instances only"):
+    with pytest.raises(ValueError, match="split and batching instances only"):
         mei4llm.solve(caching, solver=least_marginal)
     with pytest.raises(ValueError, match="solver name or a callable"):
         mei4llm.solve(instance, solver=3)
@@ -342,7 +342,7 @@ def test_the_env_stubs_match_the_compiled_signatures() -> None:
                 keyword = [p.default for p in compiled.values() if p.kind is p.KEYWORD_ONLY]
                 assert defaults == keyword, node.name
                 checked += 1
-    assert checked == 4
+    assert checked == 6
 
 
 def test_infos_can_be_deep_copied() -> None:

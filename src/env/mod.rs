@@ -8,10 +8,13 @@
 //! - [`Env`] is the trait: `reset(seed)`, `step(action)` with reward, `terminated`,
 //!   `truncated` and a report at the end of an epoch or window, the current observation and
 //!   action mask. Observations are fixed-length `float32` vectors in a [`BoxSpace`] and actions
-//!   are [`Discrete`], so that one layout serves both problems, the vector environment and
+//!   are [`Discrete`], so that one layout serves every problem, the vector environment and
 //!   numpy without per-element conversions.
 //! - [`SplitEnv`] places the requests of a trace epoch by epoch (reward: minus the objective's
 //!   increase; report: the epoch optimum and the agent's regret).
+//! - [`BatchingEnv`] admits the waiting requests of a trace window to edge servers at a
+//!   precision, one request at a time (reward: the request's value; report: the certified
+//!   optimum of the decision).
 //! - [`CachingEnv`] replaces models in edge caches online over a request stream (reward: hits;
 //!   report: the offline optimum of the window).
 //! - [`VecEnv`] steps many environments with one call into flat buffers, with next-step
@@ -65,6 +68,7 @@
 //! Huang and Ontañón, "A closer look at invalid action masking in policy gradient algorithms"
 //! (FLAIRS 2022) for masking.
 
+pub mod batching;
 pub mod caching;
 mod error;
 pub mod policy;
@@ -73,6 +77,7 @@ pub mod space;
 pub mod split;
 mod vector;
 
+pub use batching::{BatchAction, BatchingEnv, BatchingEnvOptions, BatchingLayout, DecisionReport};
 pub use caching::{CachingEnv, CachingEnvOptions, CachingLayout, WindowReport};
 pub use error::EnvError;
 pub use report::OptimumReport;

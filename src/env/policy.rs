@@ -1,6 +1,6 @@
-//! A policy (trained agent, rule, or a Python callable) as a [`Solver`] of the `split`
-//! problem, so that it is compared with the exact and heuristic solvers on the same instances
-//! by the same [`Problem::evaluate`].
+//! A policy (trained agent, rule, or a Python callable) as a [`Solver`] of the `split` or
+//! the `batching` problem, so that it is compared with the exact and heuristic solvers on the
+//! same instances by the same [`Problem::evaluate`].
 //!
 //! [`SplitPolicy`] walks the instance's requests in order exactly as [`crate::env::SplitEnv`]
 //! presents them: for each request it writes the environment's observation and mask (layout in
@@ -10,6 +10,10 @@
 //! status is `feasible` (a policy proves nothing, so never `optimal`) with no bound, or
 //! `not_found` with the first broken constraint. A policy that fails, or returns an action
 //! outside the mask, is a [`SolveError::Policy`].
+//!
+//! [`BatchingPolicy`] presents the waiting requests in arrival order exactly as
+//! [`crate::env::BatchingEnv`] does (layout in [`BatchingLayout`], with no decision after this
+//! one) and admits each where the policy says; the batch is judged by `evaluate`.
 //!
 //! The caching environment decides online, request by request, while a caching decision
 //! ([`crate::problems::caching::Placement`]) is one static placement, so a caching policy is
@@ -41,9 +45,12 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use super::batching::{BatchAction, BatchingLayout};
 use super::split::SplitLayout;
+use crate::problems::batching::{BatchDecision, BatchingInstance, Packing};
 use crate::problems::split::{SplitDecision, SplitInstance, State, allocate};
 use crate::solve::{Budget, Outcome, Problem, Sense, SolveError, Solver, Stats};
+use crate::system::Precision;
 use std::time::Instant;
 
 /// A function from an observation and an action mask to an action, as a `split` solver.
@@ -147,6 +154,109 @@ where
                 }
             }
             Err(why) => Outcome::not_found(&self.name, Sense::Minimise, why, stats(requests)),
+        })
+    }
+}
+
+/// A function from an observation and an action mask to an action, as a `batching` solver.
+pub struct BatchingPolicy<F> {
+    name: String,
+    policy: F,
+}
+
+impl<F> BatchingPolicy<F>
+where
+    F: Fn(&[f32], &[bool]) -> Result<usize, String>,
+{
+    /// The solver called `name` that asks `policy` for every waiting request's action; an
+    /// `Err` of the policy says why it could not answer.
+    pub fn new(name: impl Into<String>, policy: F) -> BatchingPolicy<F> {
+        BatchingPolicy {
+            name: name.into(),
+            policy,
+        }
+    }
+}
+
+impl<F> Solver<BatchingInstance> for BatchingPolicy<F>
+where
+    F: Fn(&[f32], &[bool]) -> Result<usize, String>,
+{
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn solve(
+        &self,
+        instance: &BatchingInstance,
+        budget: &Budget,
+    ) -> Result<Outcome<BatchDecision>, SolveError> {
+        budget.validate()?;
+        let started = Instant::now();
+        let stats = |iterations: usize| Stats {
+            time_s: started.elapsed().as_secs_f64(),
+            nodes: 0,
+            iterations: iterations as u64,
+        };
+        if let Some(why) = instance.infeasibility() {
+            return Ok(Outcome::infeasible(
+                &self.name,
+                Sense::Maximise,
+                why.to_string(),
+                stats(0),
+            ));
+        }
+        let deadline = budget.time_limit.map(|t| started + t);
+        let layout = BatchingLayout::of(instance);
+        let mut observation = vec![0.0; layout.observation_space().len()];
+        let mut mask = vec![false; layout.action_space().n];
+        let mut packing = Packing::new(instance, &[]);
+        let requests = instance.requests.len();
+        for k in 0..requests {
+            if deadline.is_some_and(|t| Instant::now() >= t) {
+                return Ok(Outcome::not_found(
+                    &self.name,
+                    Sense::Maximise,
+                    format!("the time limit passed after {k} of {requests} requests"),
+                    stats(k),
+                ));
+            }
+            layout.observe(&packing, k, 0, &mut observation, &mut mask);
+            let fail = |message: String| SolveError::Policy {
+                solver: self.name.clone(),
+                message: format!("request {k} (id {}): {message}", instance.requests[k].id),
+            };
+            let action = (self.policy)(&observation, &mask).map_err(fail)?;
+            if !mask.get(action).copied().unwrap_or(false) {
+                return Err(fail(format!(
+                    "action {action} is not valid (the mask allows {:?})",
+                    (0..mask.len()).filter(|&a| mask[a]).collect::<Vec<_>>()
+                )));
+            }
+            if let Some(BatchAction::Admit { server, precision }) = layout.decode(action) {
+                let q = Precision::ALL
+                    .iter()
+                    .position(|&p| p == precision)
+                    .ok_or_else(|| fail(format!("action {action} names no precision")))?;
+                packing.add(k, server, q);
+            }
+        }
+        let decision = packing.decision();
+        let evaluation = instance.evaluate(&decision);
+        Ok(match evaluation.violations.first() {
+            None => Outcome::feasible(
+                &self.name,
+                Sense::Maximise,
+                decision,
+                evaluation.objective,
+                stats(requests),
+            ),
+            Some(v) => Outcome::not_found(
+                &self.name,
+                Sense::Maximise,
+                format!("{}: {} (over by {:.3e})", v.constraint, v.subject, v.excess),
+                stats(requests),
+            ),
         })
     }
 }

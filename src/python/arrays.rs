@@ -4,12 +4,17 @@
 //!   1 edge, 2 cloud), `server` (the edge server, −1 for device-only), `split`,
 //!   `bandwidth_share` and `compute_share`.
 //! - `caching`: a `servers × models` boolean matrix, `True` where the server stores the model.
+//! - `batching`: `server`, one entry per waiting request (the server it joins, −1 while it
+//!   waits), and `precision`, one entry per server (codes into [`PRECISIONS`]: 0 fp16, 1 int8,
+//!   2 int4; −1 when the server admits nobody).
 
 use super::convert::from_python;
 use super::error::decision_error;
 use super::solve::{AnyInstance, PyOutcome};
+use crate::problems::batching::BatchDecision;
 use crate::problems::caching::{CachingInstance, Placement};
 use crate::problems::split::{Assignment, Choice, SplitDecision, Tier};
+use crate::system::Precision;
 use numpy::ndarray::Array2;
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
@@ -17,6 +22,9 @@ use pyo3::types::PyDict;
 
 /// The tiers in the order of their codes in the `tier` array (`split_arrays` writes them).
 pub(crate) const TIERS: [Tier; 3] = [Tier::Device, Tier::Edge, Tier::Cloud];
+
+/// The precisions in the order of their codes in a batching decision's `precision` array.
+pub(crate) const PRECISIONS: [Precision; 3] = Precision::ALL;
 
 /// The keys of a split decision's arrays.
 const SPLIT_KEYS: [&str; 5] = [
@@ -205,10 +213,89 @@ pub(crate) fn placement(value: &Bound<'_, PyAny>) -> PyResult<Placement> {
     Ok(Placement::from_flags(&flags))
 }
 
+/// `decision` as the two arrays of a batching decision.
+pub(crate) fn batching_arrays<'py>(
+    py: Python<'py>,
+    decision: &BatchDecision,
+) -> PyResult<Bound<'py, PyDict>> {
+    let server: Vec<i64> = decision
+        .assignments
+        .iter()
+        .map(|s| s.map_or(-1, |j| j as i64))
+        .collect();
+    let precision: Vec<i64> = decision
+        .precisions
+        .iter()
+        .map(|p| {
+            p.and_then(|p| PRECISIONS.iter().position(|&q| q == p))
+                .map_or(-1, |q| q as i64)
+        })
+        .collect();
+    let dict = PyDict::new(py);
+    dict.set_item("server", PyArray1::from_vec(py, server))?;
+    dict.set_item("precision", PyArray1::from_vec(py, precision))?;
+    Ok(dict)
+}
+
+/// A batching decision: `Outcome.decision`'s dict (`{"precisions": [...], "assignments":
+/// [...]}`) or the arrays of [`batching_arrays`] (a dict with `server` and `precision`).
+pub(crate) fn batching_decision(value: &Bound<'_, PyAny>) -> PyResult<BatchDecision> {
+    let is_dict = value.downcast::<PyDict>().is_ok();
+    if is_dict && value.contains("assignments")? {
+        return from_python(value, "batching decision")
+            .map_err(|e| decision_error(e.value(value.py())));
+    }
+    let get = |key: &str| {
+        value.get_item(key).map_err(|_| {
+            decision_error(format!(
+                "batching decision: no `{key}`; give `precisions` and `assignments` (as \
+                 Outcome.decision) or the arrays server, precision"
+            ))
+        })
+    };
+    let servers: Vec<i64> = column(&get("server")?, "server", "iu", "int64")?;
+    let precisions: Vec<i64> = column(&get("precision")?, "precision", "iu", "int64")?;
+    let assignments = servers
+        .iter()
+        .enumerate()
+        .map(|(k, &s)| match s {
+            -1 => Ok(None),
+            s => usize::try_from(s).map(Some).map_err(|_| {
+                decision_error(format!(
+                    "server[{k}]: {s}; an edge server index, or -1 while waiting"
+                ))
+            }),
+        })
+        .collect::<PyResult<_>>()?;
+    let precisions = precisions
+        .iter()
+        .enumerate()
+        .map(|(j, &q)| match q {
+            -1 => Ok(None),
+            q => usize::try_from(q)
+                .ok()
+                .and_then(|q| PRECISIONS.get(q).copied())
+                .map(Some)
+                .ok_or_else(|| {
+                    decision_error(format!(
+                        "precision[{j}]: {q}; the codes are 0 (fp16), 1 (int8), 2 (int4), or -1 \
+                         for none"
+                    ))
+                }),
+        })
+        .collect::<PyResult<_>>()?;
+    Ok(BatchDecision {
+        precisions,
+        assignments,
+    })
+}
+
 /// The decision of `decision` (an `Outcome`, or a decision in either form `evaluate` accepts)
 /// as numpy arrays of `instance`'s shape: for `split` a dict of five per-request arrays
 /// (`tier` codes 0 device, 1 edge, 2 cloud; `server`, −1 for none; `split`;
-/// `bandwidth_share`; `compute_share`), for `caching` a `servers × models` boolean matrix.
+/// `bandwidth_share`; `compute_share`), for `caching` a `servers × models` boolean matrix,
+/// for `batching` a dict of `server` (per request, −1 while waiting) and `precision` (per
+/// server, codes 0 fp16, 1 int8, 2 int4, −1 for none).
 /// `None` when an outcome has no decision.
 #[pyfunction]
 pub(crate) fn decision_arrays<'py>(
@@ -229,5 +316,6 @@ pub(crate) fn decision_arrays<'py>(
         AnyInstance::Caching(instance) => {
             placement_matrix(py, &instance.inner, &placement(&decision)?)?
         }
+        AnyInstance::Batching(_) => batching_arrays(py, &batching_decision(&decision)?)?.into_any(),
     }))
 }

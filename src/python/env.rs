@@ -1,5 +1,6 @@
-//! `mei4llm._core.SplitEnv`, `CachingEnv`, `VecSplitEnv` and `VecCachingEnv`: the Rust
-//! environments with numpy observations and masks. The Gymnasium classes of
+//! `mei4llm._core.SplitEnv`, `CachingEnv`, `BatchingEnv` and their vector forms
+//! `VecSplitEnv`, `VecCachingEnv` and `VecBatchingEnv`: the Rust environments with numpy
+//! observations and masks. The Gymnasium classes of
 //! `mei4llm.envs` wrap them; a step is one call into Rust (one per vector step), made with the
 //! GIL released, and an `info` dict is built only at the end of an epoch or window.
 
@@ -8,8 +9,8 @@ use super::info::{ReportInfo, batched, info_dict};
 use super::instance::objective;
 use super::scenario::PyScenario;
 use crate::env::{
-    Buffers, CachingEnv, CachingEnvOptions, Env, EnvError, LinkSeries, Optimum, SplitEnv,
-    SplitEnvOptions, VecEnv,
+    BatchingEnv, BatchingEnvOptions, Buffers, CachingEnv, CachingEnvOptions, Env, EnvError,
+    LinkSeries, Optimum, SplitEnv, SplitEnvOptions, VecEnv,
 };
 use crate::system::Scenario;
 use crate::system::trace::EpochRule;
@@ -112,6 +113,22 @@ fn caching_options(
         window: epoch_rule("window", window)?,
         windows_per_episode,
         optimum,
+        optimum_time_limit: duration("optimum_time_limit", optimum_time_limit)?,
+    })
+}
+
+fn batching_options(
+    trace: Option<PathBuf>,
+    requests: Option<usize>,
+    decisions_per_episode: usize,
+    optimum: &str,
+    optimum_time_limit: f64,
+) -> PyResult<BatchingEnvOptions> {
+    Ok(BatchingEnvOptions {
+        trace,
+        requests,
+        decisions_per_episode,
+        optimum: (optimum != "none").then(|| optimum.to_string()),
         optimum_time_limit: duration("optimum_time_limit", optimum_time_limit)?,
     })
 }
@@ -329,6 +346,69 @@ impl PyCachingEnv {
 
     /// Takes `action`; returns `(observation, reward, terminated, truncated, action_mask,
     /// info)` with `info` a dict at a window end or after an invalid action, else `None`.
+    fn step<'py>(&mut self, py: Python<'py>, action: i64) -> PyResult<Stepped<'py>> {
+        step_single(py, &mut self.inner, action, &self.scenario)
+    }
+
+    /// The current action mask (`int8`).
+    fn action_mask<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<i8>> {
+        mask_array(py, self.inner.action_mask())
+    }
+}
+
+/// The `batching` environment of a scenario (see `mei4llm.envs.BatchingEnv`).
+#[pyclass(name = "BatchingEnv", module = "mei4llm._core")]
+pub struct PyBatchingEnv {
+    inner: BatchingEnv,
+    scenario: String,
+}
+
+#[pymethods]
+impl PyBatchingEnv {
+    /// Reads the trace, cuts it into decisions and checks the options; bad options are a
+    /// `ValueError`.
+    #[new]
+    #[pyo3(signature = (scenario, *, trace=None, requests=None, decisions_per_episode=4, optimum="exact", optimum_time_limit=10.0))]
+    fn new(
+        py: Python<'_>,
+        scenario: ScenarioArg<'_>,
+        trace: Option<PathBuf>,
+        requests: Option<usize>,
+        decisions_per_episode: usize,
+        optimum: &str,
+        optimum_time_limit: f64,
+    ) -> PyResult<Self> {
+        let scenario = scenario.resolve()?;
+        let options = batching_options(
+            trace,
+            requests,
+            decisions_per_episode,
+            optimum,
+            optimum_time_limit,
+        )?;
+        let name = scenario.name.clone();
+        let inner = py
+            .allow_threads(|| BatchingEnv::new(scenario, options))
+            .map_err(env_error)?;
+        Ok(PyBatchingEnv {
+            inner,
+            scenario: name,
+        })
+    }
+
+    /// `(low, high, names, n_actions)` of the observation and action spaces.
+    fn spaces<'py>(&self, py: Python<'py>) -> Spaces<'py> {
+        spaces_single(py, &self.inner)
+    }
+
+    /// Starts an episode; returns `(observation, action_mask)`.
+    #[pyo3(signature = (seed=None))]
+    fn reset<'py>(&mut self, py: Python<'py>, seed: Option<u64>) -> PyResult<Observed<'py>> {
+        reset_single(py, &mut self.inner, seed)
+    }
+
+    /// Takes `action`; returns `(observation, reward, terminated, truncated, action_mask,
+    /// info)` with `info` a dict at a decision end or after an invalid action, else `None`.
     fn step<'py>(&mut self, py: Python<'py>, action: i64) -> PyResult<Stepped<'py>> {
         step_single(py, &mut self.inner, action, &self.scenario)
     }
@@ -566,6 +646,69 @@ impl PyVecCachingEnv {
     /// Steps every environment (next-step autoreset); returns `(observations, rewards,
     /// terminated, truncated, action_masks, invalid_actions, infos)`, `infos` the reports of
     /// the environments that ended a window: an array per key and its `_key` mask.
+    fn step<'py>(
+        &mut self,
+        py: Python<'py>,
+        actions: PyReadonlyArray1<'py, i64>,
+    ) -> PyResult<VecStep<'py>> {
+        self.inner.step(py, actions, &self.scenario)
+    }
+}
+
+/// `num_envs` `batching` environments stepped with one call (see
+/// `mei4llm.envs.BatchingVectorEnv`).
+#[pyclass(name = "VecBatchingEnv", module = "mei4llm._core")]
+pub struct PyVecBatchingEnv {
+    inner: Vector<BatchingEnv>,
+    scenario: String,
+}
+
+#[pymethods]
+impl PyVecBatchingEnv {
+    /// `num_envs` copies of the `batching` environment of `BatchingEnv(scenario, ...)`.
+    #[new]
+    #[pyo3(signature = (num_envs, scenario, *, trace=None, requests=None, decisions_per_episode=4, optimum="exact", optimum_time_limit=10.0, parallel=true))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        num_envs: usize,
+        scenario: ScenarioArg<'_>,
+        trace: Option<PathBuf>,
+        requests: Option<usize>,
+        decisions_per_episode: usize,
+        optimum: &str,
+        optimum_time_limit: f64,
+        parallel: bool,
+    ) -> PyResult<Self> {
+        let env = PyBatchingEnv::new(
+            py,
+            scenario,
+            trace,
+            requests,
+            decisions_per_episode,
+            optimum,
+            optimum_time_limit,
+        )?;
+        Ok(PyVecBatchingEnv {
+            inner: Vector::new(env.inner, num_envs, parallel)?,
+            scenario: env.scenario,
+        })
+    }
+
+    /// `(low, high, names, n_actions)` of one environment's spaces.
+    fn spaces<'py>(&self, py: Python<'py>) -> Spaces<'py> {
+        self.inner.spaces(py)
+    }
+
+    /// Resets environment `i` with `seed + i`; returns `(observations, action_masks)`.
+    #[pyo3(signature = (seed=None))]
+    fn reset<'py>(&mut self, py: Python<'py>, seed: Option<u64>) -> PyResult<Reset<'py>> {
+        self.inner.reset(py, seed)
+    }
+
+    /// Steps every environment (next-step autoreset); returns `(observations, rewards,
+    /// terminated, truncated, action_masks, invalid_actions, infos)`, `infos` the reports of
+    /// the environments that ended a decision: an array per key and its `_key` mask.
     fn step<'py>(
         &mut self,
         py: Python<'py>,

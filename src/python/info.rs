@@ -3,9 +3,10 @@
 //! vector infos (an array per key over the environments, with a boolean `_key` mask of those
 //! that have it), built in one pass over the step's reports.
 
+use super::arrays::batching_arrays;
 use super::convert::to_python;
-use super::instance::{PyCachingInstance, PySplitInstance};
-use crate::env::{EpochReport, OptimumReport, WindowReport};
+use super::instance::{PyBatchingInstance, PyCachingInstance, PySplitInstance};
+use crate::env::{DecisionReport, EpochReport, OptimumReport, WindowReport};
 use crate::problems::split::SplitDecision;
 use numpy::PyArray1;
 use pyo3::intern;
@@ -133,6 +134,32 @@ impl ReportInfo for WindowReport {
             cells.push(("instance", Cell::Object(Py::new(py, instance)?.into_any())));
         }
         cells.push(("placement", Cell::Object(to_python(py, &self.placement)?)));
+        Ok(cells)
+    }
+}
+
+impl ReportInfo for DecisionReport {
+    fn cells(&self, py: Python<'_>, scenario: &str) -> PyResult<Cells> {
+        let mut cells = vec![
+            ("window", Cell::Int(self.window as i64)),
+            ("requests", Cell::Int(self.requests as i64)),
+            ("unservable", Cell::Int(self.unservable as i64)),
+            ("admitted", Cell::Int(self.admitted as i64)),
+            ("objective", Cell::Float(self.objective)),
+            ("feasible", Cell::Bool(self.feasible)),
+            (
+                "reason",
+                Cell::Object(self.reason.as_deref().into_pyobject(py)?.unbind()),
+            ),
+        ];
+        optimum_cells(py, &self.optimum, &mut cells)?;
+        let instance = PyBatchingInstance {
+            inner: Arc::clone(&self.instance),
+            scenario: scenario.into(),
+        };
+        cells.push(("instance", Cell::Object(Py::new(py, instance)?.into_any())));
+        let decision = batching_arrays(py, &self.decision)?;
+        cells.push(("decision", Cell::Object(decision.into_any().unbind())));
         Ok(cells)
     }
 }

@@ -1,8 +1,9 @@
-//! `mei4llm.SplitInstance` and `mei4llm.CachingInstance`: problem instances built from a
-//! scenario.
+//! `mei4llm.SplitInstance`, `mei4llm.CachingInstance` and `mei4llm.BatchingInstance`: problem
+//! instances built from a scenario.
 
 use super::error::{scenario_error, value_error};
 use super::scenario::PyScenario;
+use crate::problems::batching::BatchingInstance;
 use crate::problems::caching::CachingInstance;
 use crate::problems::split::{Objective, SplitInstance};
 use pyo3::prelude::*;
@@ -144,6 +145,70 @@ impl PyCachingInstance {
             self.inner.servers.len(),
             self.inner.library.models.len(),
             self.inner.users.len()
+        )
+    }
+}
+
+/// The `batching` problem of a scenario's `[batching]` section: one admission decision.
+#[pyclass(name = "BatchingInstance", module = "mei4llm._core", frozen)]
+pub struct PyBatchingInstance {
+    pub(crate) inner: Arc<BatchingInstance>,
+    pub(crate) scenario: String,
+}
+
+#[pymethods]
+impl PyBatchingInstance {
+    /// The decision of `scenario`'s `[batching]` section: its edge servers idle, the first
+    /// `requests` rows of its trace waiting.
+    #[staticmethod]
+    fn from_scenario(scenario: &PyScenario) -> PyResult<Self> {
+        let inner = BatchingInstance::from_scenario(&scenario.inner).map_err(scenario_error)?;
+        Ok(PyBatchingInstance {
+            inner: Arc::new(inner),
+            scenario: scenario.inner.name.clone(),
+        })
+    }
+
+    /// `"batching"`.
+    #[getter]
+    fn problem(&self) -> &'static str {
+        "batching"
+    }
+
+    /// Number of edge servers.
+    #[getter]
+    fn servers(&self) -> usize {
+        self.inner.servers.len()
+    }
+
+    /// Number of waiting requests.
+    fn __len__(&self) -> usize {
+        self.inner.requests.len()
+    }
+
+    /// The largest objective any decision could reach: every servable request admitted.
+    #[getter]
+    fn servable_value(&self) -> f64 {
+        self.inner.servable_value()
+    }
+
+    /// The instance itself: it is immutable, so a copy may share it (lets `copy.deepcopy`
+    /// copy an environment's `info`).
+    fn __copy__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    /// The instance itself (see `__copy__`).
+    fn __deepcopy__<'py>(slf: PyRef<'py, Self>, _memo: &Bound<'py, PyAny>) -> PyRef<'py, Self> {
+        slf
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "BatchingInstance(scenario={:?}, servers={}, requests={})",
+            self.scenario,
+            self.inner.servers.len(),
+            self.inner.requests.len()
         )
     }
 }

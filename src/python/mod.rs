@@ -19,7 +19,7 @@ mod trace_run;
 
 use pyo3::prelude::*;
 
-/// `mei4llm._core`: scenarios, `split` and `caching` instances, every solver by name,
+/// `mei4llm._core`: scenarios, `split`, `caching` and `batching` instances, every solver by name,
 /// decisions as arrays, cost tables, traces and their replay, the environments and the exception
 /// classes.
 #[pymodule]
@@ -39,14 +39,23 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
             .map(crate::problems::split::Tier::name)
             .to_vec(),
     )?;
+    m.add(
+        "PRECISIONS",
+        arrays::PRECISIONS
+            .map(crate::system::Precision::name)
+            .to_vec(),
+    )?;
     m.add_class::<scenario::PyScenario>()?;
     m.add_class::<instance::PySplitInstance>()?;
     m.add_class::<instance::PyCachingInstance>()?;
+    m.add_class::<instance::PyBatchingInstance>()?;
     m.add_class::<solve::PyOutcome>()?;
     m.add_class::<env::PySplitEnv>()?;
     m.add_class::<env::PyCachingEnv>()?;
     m.add_class::<env::PyVecSplitEnv>()?;
     m.add_class::<env::PyVecCachingEnv>()?;
+    m.add_class::<env::PyBatchingEnv>()?;
+    m.add_class::<env::PyVecBatchingEnv>()?;
     m.add_class::<trace_run::PyTraceRun>()?;
     m.add_function(wrap_pyfunction!(solve::solve, m)?)?;
     m.add_function(wrap_pyfunction!(solve::evaluate, m)?)?;

@@ -1,10 +1,10 @@
 //! `mei4llm.solve`, `mei4llm.evaluate`, `mei4llm.solvers` and the `Outcome` they return.
 
-use super::arrays::{placement, split_decision};
+use super::arrays::{batching_decision, placement, split_decision};
 use super::convert::to_python;
 use super::error::{panic_error, solve_error, value_error};
-use super::instance::{PyCachingInstance, PySplitInstance};
-use crate::problems::{caching, split};
+use super::instance::{PyBatchingInstance, PyCachingInstance, PySplitInstance};
+use crate::problems::{batching, caching, split};
 use crate::replay::split::planned_requests;
 use crate::solve::{Budget, Outcome, Problem, SolveError, Status};
 use pyo3::prelude::*;
@@ -19,12 +19,14 @@ pub(crate) enum AnyInstance<'py> {
     Split(PyRef<'py, PySplitInstance>),
     /// A `caching` instance.
     Caching(PyRef<'py, PyCachingInstance>),
+    /// A `batching` instance.
+    Batching(PyRef<'py, PyBatchingInstance>),
 }
 
 /// What a solver returned, as plain Python values.
 #[pyclass(name = "Outcome", module = "mei4llm._core", frozen, get_all)]
 pub struct PyOutcome {
-    /// The problem (`split` or `caching`).
+    /// The problem (`split`, `caching` or `batching`).
     problem: &'static str,
     /// The solver's name.
     solver: String,
@@ -48,8 +50,9 @@ pub struct PyOutcome {
     iterations: u64,
     /// The decision in the shape `evaluate` accepts, or `None`.
     decision: PyObject,
-    /// Per-request rows of a `split` plan (tier, server, split, shares, latencies, energy), or
-    /// per-server rows of a `caching` placement; empty without a decision.
+    /// Per-request rows of a `split` plan (tier, server, split, shares, latencies, energy),
+    /// per-server rows of a `caching` placement, or per-request rows of a `batching` decision
+    /// (server, precision, TTFT, TPOT, KV bytes, value); empty without a decision.
     plan: PyObject,
 }
 
@@ -136,7 +139,8 @@ fn budget(time_limit: Option<f64>, gap: f64, threads: usize, seed: u64) -> PyRes
 
 /// Solves `instance` with the solver called `solver` (see `solvers`) within the budget; the
 /// GIL is released while Rust works. `solver` may also be a callable
-/// `policy(observation, mask) -> action` for a `split` instance (see `mei4llm.envs.SplitEnv`).
+/// `policy(observation, mask) -> action` for a `split` or a `batching` instance (see
+/// `mei4llm.envs.SplitEnv` and `mei4llm.envs.BatchingEnv`).
 #[pyfunction]
 #[pyo3(
     signature = (instance, solver=None, time_limit=None, gap=1e-6, threads=1, seed=0),
@@ -170,7 +174,7 @@ pub(crate) fn solve(
             let problem = Arc::clone(&instance.inner);
             let result = match policy {
                 Some(policy) => {
-                    super::policy::solve(py, &problem, policy, &budget).map_err(solve_error)?
+                    super::policy::solve(&problem, policy, &budget).map_err(solve_error)?
                 }
                 None => {
                     let chosen = split::solver(solver).ok_or_else(|| unknown("split", solver))?;
@@ -185,7 +189,7 @@ pub(crate) fn solve(
             Ok(outcome("split", &result, decision, plan))
         }
         AnyInstance::Caching(_) if policy.is_some() => Err(value_error(
-            "a callable policy solves split instances only: a caching decision is one static placement",
+            "a callable policy solves split and batching instances only: a caching decision is one static placement",
         )),
         AnyInstance::Caching(instance) => {
             let chosen = caching::solver(solver).ok_or_else(|| unknown("caching", solver))?;
@@ -208,7 +212,65 @@ pub(crate) fn solve(
             let decision = to_python(py, &result.decision)?;
             Ok(outcome("caching", &result, decision, to_python(py, &rows)?))
         }
+        AnyInstance::Batching(instance) => {
+            let problem = Arc::clone(&instance.inner);
+            let result = match policy {
+                Some(policy) => {
+                    super::policy::solve_batching(&problem, policy, &budget).map_err(solve_error)?
+                }
+                None => {
+                    let chosen =
+                        batching::solver(solver).ok_or_else(|| unknown("batching", solver))?;
+                    detached(py, solver, || chosen.solve(&problem, &budget))?
+                }
+            };
+            let rows: Vec<BatchRow> = match &result.decision {
+                Some(d) => {
+                    let (_, requests) = problem.metrics(d);
+                    requests
+                        .into_iter()
+                        .enumerate()
+                        .map(|(k, m)| BatchRow {
+                            request: k,
+                            id: problem.requests[k].id,
+                            server_name: m.server.map(|j| problem.servers[j].name.clone()),
+                            precision: m
+                                .server
+                                .and_then(|j| problem.served_precision(d, j))
+                                .map(|p| p.name()),
+                            server: m.server,
+                            ttft_s: m.ttft_s,
+                            tpot_s: m.tpot_s,
+                            kv_bytes: m.kv_bytes,
+                            value: m.value,
+                        })
+                        .collect()
+                }
+                None => Vec::new(),
+            };
+            let decision = to_python(py, &result.decision)?;
+            Ok(outcome(
+                "batching",
+                &result,
+                decision,
+                to_python(py, &rows)?,
+            ))
+        }
     }
+}
+
+/// One waiting request under a batching decision, a row of its plan.
+#[derive(serde::Serialize)]
+struct BatchRow {
+    request: usize,
+    id: u64,
+    server: Option<usize>,
+    server_name: Option<String>,
+    precision: Option<&'static str>,
+    ttft_s: f64,
+    tpot_s: f64,
+    kv_bytes: f64,
+    value: f64,
 }
 
 /// One model stored on one server, a row of a caching plan.
@@ -224,6 +286,7 @@ struct CachedRow {
 fn unknown(problem: &str, name: &str) -> PyErr {
     let names = match problem {
         "split" => split::SOLVERS.join(", "),
+        "batching" => batching::SOLVERS.join(", "),
         _ => caching::SOLVERS.join(", "),
     };
     value_error(format!(
@@ -249,6 +312,10 @@ pub(crate) fn evaluate(
             let d = placement(decision)?;
             catch_unwind(AssertUnwindSafe(|| instance.inner.evaluate(&d)))
         }
+        AnyInstance::Batching(instance) => {
+            let d = batching_decision(decision)?;
+            catch_unwind(AssertUnwindSafe(|| instance.inner.evaluate(&d)))
+        }
     }
     .map_err(|payload| panic_error("evaluate", payload))?;
     let result = to_python(py, &evaluation)?;
@@ -258,14 +325,15 @@ pub(crate) fn evaluate(
     Ok(result)
 }
 
-/// The solver names of `problem` (`split` or `caching`), exact first.
+/// The solver names of `problem` (`split`, `caching` or `batching`), exact first.
 #[pyfunction]
 pub(crate) fn solvers(problem: &str) -> PyResult<Vec<&'static str>> {
     match problem {
         "split" => Ok(split::SOLVERS.to_vec()),
         "caching" => Ok(caching::SOLVERS.to_vec()),
+        "batching" => Ok(batching::SOLVERS.to_vec()),
         other => Err(value_error(format!(
-            "unknown problem `{other}`; the problems are: split, caching"
+            "unknown problem `{other}`; the problems are: split, caching, batching"
         ))),
     }
 }

@@ -2,6 +2,7 @@
 
 - ``mei4llm/Split-v0`` (:class:`SplitEnv`, vector: :class:`SplitVectorEnv`)
 - ``mei4llm/Caching-v0`` (:class:`CachingEnv`, vector: :class:`CachingVectorEnv`)
+- ``mei4llm/Batching-v0`` (:class:`BatchingEnv`, vector: :class:`BatchingVectorEnv`)
 
 ::
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 from gymnasium.envs.registration import register, registry
 
+from .batching import BatchingEnv, BatchingVectorEnv
 from .caching import CachingEnv
 from .split import SplitEnv
 from .vector import CachingVectorEnv, SplitVectorEnv
@@ -29,6 +31,10 @@ IDS = {
         "mei4llm.envs.caching:CachingEnv",
         "mei4llm.envs.vector:CachingVectorEnv",
     ),
+    "mei4llm/Batching-v0": (
+        "mei4llm.envs.batching:BatchingEnv",
+        "mei4llm.envs.batching:BatchingVectorEnv",
+    ),
 }
 """The registered ids with their entry points and vector entry points."""
 
@@ -36,4 +42,12 @@ for _id, (_entry, _vector) in IDS.items():
     if _id not in registry:
         register(id=_id, entry_point=_entry, vector_entry_point=_vector)
 
-__all__ = ["IDS", "CachingEnv", "CachingVectorEnv", "SplitEnv", "SplitVectorEnv"]
+__all__ = [
+    "IDS",
+    "BatchingEnv",
+    "BatchingVectorEnv",
+    "CachingEnv",
+    "CachingVectorEnv",
+    "SplitEnv",
+    "SplitVectorEnv",
+]

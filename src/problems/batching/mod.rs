@@ -55,4 +55,5 @@ pub use instance::{
     RunningRequest, ServerOption, TraceWindow, VLLM_MEMORY_UTILISATION, WaitingRequest, accepts,
 };
 pub use registry::{SOLVERS, solver};
+pub(crate) use state::Packing;
 pub use timing::{BatchTime, COMBINATIONS, decode_time, prefill_time};
