@@ -166,21 +166,6 @@ impl Decision {
     }
 }
 
-/// The narrowest precision a request accepts for a uniform `draw` in `[0, 1)`, by the
-/// section's shares (widest first; the last one with a share when round-off leaves the total
-/// below the draw).
-fn min_precision(shares: &[(Precision, f64)], draw: f64) -> Precision {
-    let mut total = 0.0;
-    shares
-        .iter()
-        .find(|(_, share)| {
-            total += share;
-            draw < total
-        })
-        .or_else(|| shares.iter().rev().find(|(_, share)| *share > 0.0))
-        .map_or(Precision::Int4, |(p, _)| *p)
-}
-
 impl BatchingEnv {
     /// Reads the trace, cuts it into windows and checks the options; the first window's
     /// instance is built once so that a scenario that cannot be planned fails here.
@@ -322,7 +307,7 @@ impl BatchingEnv {
                 output_tokens: r.output_tokens.max(1),
                 ttft_slo_s: section.ttft_slo_s.unwrap_or(batching::MLPERF_TTFT_S),
                 tpot_slo_s: section.tpot_slo_s.unwrap_or(batching::MLPERF_TPOT_S),
-                min_precision: min_precision(&section.min_precision_shares, draws.r#gen()),
+                min_precision: section.min_precision(draws.r#gen()),
                 weight: 1.0,
             })
             .collect();
@@ -489,21 +474,24 @@ impl Env for BatchingEnv {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::system::{Precision, Scenario};
+    use std::path::Path;
 
     #[test]
     fn precisions_follow_the_shares() {
-        let shares = [
+        let scenario = Scenario::from_path(Path::new("scenarios/batching-small.toml")).unwrap();
+        let mut section = scenario.batching.clone().unwrap();
+        section.min_precision_shares = vec![
             (Precision::Fp16, 0.25),
             (Precision::Int8, 0.25),
             (Precision::Int4, 0.5),
         ];
-        assert_eq!(min_precision(&shares, 0.0), Precision::Fp16);
-        assert_eq!(min_precision(&shares, 0.2499), Precision::Fp16);
-        assert_eq!(min_precision(&shares, 0.25), Precision::Int8);
-        assert_eq!(min_precision(&shares, 0.5), Precision::Int4);
+        assert_eq!(section.min_precision(0.0), Precision::Fp16);
+        assert_eq!(section.min_precision(0.2499), Precision::Fp16);
+        assert_eq!(section.min_precision(0.25), Precision::Int8);
+        assert_eq!(section.min_precision(0.5), Precision::Int4);
         // A draw that round-off leaves above the total takes the last precision with a share.
-        let short = [(Precision::Fp16, 0.5), (Precision::Int8, 0.499_999_9)];
-        assert_eq!(min_precision(&short, 0.999_999_95), Precision::Int8);
+        section.min_precision_shares = vec![(Precision::Fp16, 0.5), (Precision::Int8, 0.499_999_9)];
+        assert_eq!(section.min_precision(0.999_999_95), Precision::Int8);
     }
 }
