@@ -2,9 +2,7 @@
 //! `[batching]` section and its edge servers.
 
 use super::error::Error;
-use crate::problems::batching::{
-    BatchServer, MLPERF_TPOT_S, MLPERF_TTFT_S, VLLM_MEMORY_UTILISATION, WaitingRequest,
-};
+use crate::problems::batching::{BatchServer, MLPERF_TPOT_S, MLPERF_TTFT_S, WaitingRequest};
 use crate::system::trace::TraceReader;
 use crate::system::{Architecture, Scenario};
 use rand::rngs::StdRng;
@@ -79,19 +77,7 @@ impl Workload {
             Some(p) => (p.clone(), 0.0),
             None => (b.trace.clone(), b.start_s),
         };
-        let utilisation = b.memory_utilisation.unwrap_or(VLLM_MEMORY_UTILISATION);
-        let servers = scenario
-            .edge_servers
-            .iter()
-            .map(|e| {
-                BatchServer::idle(
-                    e.name.clone(),
-                    e.node.clone(),
-                    utilisation,
-                    b.precisions.clone(),
-                )
-            })
-            .collect();
+        let servers = BatchServer::all_idle(scenario, b);
         let mut rng = StdRng::seed_from_u64(options.seed.unwrap_or(b.seed));
         let mut requests: Vec<WaitingRequest> = Vec::new();
         let mut first_s = None;

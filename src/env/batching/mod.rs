@@ -75,15 +75,14 @@ use super::report::OptimumReport;
 use super::space::{BoxSpace, Discrete};
 use super::{Env, EnvError, Step};
 use crate::problems::batching::{
-    self, BatchDecision, BatchServer, BatchingInstance, BatchingParts, Packing,
-    VLLM_MEMORY_UTILISATION, WaitingRequest,
+    self, BatchDecision, BatchServer, BatchingInstance, Packing, TraceWindow,
 };
 use crate::replay::{instance_seed, solver_seed};
 use crate::solve::{Budget, Problem, SolveError};
 use crate::system::trace::{Request, TraceReader};
-use crate::system::{Batching, Precision, Scenario};
+use crate::system::{Precision, Scenario};
+use rand::SeedableRng;
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -119,8 +118,7 @@ pub struct DecisionReport {
 /// The `batching` environment (see the module documentation).
 #[derive(Clone)]
 pub struct BatchingEnv {
-    section: Arc<Batching>,
-    servers: Arc<Vec<BatchServer>>,
+    scenario: Arc<Scenario>,
     options: BatchingEnvOptions,
     /// The trace's windows of waiting requests, in order.
     windows: Arc<Vec<Vec<Request>>>,
@@ -228,21 +226,7 @@ impl BatchingEnv {
                 ),
             ));
         }
-        let utilisation = section
-            .memory_utilisation
-            .unwrap_or(VLLM_MEMORY_UTILISATION);
-        let servers: Vec<BatchServer> = scenario
-            .edge_servers
-            .iter()
-            .map(|e| {
-                BatchServer::idle(
-                    e.name.clone(),
-                    e.node.clone(),
-                    utilisation,
-                    section.precisions.clone(),
-                )
-            })
-            .collect();
+        let servers = BatchServer::all_idle(&scenario, &section);
         let layout = BatchingLayout {
             servers: servers.len(),
             precisions: section.precisions.clone(),
@@ -256,8 +240,7 @@ impl BatchingEnv {
         let env = BatchingEnv {
             observation: vec![0.0; space.len()],
             mask: vec![false; layout.action_space().n],
-            section: Arc::new(section),
-            servers: Arc::new(servers),
+            scenario: scenario.clone(),
             options,
             windows: Arc::new(windows),
             layout,
@@ -291,35 +274,22 @@ impl BatchingEnv {
         Some((&d.instance, d.position))
     }
 
-    /// The instance of window `w` in an episode with `seed`.
+    /// The instance of window `w` in an episode with `seed`: its first arrival is time 0 and
+    /// the decision comes at its last.
     fn instance(&self, w: usize, seed: u64) -> Result<BatchingInstance, EnvError> {
         let rows = &self.windows[w];
-        let section = &self.section;
-        let first_s = rows.first().map_or(0.0, |r| r.arrival_s);
-        let at = |r: &Request| (r.arrival_s - first_s) / section.arrival_speedup;
-        let mut draws = StdRng::seed_from_u64(instance_seed(seed, w as u64));
-        let requests = rows
-            .iter()
-            .map(|r| WaitingRequest {
-                id: r.id,
-                arrival_s: at(r),
-                prompt_tokens: r.prompt_tokens.max(1),
-                output_tokens: r.output_tokens.max(1),
-                ttft_slo_s: section.ttft_slo_s.unwrap_or(batching::MLPERF_TTFT_S),
-                tpot_slo_s: section.tpot_slo_s.unwrap_or(batching::MLPERF_TPOT_S),
-                min_precision: section.min_precision(draws.r#gen()),
-                weight: 1.0,
-            })
-            .collect();
-        let instance = BatchingInstance::new(BatchingParts {
-            model: section.model.clone(),
-            servers: self.servers.as_ref().clone(),
-            requests,
-            now_s: rows.last().map_or(0.0, at),
-            objective: section.objective,
-            allow_unservable: true,
-        })?;
-        Ok(instance)
+        let window = TraceWindow {
+            origin_s: rows.first().map_or(0.0, |r| r.arrival_s),
+            decision_s: rows.last().map_or(0.0, |r| r.arrival_s),
+        };
+        let seed = instance_seed(seed, w as u64);
+        Ok(BatchingInstance::from_requests(
+            &self.scenario,
+            rows,
+            window,
+            seed,
+            true,
+        )?)
     }
 
     /// Loads the next decision of the episode (none once the episode is over).

@@ -11,7 +11,7 @@
 use super::timing::{BatchTime, decode_time, prefill_time};
 use crate::problems::Error;
 use crate::system::trace::{Request, TraceReader};
-use crate::system::{Architecture, ModelCost, Node, Part, Precision, Scenario};
+use crate::system::{Architecture, Batching, ModelCost, Node, Part, Precision, Scenario};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
@@ -118,6 +118,26 @@ impl BatchServer {
             loaded: None,
             running: Vec::new(),
         }
+    }
+
+    /// Every edge server of `scenario`, idle, as its `[batching]` section `section` offers
+    /// them: the section's precisions and share of memory (vLLM's 0.9 by default).
+    pub fn all_idle(scenario: &Scenario, section: &Batching) -> Vec<BatchServer> {
+        let utilisation = section
+            .memory_utilisation
+            .unwrap_or(VLLM_MEMORY_UTILISATION);
+        scenario
+            .edge_servers
+            .iter()
+            .map(|e| {
+                BatchServer::idle(
+                    e.name.clone(),
+                    e.node.clone(),
+                    utilisation,
+                    section.precisions.clone(),
+                )
+            })
+            .collect()
     }
 }
 
@@ -480,19 +500,7 @@ impl BatchingInstance {
         allow_unservable: bool,
     ) -> Result<BatchingInstance, Error> {
         let b = section(scenario)?;
-        let utilisation = b.memory_utilisation.unwrap_or(VLLM_MEMORY_UTILISATION);
-        let servers = scenario
-            .edge_servers
-            .iter()
-            .map(|e| {
-                BatchServer::idle(
-                    e.name.clone(),
-                    e.node.clone(),
-                    utilisation,
-                    b.precisions.clone(),
-                )
-            })
-            .collect();
+        let servers = BatchServer::all_idle(scenario, b);
         let clock = |t: f64| (t - window.origin_s) / b.arrival_speedup;
         let mut rng = StdRng::seed_from_u64(seed);
         let requests = rows
