@@ -9,7 +9,7 @@
 use super::Error;
 use super::epochs::EpochInfo;
 use super::files::RunInfo;
-use crate::solve::{Budget, Outcome, Sense, SolveError, Status};
+use crate::solve::{Budget, Outcome, Problem, Sense, SolveError, Solver, Status};
 use crate::system::trace::Epoch;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -134,6 +134,41 @@ impl<R> SolverRun<R> {
             iterations: outcome.stats.iterations,
             records,
         }
+    }
+
+    /// The run of `chosen` on `instance`, its decision trusted only once the instance's own
+    /// [`Problem::evaluate`] finds nothing broken: `records` of the decision then, else the
+    /// `unplanned` records with status `error` (the solver failed), the outcome's (no
+    /// decision) or `invalid` (the decision, called `what` in the reason, breaks a constraint).
+    pub fn checked<P: Problem>(
+        chosen: &dyn Solver<P>,
+        instance: &P,
+        budget: &Budget,
+        what: &str,
+        unplanned: impl Fn() -> Vec<R>,
+        records: impl FnOnce(&P::Decision) -> Vec<R>,
+    ) -> Self {
+        let outcome = match chosen.solve(instance, budget) {
+            Ok(outcome) => outcome,
+            Err(error) => return Self::error(&error, unplanned()),
+        };
+        let Some(decision) = &outcome.decision else {
+            return Self::from_outcome(&outcome, unplanned());
+        };
+        let evaluation = instance.evaluate(decision);
+        if let Some(v) = evaluation.violations.first() {
+            let mut run = Self::from_outcome(&outcome, unplanned());
+            run.status = "invalid";
+            run.reason = Some(format!(
+                "the {what} breaks {} constraint(s), first: {} ({}) by {:.3e}",
+                evaluation.violations.len(),
+                v.constraint,
+                v.subject,
+                v.excess
+            ));
+            return run;
+        }
+        Self::from_outcome(&outcome, records(decision))
     }
 
     /// The run of a solver that failed.

@@ -73,7 +73,7 @@ use crate::problems::batching::{
     BatchingInstance, MLPERF_TPOT_S, MLPERF_TTFT_S, SOLVERS, TraceWindow, VLLM_MEMORY_UTILISATION,
     solver,
 };
-use crate::solve::{Budget, Problem, Sense};
+use crate::solve::{Budget, Sense};
 use crate::system::trace::{Epoch, EpochRule};
 use crate::system::{Batching, Scenario};
 use std::path::Path;
@@ -223,30 +223,14 @@ impl ReplayProblem for BatchingReplay {
         let Some(chosen) = solver(name) else {
             return self.failed(instance, epoch, name, format!("unknown solver `{name}`"));
         };
-        let unplanned = || BatchingRecord::unplanned(epoch.index, name, instance);
-        let outcome = match chosen.solve(instance, budget) {
-            Ok(outcome) => outcome,
-            Err(error) => return SolverRun::error(&error, unplanned()),
-        };
-        let Some(decision) = &outcome.decision else {
-            return SolverRun::from_outcome(&outcome, unplanned());
-        };
-        // Never trust a solver: its decision must pass the instance's own check.
-        let evaluation = instance.evaluate(decision);
-        if let Some(v) = evaluation.violations.first() {
-            let mut run = SolverRun::from_outcome(&outcome, unplanned());
-            run.status = "invalid";
-            run.reason = Some(format!(
-                "the decision breaks {} constraint(s), first: {} ({}) by {:.3e}",
-                evaluation.violations.len(),
-                v.constraint,
-                v.subject,
-                v.excess
-            ));
-            return run;
-        }
-        let records = BatchingRecord::decided(epoch.index, name, instance, decision);
-        SolverRun::from_outcome(&outcome, records)
+        SolverRun::checked(
+            chosen.as_ref(),
+            instance,
+            budget,
+            "decision",
+            || BatchingRecord::unplanned(epoch.index, name, instance),
+            |decision| BatchingRecord::decided(epoch.index, name, instance, decision),
+        )
     }
 
     fn failed(

@@ -64,7 +64,7 @@ use super::Error;
 use super::epochs::EpochInfo;
 use super::problem::{ReplayProblem, SolverRun};
 use crate::problems::caching::{CachingInstance, SOLVERS, solver};
-use crate::solve::{Budget, Problem, Sense};
+use crate::solve::{Budget, Sense};
 use crate::system::Scenario;
 use crate::system::trace::Epoch;
 use rand::SeedableRng;
@@ -208,30 +208,14 @@ impl ReplayProblem for CachingReplay {
         let Some(chosen) = solver(name) else {
             return self.failed(data, epoch, name, format!("unknown solver `{name}`"));
         };
-        let unplanned = || CachingRecord::unplanned(epoch.index, name, data);
-        let outcome = match chosen.solve(&data.instance, budget) {
-            Ok(outcome) => outcome,
-            Err(error) => return SolverRun::error(&error, unplanned()),
-        };
-        let Some(placement) = &outcome.decision else {
-            return SolverRun::from_outcome(&outcome, unplanned());
-        };
-        // Never trust a solver: its placement must pass the instance's own check.
-        let evaluation = data.instance.evaluate(placement);
-        if let Some(v) = evaluation.violations.first() {
-            let mut run = SolverRun::from_outcome(&outcome, unplanned());
-            run.status = "invalid";
-            run.reason = Some(format!(
-                "the placement breaks {} constraint(s), first: {} ({}) by {:.3e}",
-                evaluation.violations.len(),
-                v.constraint,
-                v.subject,
-                v.excess
-            ));
-            return run;
-        }
-        let records = CachingRecord::served(epoch.index, name, data, placement);
-        SolverRun::from_outcome(&outcome, records)
+        SolverRun::checked(
+            chosen.as_ref(),
+            &data.instance,
+            budget,
+            "placement",
+            || CachingRecord::unplanned(epoch.index, name, data),
+            |placement| CachingRecord::served(epoch.index, name, data, placement),
+        )
     }
 
     fn failed(

@@ -16,7 +16,7 @@ use super::epochs::EpochInfo;
 use super::problem::{ReplayProblem, SolverRun};
 use super::slo::Slo;
 use crate::problems::split::{Objective, SOLVERS, SplitInstance, solver};
-use crate::solve::{Budget, Problem, Sense};
+use crate::solve::{Budget, Sense};
 use crate::system::Scenario;
 use crate::system::trace::Epoch;
 use std::sync::Arc;
@@ -107,33 +107,19 @@ impl ReplayProblem for SplitReplay {
         let Some(chosen) = solver(name) else {
             return self.failed(instance, epoch, name, format!("unknown solver `{name}`"));
         };
-        let unplanned = || SplitRecord::unplanned(epoch.index, name, instance);
-        let outcome = match chosen.solve(instance, budget) {
-            Ok(outcome) => outcome,
-            Err(error) => return SolverRun::error(&error, unplanned()),
-        };
-        let Some(decision) = &outcome.decision else {
-            return SolverRun::from_outcome(&outcome, unplanned());
-        };
-        // Never trust a solver: its plan must pass the instance's own check.
-        let evaluation = instance.evaluate(decision);
-        if let Some(v) = evaluation.violations.first() {
-            let mut run = SolverRun::from_outcome(&outcome, unplanned());
-            run.status = "invalid";
-            run.reason = Some(format!(
-                "the plan breaks {} constraint(s), first: {} ({}) by {:.3e}",
-                evaluation.violations.len(),
-                v.constraint,
-                v.subject,
-                v.excess
-            ));
-            return run;
-        }
-        let records = planned_requests(instance, decision)
-            .iter()
-            .map(|p| SplitRecord::planned(epoch.index, name, p, instance, &self.slo))
-            .collect();
-        SolverRun::from_outcome(&outcome, records)
+        SolverRun::checked(
+            chosen.as_ref(),
+            instance,
+            budget,
+            "plan",
+            || SplitRecord::unplanned(epoch.index, name, instance),
+            |decision| {
+                planned_requests(instance, decision)
+                    .iter()
+                    .map(|p| SplitRecord::planned(epoch.index, name, p, instance, &self.slo))
+                    .collect()
+            },
+        )
     }
 
     fn failed(
