@@ -117,17 +117,8 @@ where
                 ));
             }
             layout.observe(instance, &state, k, &mut observation, &mut mask);
-            let fail = |message: String| SolveError::Policy {
-                solver: self.name.clone(),
-                message: format!("request {k} (id {}): {message}", instance.requests[k].id),
-            };
-            let action = (self.policy)(&observation, &mask).map_err(fail)?;
-            if !mask.get(action).copied().unwrap_or(false) {
-                return Err(fail(format!(
-                    "action {action} is not valid (the mask allows {:?})",
-                    (0..mask.len()).filter(|&a| mask[a]).collect::<Vec<_>>()
-                )));
-            }
+            let fail = |message| policy_error(&self.name, k, instance.requests[k].id, message);
+            let action = ask(&self.policy, &observation, &mask).map_err(fail)?;
             let i = layout
                 .candidate(instance, k, action)
                 .ok_or_else(|| fail(format!("action {action} names no candidate")))?;
@@ -135,24 +126,13 @@ where
         }
         let options = state.options();
         Ok(match allocate(instance, &options) {
-            Ok(allocated) => {
-                let evaluation = instance.evaluate(&allocated.decision);
-                match evaluation.violations.first() {
-                    None => Outcome::feasible(
-                        &self.name,
-                        Sense::Minimise,
-                        allocated.decision,
-                        evaluation.objective,
-                        stats(requests),
-                    ),
-                    Some(v) => Outcome::not_found(
-                        &self.name,
-                        Sense::Minimise,
-                        format!("{}: {} (over by {:.3e})", v.constraint, v.subject, v.excess),
-                        stats(requests),
-                    ),
-                }
-            }
+            Ok(allocated) => judged(
+                &self.name,
+                instance,
+                allocated.decision,
+                Sense::Minimise,
+                stats(requests),
+            ),
             Err(why) => Outcome::not_found(&self.name, Sense::Minimise, why, stats(requests)),
         })
     }
@@ -222,17 +202,8 @@ where
                 ));
             }
             layout.observe(&packing, k, 0, &mut observation, &mut mask);
-            let fail = |message: String| SolveError::Policy {
-                solver: self.name.clone(),
-                message: format!("request {k} (id {}): {message}", instance.requests[k].id),
-            };
-            let action = (self.policy)(&observation, &mask).map_err(fail)?;
-            if !mask.get(action).copied().unwrap_or(false) {
-                return Err(fail(format!(
-                    "action {action} is not valid (the mask allows {:?})",
-                    (0..mask.len()).filter(|&a| mask[a]).collect::<Vec<_>>()
-                )));
-            }
+            let fail = |message| policy_error(&self.name, k, instance.requests[k].id, message);
+            let action = ask(&self.policy, &observation, &mask).map_err(fail)?;
             if let Some(BatchAction::Admit { server, precision }) = layout.decode(action) {
                 let q = Precision::ALL
                     .iter()
@@ -241,22 +212,58 @@ where
                 packing.add(k, server, q);
             }
         }
-        let decision = packing.decision();
-        let evaluation = instance.evaluate(&decision);
-        Ok(match evaluation.violations.first() {
-            None => Outcome::feasible(
-                &self.name,
-                Sense::Maximise,
-                decision,
-                evaluation.objective,
-                stats(requests),
-            ),
-            Some(v) => Outcome::not_found(
-                &self.name,
-                Sense::Maximise,
-                format!("{}: {} (over by {:.3e})", v.constraint, v.subject, v.excess),
-                stats(requests),
-            ),
-        })
+        Ok(judged(
+            &self.name,
+            instance,
+            packing.decision(),
+            Sense::Maximise,
+            stats(requests),
+        ))
+    }
+}
+
+/// The policy's action for the observation and mask; why not, when the policy fails or
+/// answers an action outside the mask.
+fn ask<F>(policy: &F, observation: &[f32], mask: &[bool]) -> Result<usize, String>
+where
+    F: Fn(&[f32], &[bool]) -> Result<usize, String>,
+{
+    let action = policy(observation, mask)?;
+    if mask.get(action).copied().unwrap_or(false) {
+        Ok(action)
+    } else {
+        Err(format!(
+            "action {action} is not valid (the mask allows {:?})",
+            (0..mask.len()).filter(|&a| mask[a]).collect::<Vec<_>>()
+        ))
+    }
+}
+
+/// The error of policy solver `solver` on request `k` (trace id `id`).
+fn policy_error(solver: &str, k: usize, id: u64, message: String) -> SolveError {
+    SolveError::Policy {
+        solver: solver.to_string(),
+        message: format!("request {k} (id {id}): {message}"),
+    }
+}
+
+/// A policy's `decision` judged by the instance's own `evaluate`: `feasible` with its
+/// objective (a policy proves nothing), or `not_found` with the first broken constraint.
+fn judged<P: Problem>(
+    solver: &str,
+    instance: &P,
+    decision: P::Decision,
+    sense: Sense,
+    stats: Stats,
+) -> Outcome<P::Decision> {
+    let evaluation = instance.evaluate(&decision);
+    match evaluation.violations.first() {
+        None => Outcome::feasible(solver, sense, decision, evaluation.objective, stats),
+        Some(v) => Outcome::not_found(
+            solver,
+            sense,
+            format!("{}: {} (over by {:.3e})", v.constraint, v.subject, v.excess),
+            stats,
+        ),
     }
 }
