@@ -58,6 +58,7 @@ mod plots;
 mod problem;
 mod records;
 mod run;
+mod share_series;
 mod slo;
 pub mod split;
 mod summary;
@@ -74,6 +75,7 @@ pub use plots::SOLVE_TIME_SVG;
 pub use problem::{RecordStats, ReplayProblem, RequestRecord, SolverRun};
 pub use records::{EpochRecord, TimingRecord, gap_to_exact};
 pub use run::{Progress, ReplayOptions, ReplayTotals, Shard, Sink, SolvedEpoch, replay};
+pub use share_series::{ShareBin, ShareSeries};
 pub use slo::Slo;
 pub use split::{SplitRecord, SplitReplay, SplitStats};
 pub use summary::{

@@ -2,8 +2,9 @@
 //! plots (latency CDFs, choice histograms, hit ratios) come from its
 //! [`RecordStats::plots`](super::RecordStats::plots).
 
+use super::share_series::ShareSeries;
 use super::summary::Timings;
-use super::svg::{Axis, Panel, Svg, colour, number, seconds, stroke};
+use super::svg::{Axis, Panel, Svg, colour, number, percent, seconds, stroke};
 
 /// File name of the solve-time plot.
 pub const SOLVE_TIME_SVG: &str = "solve_time.svg";
@@ -58,6 +59,60 @@ pub fn solve_time(timings: &Timings) -> String {
         }
         legend.push((solver.to_string(), colour(i)));
     }
+    svg.legend(720.0, 75.0, &legend);
+    svg.finish()
+}
+
+/// The words of a share-over-time plot.
+pub(crate) struct ShareLabels<'a> {
+    /// The figure's title.
+    pub title: &'a str,
+    /// The panel's title.
+    pub panel: &'a str,
+    /// The y axis's label.
+    pub y: &'a str,
+}
+
+/// A share over the trace, one line per solver: the share of the requests of each bin of
+/// consecutive epochs (one epoch per bin up to 512 epochs; a longer trace stays a few hundred
+/// points).
+pub(crate) fn share_over_epochs(solvers: &[(&str, &ShareSeries)], labels: &ShareLabels) -> String {
+    let series: Vec<Vec<(f64, f64)>> = solvers
+        .iter()
+        .map(|(_, s)| {
+            s.bins()
+                .iter()
+                .map(|b| ((b.first_epoch + b.last_epoch) as f64 / 2.0, b.share()))
+                .collect()
+        })
+        .collect();
+    let last_epoch = solvers
+        .iter()
+        .filter_map(|(_, s)| s.bins().last().map(|b| b.last_epoch))
+        .max()
+        .unwrap_or(0);
+    let panel = Panel {
+        left: 80.0,
+        top: 60.0,
+        width: 620.0,
+        height: 320.0,
+        title: labels.panel.into(),
+        x: Axis::linear("epoch", 0.0, last_epoch.max(1) as f64, number),
+        y: Axis::linear(labels.y, 0.0, 1.0, percent),
+    };
+    let mut svg = Svg::new(900.0, 460.0, labels.title);
+    svg.panel(&panel);
+    for (i, points) in series.iter().enumerate() {
+        svg.line(&panel, points, colour(i), stroke(i, series.len()), false);
+        if points.len() == 1 {
+            svg.markers(&panel, points, colour(i));
+        }
+    }
+    let legend: Vec<(String, &str)> = solvers
+        .iter()
+        .enumerate()
+        .map(|(i, (name, _))| (name.to_string(), colour(i)))
+        .collect();
     svg.legend(720.0, 75.0, &legend);
     svg.finish()
 }

@@ -63,7 +63,7 @@ mod stats;
 
 pub use plots::ADMITTED_SHARE_SVG;
 pub use record::BatchingRecord;
-pub use stats::{BatchingReport, BatchingStats, ShareBin};
+pub use stats::{BatchingReport, BatchingStats};
 
 use super::Error;
 use super::epochs::EpochInfo;

@@ -4,52 +4,11 @@
 
 use super::super::files::RunInfo;
 use super::super::problem::RecordStats;
+use super::super::share_series::ShareSeries;
 use super::super::summary::{Distribution, Quantiles};
 use super::record::BatchingRecord;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-/// Bins of the admitted-share series at most, whatever the number of epochs.
-const MAX_BINS: usize = 512;
-
-/// Consecutive epochs of one solver, merged for the admitted-share plot.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ShareBin {
-    /// First epoch index in the bin.
-    pub first_epoch: u64,
-    /// Last epoch index in the bin.
-    pub last_epoch: u64,
-    /// Epochs in the bin.
-    pub epochs: u64,
-    /// Waiting requests in them.
-    pub requests: u64,
-    /// Admitted requests among them.
-    pub admitted: u64,
-}
-
-impl ShareBin {
-    /// The bin of one record.
-    fn of(r: &BatchingRecord) -> ShareBin {
-        ShareBin {
-            first_epoch: r.epoch,
-            last_epoch: r.epoch,
-            epochs: 1,
-            requests: 1,
-            admitted: u64::from(r.admitted),
-        }
-    }
-
-    /// `self` and the bin of the epochs that follow it, as one bin.
-    fn merged(self, next: ShareBin) -> ShareBin {
-        ShareBin {
-            first_epoch: self.first_epoch,
-            last_epoch: next.last_epoch,
-            epochs: self.epochs + next.epochs,
-            requests: self.requests + next.requests,
-            admitted: self.admitted + next.admitted,
-        }
-    }
-}
 
 /// One solver's statistics of its batching records, fed in epoch order.
 #[derive(Debug, Clone, Default)]
@@ -63,52 +22,14 @@ pub struct BatchingStats {
     tpot_s: Quantiles,
     served_by: BTreeMap<String, u64>,
     precisions: BTreeMap<String, u64>,
-    epoch_share: Quantiles,
-    /// The epoch in progress: its index, requests and admitted requests.
-    current: Option<(u64, u64, u64)>,
-    bins: Vec<ShareBin>,
-    /// Epochs per bin.
-    width: u64,
+    /// Admitted share per epoch and over time.
+    admitted_share: ShareSeries,
 }
 
 impl BatchingStats {
-    /// The series of the admitted-share plot: at most 512 bins of consecutive epochs, in epoch
-    /// order (pairs of bins merge when it fills, so memory stays bounded).
-    pub fn bins(&self) -> &[ShareBin] {
-        &self.bins
-    }
-
-    fn add_to_bins(&mut self, r: &BatchingRecord) {
-        self.width = self.width.max(1);
-        match self.bins.last_mut() {
-            Some(bin) if bin.last_epoch == r.epoch => {
-                bin.requests += 1;
-                bin.admitted += u64::from(r.admitted);
-            }
-            Some(bin) if bin.epochs < self.width => *bin = bin.merged(ShareBin::of(r)),
-            _ => self.bins.push(ShareBin::of(r)),
-        }
-        if self.bins.len() > MAX_BINS {
-            self.bins = self
-                .bins
-                .chunks(2)
-                .map(|pair| match pair {
-                    [a, b] => a.merged(*b),
-                    [a] => *a,
-                    _ => unreachable!("chunks of two"),
-                })
-                .collect();
-            self.width *= 2;
-        }
-    }
-
-    /// The per-epoch admitted shares, the epoch in progress included.
-    fn epoch_shares(&self) -> Quantiles {
-        let mut shares = self.epoch_share.clone();
-        if let Some((_, n, admitted)) = self.current {
-            shares.add(admitted as f64 / n as f64);
-        }
-        shares
+    /// The admitted share per epoch and over time.
+    pub fn admitted_share(&self) -> &ShareSeries {
+        &self.admitted_share
     }
 }
 
@@ -172,19 +93,7 @@ impl RecordStats<BatchingRecord> for BatchingStats {
                 count(&mut self.precisions, p.name());
             }
         }
-        let admitted = u64::from(r.admitted);
-        match &mut self.current {
-            Some((epoch, n, a)) if *epoch == r.epoch => {
-                *n += 1;
-                *a += admitted;
-            }
-            current => {
-                if let Some((_, n, a)) = current.replace((r.epoch, 1, admitted)) {
-                    self.epoch_share.add(a as f64 / n as f64);
-                }
-            }
-        }
-        self.add_to_bins(r);
+        self.admitted_share.add(r.epoch, r.admitted);
     }
 
     fn report(&self) -> BatchingReport {
@@ -197,7 +106,7 @@ impl RecordStats<BatchingRecord> for BatchingStats {
             admitted_share: ratio(self.admitted, self.requests),
             admitted_share_of_servable: ratio(self.admitted, self.servable),
             value: self.value,
-            epoch_admitted_share: self.epoch_shares().distribution(),
+            epoch_admitted_share: self.admitted_share.epoch_shares().distribution(),
             ttft_s: self.ttft_s.distribution(),
             tpot_s: self.tpot_s.distribution(),
             served_by: self.served_by.clone(),
@@ -215,6 +124,7 @@ impl RecordStats<BatchingRecord> for BatchingStats {
 
 #[cfg(test)]
 mod tests {
+    use super::super::super::share_series::MAX_BINS;
     use super::*;
     use crate::system::Precision;
 
@@ -256,17 +166,35 @@ mod tests {
         // Epoch 0 admits 1 of 1; epoch 1 admits 1 of 2.
         assert_eq!(report.epoch_admitted_share.max, Some(1.0));
         assert_eq!(report.epoch_admitted_share.min, Some(0.5));
-        assert!(s.bins().len() <= MAX_BINS);
-        assert_eq!(s.bins().iter().map(|b| b.epochs).sum::<u64>(), epochs);
+        assert!(s.admitted_share().bins().len() <= MAX_BINS);
         assert_eq!(
-            s.bins().iter().map(|b| b.requests).sum::<u64>(),
+            s.admitted_share()
+                .bins()
+                .iter()
+                .map(|b| b.epochs)
+                .sum::<u64>(),
+            epochs
+        );
+        assert_eq!(
+            s.admitted_share()
+                .bins()
+                .iter()
+                .map(|b| b.requests)
+                .sum::<u64>(),
             report.requests
         );
         assert_eq!(
-            s.bins().iter().map(|b| b.admitted).sum::<u64>(),
+            s.admitted_share()
+                .bins()
+                .iter()
+                .map(|b| b.counted)
+                .sum::<u64>(),
             report.admitted
         );
-        assert_eq!(s.bins().last().unwrap().last_epoch, epochs - 1);
+        assert_eq!(
+            s.admitted_share().bins().last().unwrap().last_epoch,
+            epochs - 1
+        );
         assert_eq!(report.served_by["edge-l4"], report.admitted);
         assert_eq!(report.precisions["int8"], report.admitted);
         assert_eq!(report.ttft_s.count, report.admitted);

@@ -58,7 +58,7 @@ mod stats;
 
 pub use plots::{HIT_RATIO_SVG, LATENCY_CDF_SVG};
 pub use record::CachingRecord;
-pub use stats::{CachingReport, CachingStats, HitBin, TIERS};
+pub use stats::{CachingReport, CachingStats, TIERS};
 
 use super::Error;
 use super::epochs::EpochInfo;

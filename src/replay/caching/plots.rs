@@ -2,7 +2,9 @@
 //! delivery latency.
 
 use super::super::files::RunInfo;
-use super::super::svg::{Axis, Panel, Svg, colour, number, percent, seconds, stroke};
+use super::super::plots::{ShareLabels, share_over_epochs};
+use super::super::share_series::ShareSeries;
+use super::super::svg::{Axis, Panel, Svg, colour, percent, seconds, stroke};
 use super::stats::CachingStats;
 
 /// File name of the hit ratio over time.
@@ -26,44 +28,18 @@ fn legend(solvers: &[(&str, &CachingStats)]) -> Vec<(String, &'static str)> {
 /// consecutive epochs that hit (one epoch per bin up to 512 epochs; a longer trace stays a few
 /// hundred points).
 pub fn hit_ratio(solvers: &[(&str, &CachingStats)]) -> String {
-    let series: Vec<Vec<(f64, f64)>> = solvers
+    let series: Vec<(&str, &ShareSeries)> = solvers
         .iter()
-        .map(|(_, s)| {
-            s.bins()
-                .iter()
-                .map(|b| {
-                    (
-                        (b.first_epoch + b.last_epoch) as f64 / 2.0,
-                        b.hits as f64 / b.requests as f64,
-                    )
-                })
-                .collect()
-        })
+        .map(|(name, s)| (*name, s.hit_ratio()))
         .collect();
-    let last_epoch = solvers
-        .iter()
-        .filter_map(|(_, s)| s.bins().last().map(|b| b.last_epoch))
-        .max()
-        .unwrap_or(0);
-    let panel = Panel {
-        left: 80.0,
-        top: 60.0,
-        width: 620.0,
-        height: 320.0,
-        title: "Share of the requests of each epoch (or bin of epochs) that hit".into(),
-        x: Axis::linear("epoch", 0.0, last_epoch.max(1) as f64, number),
-        y: Axis::linear("share of requests served at the edge", 0.0, 1.0, percent),
-    };
-    let mut svg = Svg::new(900.0, 460.0, "Hit ratio over time");
-    svg.panel(&panel);
-    for (i, points) in series.iter().enumerate() {
-        svg.line(&panel, points, colour(i), stroke(i, series.len()), false);
-        if points.len() == 1 {
-            svg.markers(&panel, points, colour(i));
-        }
-    }
-    svg.legend(720.0, 75.0, &legend(solvers));
-    svg.finish()
+    share_over_epochs(
+        &series,
+        &ShareLabels {
+            title: "Hit ratio over time",
+            panel: "Share of the requests of each epoch (or bin of epochs) that hit",
+            y: "share of requests served at the edge",
+        },
+    )
 }
 
 /// For each solver, the share of all requests delivered from the edge within a time (a line

@@ -3,6 +3,7 @@
 
 use super::super::files::RunInfo;
 use super::super::problem::RecordStats;
+use super::super::share_series::ShareSeries;
 use super::super::summary::{Distribution, Quantiles};
 use super::record::CachingRecord;
 use serde::{Deserialize, Serialize};
@@ -10,32 +11,6 @@ use std::collections::BTreeMap;
 
 /// The tiers counted: `edge` (hits), `cloud` (misses), `none` (no placement).
 pub const TIERS: [&str; 3] = ["edge", "cloud", "none"];
-
-/// Bins of the hit-ratio series at most, whatever the number of epochs.
-const MAX_BINS: usize = 512;
-
-/// Consecutive epochs of one solver, merged for the hit-ratio plot.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct HitBin {
-    /// First epoch index in the bin.
-    pub first_epoch: u64,
-    /// Last epoch index in the bin.
-    pub last_epoch: u64,
-    /// Epochs in the bin.
-    pub epochs: u64,
-    /// Requests in them.
-    pub requests: u64,
-    /// Hits among them.
-    pub hits: u64,
-}
-
-/// One epoch's counts, until the next epoch starts.
-#[derive(Debug, Clone, Copy)]
-struct Current {
-    epoch: u64,
-    requests: u64,
-    hits: u64,
-}
 
 /// One solver's statistics of its caching records, fed in epoch order.
 #[derive(Debug, Clone, Default)]
@@ -47,11 +22,8 @@ pub struct CachingStats {
     served_by: BTreeMap<String, u64>,
     pub(super) latency_s: Quantiles,
     cloud_bytes: f64,
-    epoch_hit_ratio: Quantiles,
-    current: Option<Current>,
-    bins: Vec<HitBin>,
-    /// Epochs per bin.
-    width: u64,
+    /// Hit ratio per epoch and over time.
+    hit_ratio: ShareSeries,
 }
 
 impl CachingStats {
@@ -65,64 +37,9 @@ impl CachingStats {
         self.hits
     }
 
-    /// The series of the hit-ratio plot: at most 512 bins of consecutive epochs, in epoch
-    /// order (pairs of bins merge when it fills, so memory stays bounded).
-    pub fn bins(&self) -> &[HitBin] {
-        &self.bins
-    }
-
-    /// Adds a record to the bins of the series.
-    fn add_to_bins(&mut self, r: &CachingRecord) {
-        if self.width == 0 {
-            self.width = 1;
-        }
-        let hit = u64::from(r.hit);
-        match self.bins.last_mut() {
-            Some(bin) if bin.last_epoch == r.epoch => {
-                bin.requests += 1;
-                bin.hits += hit;
-            }
-            Some(bin) if bin.epochs < self.width => {
-                bin.last_epoch = r.epoch;
-                bin.epochs += 1;
-                bin.requests += 1;
-                bin.hits += hit;
-            }
-            _ => self.bins.push(HitBin {
-                first_epoch: r.epoch,
-                last_epoch: r.epoch,
-                epochs: 1,
-                requests: 1,
-                hits: hit,
-            }),
-        }
-        if self.bins.len() > MAX_BINS {
-            self.bins = self
-                .bins
-                .chunks(2)
-                .map(|pair| match pair {
-                    [a, b] => HitBin {
-                        first_epoch: a.first_epoch,
-                        last_epoch: b.last_epoch,
-                        epochs: a.epochs + b.epochs,
-                        requests: a.requests + b.requests,
-                        hits: a.hits + b.hits,
-                    },
-                    [a] => *a,
-                    _ => unreachable!("chunks of two"),
-                })
-                .collect();
-            self.width *= 2;
-        }
-    }
-
-    /// The per-epoch hit ratios, the epoch in progress included.
-    fn epoch_hit_ratios(&self) -> Quantiles {
-        let mut ratios = self.epoch_hit_ratio.clone();
-        if let Some(c) = self.current {
-            ratios.add(c.hits as f64 / c.requests as f64);
-        }
-        ratios
+    /// The hit ratio per epoch and over time.
+    pub fn hit_ratio(&self) -> &ShareSeries {
+        &self.hit_ratio
     }
 }
 
@@ -178,23 +95,7 @@ impl RecordStats<CachingRecord> for CachingStats {
             self.latency_s.add(r.latency_s.unwrap_or(f64::NAN));
         }
         self.cloud_bytes += r.cloud_bytes.unwrap_or(0.0);
-        match &mut self.current {
-            Some(c) if c.epoch == r.epoch => {
-                c.requests += 1;
-                c.hits += u64::from(r.hit);
-            }
-            current => {
-                if let Some(done) = current.replace(Current {
-                    epoch: r.epoch,
-                    requests: 1,
-                    hits: u64::from(r.hit),
-                }) {
-                    self.epoch_hit_ratio
-                        .add(done.hits as f64 / done.requests as f64);
-                }
-            }
-        }
-        self.add_to_bins(r);
+        self.hit_ratio.add(r.epoch, r.hit);
     }
 
     fn report(&self) -> CachingReport {
@@ -207,7 +108,7 @@ impl RecordStats<CachingRecord> for CachingStats {
             hits: self.hits,
             hit_ratio: ratio(self.hits, self.requests),
             hit_ratio_of_reachable: ratio(self.hits, self.reachable),
-            epoch_hit_ratio: self.epoch_hit_ratios().distribution(),
+            epoch_hit_ratio: self.hit_ratio.epoch_shares().distribution(),
             latency_s: self.latency_s.distribution(),
             cloud_bytes: self.cloud_bytes,
             cloud_bytes_per_request: (planned > 0).then(|| self.cloud_bytes / planned as f64),
@@ -236,6 +137,7 @@ impl RecordStats<CachingRecord> for CachingStats {
 
 #[cfg(test)]
 mod tests {
+    use super::super::super::share_series::MAX_BINS;
     use super::*;
 
     fn record(epoch: u64, hit: bool) -> CachingRecord {
@@ -271,14 +173,20 @@ mod tests {
         // Epoch 0 hits 1 of 1; epoch 1 hits 1 of 2.
         assert_eq!(report.epoch_hit_ratio.max, Some(1.0));
         assert_eq!(report.epoch_hit_ratio.min, Some(0.5));
-        assert!(s.bins().len() <= MAX_BINS);
-        assert_eq!(s.bins().iter().map(|b| b.epochs).sum::<u64>(), epochs);
+        assert!(s.hit_ratio().bins().len() <= MAX_BINS);
         assert_eq!(
-            s.bins().iter().map(|b| b.requests).sum::<u64>(),
+            s.hit_ratio().bins().iter().map(|b| b.epochs).sum::<u64>(),
+            epochs
+        );
+        assert_eq!(
+            s.hit_ratio().bins().iter().map(|b| b.requests).sum::<u64>(),
             report.requests
         );
-        assert_eq!(s.bins().iter().map(|b| b.hits).sum::<u64>(), report.hits);
-        assert_eq!(s.bins().last().unwrap().last_epoch, epochs - 1);
+        assert_eq!(
+            s.hit_ratio().bins().iter().map(|b| b.counted).sum::<u64>(),
+            report.hits
+        );
+        assert_eq!(s.hit_ratio().bins().last().unwrap().last_epoch, epochs - 1);
         assert_eq!(
             report.cloud_bytes,
             4e9 * (report.requests - report.hits) as f64
