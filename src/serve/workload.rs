@@ -2,7 +2,7 @@
 //! `[batching]` section and its edge servers.
 
 use super::error::Error;
-use crate::problems::batching::{BatchServer, MLPERF_TPOT_S, MLPERF_TTFT_S, WaitingRequest};
+use crate::problems::batching::{BatchServer, WaitingRequest};
 use crate::system::trace::TraceReader;
 use crate::system::{Architecture, Scenario};
 use rand::rngs::StdRng;
@@ -91,16 +91,7 @@ impl Workload {
             if options.duration_s.is_some_and(|d| arrival_s > d) || requests.len() == limit {
                 break;
             }
-            requests.push(WaitingRequest {
-                id: row.id,
-                arrival_s,
-                prompt_tokens: row.prompt_tokens.max(1),
-                output_tokens: row.output_tokens.max(1),
-                ttft_slo_s: b.ttft_slo_s.unwrap_or(MLPERF_TTFT_S),
-                tpot_slo_s: b.tpot_slo_s.unwrap_or(MLPERF_TPOT_S),
-                min_precision: b.min_precision(rng.r#gen()),
-                weight: 1.0,
-            });
+            requests.push(WaitingRequest::from_row(b, &row, arrival_s, rng.r#gen()));
         }
         if requests.is_empty() {
             return setting(format!(

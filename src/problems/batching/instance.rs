@@ -69,6 +69,30 @@ pub struct WaitingRequest {
     pub weight: f64,
 }
 
+impl WaitingRequest {
+    /// The trace request `row` waiting under a scenario's `[batching]` section `section`:
+    /// arrived at `arrival_s` on the instance's clock, SLOs from the section or MLPerf's, the
+    /// narrowest precision the section's shares give the uniform `draw`, weight 1; a prompt or
+    /// reply of no token counts one.
+    pub fn from_row(
+        section: &Batching,
+        row: &Request,
+        arrival_s: f64,
+        draw: f64,
+    ) -> WaitingRequest {
+        WaitingRequest {
+            id: row.id,
+            arrival_s,
+            prompt_tokens: row.prompt_tokens.max(1),
+            output_tokens: row.output_tokens.max(1),
+            ttft_slo_s: section.ttft_slo_s.unwrap_or(MLPERF_TTFT_S),
+            tpot_slo_s: section.tpot_slo_s.unwrap_or(MLPERF_TPOT_S),
+            min_precision: section.min_precision(draw),
+            weight: 1.0,
+        }
+    }
+}
+
 /// A sequence already in a server's decode batch: its KV cache is reserved and it is read at
 /// every decode step, and its TPOT SLO must keep holding.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -505,19 +529,7 @@ impl BatchingInstance {
         let mut rng = StdRng::seed_from_u64(seed);
         let requests = rows
             .iter()
-            .map(|r| {
-                let min_precision = b.min_precision(rng.r#gen());
-                WaitingRequest {
-                    id: r.id,
-                    arrival_s: clock(r.arrival_s),
-                    prompt_tokens: r.prompt_tokens.max(1),
-                    output_tokens: r.output_tokens.max(1),
-                    ttft_slo_s: b.ttft_slo_s.unwrap_or(MLPERF_TTFT_S),
-                    tpot_slo_s: b.tpot_slo_s.unwrap_or(MLPERF_TPOT_S),
-                    min_precision,
-                    weight: 1.0,
-                }
-            })
+            .map(|r| WaitingRequest::from_row(b, r, clock(r.arrival_s), rng.r#gen()))
             .collect();
         BatchingInstance::new(BatchingParts {
             model: b.model.clone(),
