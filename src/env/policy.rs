@@ -47,10 +47,9 @@
 
 use super::batching::{BatchAction, BatchingLayout};
 use super::split::SplitLayout;
-use crate::problems::batching::{BatchDecision, BatchingInstance, Packing};
+use crate::problems::batching::{BatchDecision, BatchingInstance, Packing, precision_index};
 use crate::problems::split::{SplitDecision, SplitInstance, State, allocate};
 use crate::solve::{Budget, Outcome, Problem, Sense, SolveError, Solver, Stats};
-use crate::system::Precision;
 use std::time::Instant;
 
 /// A function from an observation and an action mask to an action, as a `split` solver.
@@ -205,11 +204,7 @@ where
             let fail = |message| policy_error(&self.name, k, instance.requests[k].id, message);
             let action = ask(&self.policy, &observation, &mask).map_err(fail)?;
             if let Some(BatchAction::Admit { server, precision }) = layout.decode(action) {
-                let q = Precision::ALL
-                    .iter()
-                    .position(|&p| p == precision)
-                    .ok_or_else(|| fail(format!("action {action} names no precision")))?;
-                packing.add(k, server, q);
+                packing.add(k, server, precision_index(precision));
             }
         }
         Ok(judged(

@@ -75,12 +75,12 @@ use super::report::OptimumReport;
 use super::space::{BoxSpace, Discrete};
 use super::{Env, EnvError, Step};
 use crate::problems::batching::{
-    self, BatchDecision, BatchServer, BatchingInstance, Packing, TraceWindow,
+    self, BatchDecision, BatchingInstance, Packing, TraceWindow, precision_index,
 };
 use crate::replay::{instance_seed, solver_seed};
 use crate::solve::{Budget, Problem, SolveError};
 use crate::system::trace::{Request, TraceReader};
-use crate::system::{Precision, Scenario};
+use crate::system::Scenario;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde::Serialize;
@@ -123,8 +123,6 @@ pub struct BatchingEnv {
     /// The trace's windows of waiting requests, in order.
     windows: Arc<Vec<Vec<Request>>>,
     layout: BatchingLayout,
-    /// Per precision of the layout, its index in [`Precision::ALL`].
-    precision_index: Vec<usize>,
     space: Arc<BoxSpace>,
     rng: StdRng,
     episode: Option<Episode>,
@@ -226,16 +224,10 @@ impl BatchingEnv {
                 ),
             ));
         }
-        let servers = BatchServer::all_idle(&scenario, &section);
         let layout = BatchingLayout {
-            servers: servers.len(),
+            servers: scenario.edge_servers.len(),
             precisions: section.precisions.clone(),
         };
-        let precision_index = layout
-            .precisions
-            .iter()
-            .map(|p| Precision::ALL.iter().position(|q| q == p).unwrap_or(0))
-            .collect();
         let space = layout.observation_space();
         let env = BatchingEnv {
             observation: vec![0.0; space.len()],
@@ -244,7 +236,6 @@ impl BatchingEnv {
             options,
             windows: Arc::new(windows),
             layout,
-            precision_index,
             space: Arc::new(space),
             rng: StdRng::seed_from_u64(0),
             episode: None,
@@ -400,9 +391,8 @@ impl Env for BatchingEnv {
         }
         let invalid_action = !self.mask[action];
         let admit = match self.layout.decode(action) {
-            Some(BatchAction::Admit { server, .. }) if !invalid_action => {
-                let p = self.layout.precisions.len();
-                Some((server, self.precision_index[(action - 1) % p]))
+            Some(BatchAction::Admit { server, precision }) if !invalid_action => {
+                Some((server, precision_index(precision)))
             }
             _ => None,
         };

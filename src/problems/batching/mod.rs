@@ -50,6 +50,7 @@ pub use decision::{BatchDecision, RequestMetrics, ServerMetrics};
 pub use evaluate::TOLERANCE;
 pub use exact::Exact;
 pub use greedy::DensityGreedy;
+pub(crate) use instance::precision_index;
 pub use instance::{
     BatchServer, BatchingInstance, BatchingParts, MLPERF_TPOT_S, MLPERF_TTFT_S, Objective,
     RunningRequest, ServerOption, TraceWindow, VLLM_MEMORY_UTILISATION, WaitingRequest, accepts,
