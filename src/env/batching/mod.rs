@@ -79,8 +79,8 @@ use crate::problems::batching::{
 };
 use crate::replay::{instance_seed, solver_seed};
 use crate::solve::{Budget, Problem, SolveError};
-use crate::system::trace::{Request, TraceReader};
 use crate::system::Scenario;
+use crate::system::trace::{Request, TraceReader};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde::Serialize;
