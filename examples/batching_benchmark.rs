@@ -13,7 +13,7 @@
 //! cargo run --release --example batching_benchmark -- [instances=50] [threads=2] [scenario]
 //! ```
 
-use mei4llm::problems::batching::{BatchingInstance, solver};
+use mei4llm::problems::batching::{BatchingInstance, Section, solver};
 use mei4llm::solve::Budget;
 use mei4llm::system::Scenario;
 use std::path::Path;
@@ -43,11 +43,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut gaps = vec![Vec::new(); others.len()];
     let mut times = vec![Vec::new(); others.len()];
     for seed in 0..instances {
-        let mut s = scenario.clone();
-        let section = s.batching.as_mut().ok_or("no [batching] section")?;
+        let mut section = Section::of(&scenario)?;
         section.seed = seed;
         section.start_s = WINDOW_STRIDE_S * seed as f64;
-        let instance = BatchingInstance::from_scenario(&s)?;
+        let instance = BatchingInstance::from_section(&scenario, &section)?;
         let exact = solver("exact")
             .ok_or("exact")?
             .solve(&instance, &exact_budget)?;

@@ -15,7 +15,7 @@
 //! solves it with the exact MILP, and prints one JSON line with our build-and-solve time and
 //! optimum.
 
-use mei4llm::problems::caching::{CachingInstance, solver};
+use mei4llm::problems::caching::{CachingInstance, Section, solver};
 use mei4llm::solve::Budget;
 use mei4llm::system::Scenario;
 use std::path::Path;
@@ -64,9 +64,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut gaps = vec![Vec::new(); others.len()];
     let mut times = vec![Vec::new(); others.len()];
     for seed in 0..instances {
-        let mut s = scenario.clone();
-        s.caching.as_mut().ok_or("no [caching] section")?.seed = seed;
-        let instance = CachingInstance::from_scenario(&s)?;
+        let mut section = Section::of(&scenario)?;
+        section.seed = seed;
+        let instance = CachingInstance::from_section(&scenario, &section)?;
         let exact = solver("exact").ok_or("exact")?.solve(&instance, &budget)?;
         exact_times.push(exact.stats.time_s);
         certified += exact.is_optimal() as usize;

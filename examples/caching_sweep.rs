@@ -11,7 +11,7 @@
 //! cargo run --release --example caching_sweep -- [out.svg=target/caching_sweep.svg] [threads=2]
 //! ```
 
-use mei4llm::problems::caching::{CacheMetrics, CachingInstance, Placement, solver};
+use mei4llm::problems::caching::{CacheMetrics, CachingInstance, Placement, Section, solver};
 use mei4llm::solve::Budget;
 use mei4llm::system::Scenario;
 use std::fmt::Write as _;
@@ -51,14 +51,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_time_limit(Duration::from_secs(30));
     let mut table: Vec<Vec<Point>> = Vec::new();
     for gb in STORAGE_GB {
-        let mut s = scenario.clone();
-        let c = s.caching.as_mut().ok_or("no [caching] section")?;
+        let mut c = Section::of(&scenario)?;
         c.storage_bytes.iter_mut().for_each(|q| *q = gb * 1e9);
         // Small caches cannot hold the fp16 bases: plan anyway, they just never hit.
         let instance = CachingInstance::from_json_str(
             "sweep",
-            &CachingInstance::from_scenario(&s)
-                .or_else(|_| allow_uncacheable(&s))?
+            &CachingInstance::from_section(&scenario, &c)
+                .or_else(|_| allow_uncacheable(&scenario, &c))?
                 .to_json(),
         )?;
         let mut row = Vec::new();
@@ -133,12 +132,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 /// The scenario's instance, accepting models that fit on no server.
-fn allow_uncacheable(s: &Scenario) -> Result<CachingInstance, Box<dyn std::error::Error>> {
-    let mut big = s.clone();
-    let c = big.caching.as_mut().ok_or("no [caching] section")?;
+fn allow_uncacheable(
+    s: &Scenario,
+    c: &Section,
+) -> Result<CachingInstance, Box<dyn std::error::Error>> {
+    let mut big = c.clone();
     let real: Vec<f64> = c.storage_bytes.clone();
-    c.storage_bytes.iter_mut().for_each(|q| *q = 1e15);
-    let text = CachingInstance::from_scenario(&big)?.to_json();
+    big.storage_bytes.iter_mut().for_each(|q| *q = 1e15);
+    let text = CachingInstance::from_section(s, &big)?.to_json();
     let mut value: serde_json::Value = serde_json::from_str(&text)?;
     for (server, q) in value["servers"]
         .as_array_mut()

@@ -208,10 +208,7 @@ fn main() -> Result<(), Box<dyn Error + Send + Sync>> {
         scenario.name,
         n,
         per_epoch,
-        workload
-            .trace
-            .file_name()
-            .map_or_else(String::new, |f| f.to_string_lossy().into_owned()),
+        workload.trace.file_name().unwrap_or_default(),
         epochs.first().map_or(0, |e| e.requests[0].id),
         epochs
             .last()

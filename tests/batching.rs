@@ -9,8 +9,8 @@
 
 use mei4llm::problems::batching::{
     Assignment, BatchDecision, BatchServer, BatchingInstance, BatchingParts, BruteForce, Exact,
-    MLPERF_TPOT_S, MLPERF_TTFT_S, Objective, RunningRequest, SOLVERS, VLLM_MEMORY_UTILISATION,
-    WaitingRequest, accepts, solver,
+    MLPERF_TPOT_S, MLPERF_TTFT_S, Objective, RunningRequest, SOLVERS, Section,
+    VLLM_MEMORY_UTILISATION, WaitingRequest, accepts, solver,
 };
 use mei4llm::solve::{Budget, Outcome, Problem, Solver, Status};
 use mei4llm::system::trace::{Request, read_trace};
@@ -567,8 +567,10 @@ fn scenario_sections_are_strict() {
         "/scenarios/batching-small.toml"
     ))
     .unwrap();
-    let parse =
-        |edit: &dyn Fn(&str) -> String| Scenario::from_toml_str("edited.toml", &edit(&text));
+    let parse = |edit: &dyn Fn(&str) -> String| -> Result<Section, Box<dyn std::error::Error>> {
+        let scenario = Scenario::from_toml_str("edited.toml", &edit(&text))?;
+        Ok(Section::of(&scenario)?)
+    };
     let e = parse(&|t| t.replace("seed = 1", "seed = 1\nbatch_size = 8"))
         .unwrap_err()
         .to_string();

@@ -9,7 +9,8 @@
 
 use mei4llm::problems::caching::{
     BruteForce, CacheServer, CacheUser, CachingInstance, CachingParts, Exact, Generator, Greedy,
-    LibrarySpec, ModelLibrary, Placement, Projection, SOLVERS, TrimCaching, UserLink, solver,
+    LibrarySpec, ModelLibrary, Placement, Projection, SOLVERS, Section, TrimCaching, UserLink,
+    solver,
 };
 use mei4llm::solve::{Budget, Problem, Solver, Status};
 use mei4llm::system::network::ThroughputSeries;
@@ -617,36 +618,34 @@ fn an_instance_of_requests_weighs_each_request_once() {
 #[test]
 fn caching_sections_are_strict() {
     let text = std::fs::read_to_string("scenarios/caching-small.toml").unwrap();
+    let section_error = |bad: &str| -> String {
+        match Scenario::from_toml_str("s.toml", bad) {
+            Err(e) => e.to_string(),
+            Ok(scenario) => Section::of(&scenario).unwrap_err().to_string(),
+        }
+    };
     let bad = text.replace(
         "latency_bound = \"1800 s\"",
         "latency_bound = \"1800 s\"\nlatency = \"1 s\"",
     );
-    let e = Scenario::from_toml_str("s.toml", &bad)
-        .unwrap_err()
-        .to_string();
+    let e = section_error(&bad);
     assert!(e.contains("caching") && e.contains("latency"), "{e}");
     let bad = text.replace(
         "lora_projections = [\"q\", \"v\"]",
         "lora_projections = [\"q\", \"vv\"]",
     );
-    let e = Scenario::from_toml_str("s.toml", &bad)
-        .unwrap_err()
-        .to_string();
+    let e = section_error(&bad);
     assert!(
         e.contains("caching.library.lora_projections[1]") && e.contains("`vv`"),
         "{e}"
     );
     let bad = text.replace("storage = \"12 GB\"", "storage = \"12\"");
-    let e = Scenario::from_toml_str("s.toml", &bad)
-        .unwrap_err()
-        .to_string();
+    let e = section_error(&bad);
     assert!(
         e.contains("caching.storage") && e.contains("no unit"),
         "{e}"
     );
     let bad = text.replace("edge-b = \"24 GB\"", "edge-z = \"24 GB\"");
-    let e = Scenario::from_toml_str("s.toml", &bad)
-        .unwrap_err()
-        .to_string();
+    let e = section_error(&bad);
     assert!(e.contains("edge-z") && e.contains("edge-a"), "{e}");
 }

@@ -51,7 +51,7 @@ fn split_env(optimum: Optimum) -> SplitEnv {
 /// The small caching scenario over the conversation trace, windows of 40 requests.
 fn caching_env(windows: usize, optimum: bool) -> CachingEnv {
     let options = CachingEnvOptions {
-        trace: Some(conversation_trace()),
+        trace: Some(conversation_trace().into()),
         window: EpochRule::Count { requests: 40 },
         windows_per_episode: windows,
         optimum,
@@ -414,7 +414,7 @@ fn bad_options_are_errors_naming_the_option_and_value() {
     let e = CachingEnv::new(
         caching_small(),
         CachingEnvOptions {
-            trace: Some(conversation_trace()),
+            trace: Some(conversation_trace().into()),
             windows_per_episode: 0,
             ..CachingEnvOptions::default()
         },

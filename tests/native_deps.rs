@@ -63,5 +63,8 @@ fn libclang_path_is_searched_as_a_folder_or_a_file() {
     assert!(has_libclang(root.path(), Some("/opt/llvm")));
     assert!(has_libclang(root.path(), Some("/opt/llvm/libclang.so.1")));
     assert!(!has_libclang(root.path(), Some("/opt/cpp")));
-    assert!(!has_libclang(root.path(), Some("/opt/cpp/libclang-cpp.so.14")));
+    assert!(!has_libclang(
+        root.path(),
+        Some("/opt/cpp/libclang-cpp.so.14")
+    ));
 }

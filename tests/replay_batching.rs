@@ -206,6 +206,7 @@ fn check_replay(scenario: &Scenario, rule: EpochRule, max_epochs: u64) -> Seen {
         };
         let direct = BatchingInstance::from_requests(
             scenario,
+            problem.section(),
             &epoch.requests,
             window,
             instance_seed(seed, epoch.index),

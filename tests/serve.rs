@@ -8,7 +8,7 @@ use mei4llm::serve::{
 use mei4llm::solve::Budget;
 use mei4llm::system::{Part, Precision, Scenario};
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 fn root() -> &'static Path {
@@ -22,7 +22,7 @@ fn scenario() -> Scenario {
 /// `requests` of the scenario's Azure conversation trace, `speedup` times faster than recorded.
 fn workload(requests: usize, speedup: f64, trace: Option<&str>) -> Workload {
     let options = WorkloadOptions {
-        trace: trace.map(|t| root().join(t)),
+        trace: trace.map(|t| root().join(t).into()),
         requests: Some(requests),
         arrival_speedup: Some(speedup),
         ..WorkloadOptions::default()
@@ -185,7 +185,7 @@ fn bad_input_is_a_clear_error() {
     let e = Policy::by_name("lifo").err().unwrap().to_string();
     assert!(e.contains("lifo") && e.contains("vllm"), "{e}");
     let missing = WorkloadOptions {
-        trace: Some(PathBuf::from("no/such/trace.csv")),
+        trace: Some("no/such/trace.csv".into()),
         ..WorkloadOptions::default()
     };
     let e = Workload::from_scenario(&scenario(), &missing)

@@ -12,8 +12,8 @@ use crate::env::{
     BatchingEnv, BatchingEnvOptions, Buffers, CachingEnv, CachingEnvOptions, Env, EnvError,
     LinkSeries, Optimum, SplitEnv, SplitEnvOptions, VecEnv,
 };
-use crate::system::Scenario;
 use crate::system::trace::EpochRule;
+use crate::system::{DataPath, Scenario};
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
@@ -87,7 +87,7 @@ fn split_options(
     server: &str,
 ) -> PyResult<SplitEnvOptions> {
     Ok(SplitEnvOptions {
-        trace,
+        trace: trace.map(DataPath::from),
         epoch: epoch.map(|e| epoch_rule("epoch", e)).transpose()?,
         epochs_per_episode,
         objective: objective(objective_name, per_second, per_joule)?,
@@ -109,7 +109,7 @@ fn caching_options(
     optimum_time_limit: f64,
 ) -> PyResult<CachingEnvOptions> {
     Ok(CachingEnvOptions {
-        trace,
+        trace: trace.map(DataPath::from),
         window: epoch_rule("window", window)?,
         windows_per_episode,
         optimum,
@@ -125,7 +125,7 @@ fn batching_options(
     optimum_time_limit: f64,
 ) -> PyResult<BatchingEnvOptions> {
     Ok(BatchingEnvOptions {
-        trace,
+        trace: trace.map(DataPath::from),
         requests,
         decisions_per_episode,
         optimum: (optimum != "none").then(|| optimum.to_string()),

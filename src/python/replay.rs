@@ -11,8 +11,8 @@ use crate::replay::{
     ReplayTotals, RunInfo, RunInputs, RunRecords, Shard, Sink, Slo, SolvedEpoch, SplitReplay,
     TraceSource, run_seed,
 };
-use crate::system::Scenario;
 use crate::system::trace::{EpochRule, TraceReader};
+use crate::system::{DataPath, Scenario};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -214,7 +214,7 @@ where
     let requests = TraceReader::open(&source.path).map_err(trace_error)?;
     let inputs = RunInputs {
         scenario_file: setup.scenario_file,
-        trace: source.path.display().to_string(),
+        trace: source.path.to_string(),
         trace_format: requests.format().name().to_string(),
         epoch_rule: rule_text,
     };
@@ -285,7 +285,7 @@ pub(crate) fn solve_trace(
     progress: Option<PyObject>,
 ) -> PyResult<PyTraceRun> {
     let (scenario, scenario_file) = scenario.load()?;
-    let source = TraceSource::of(&scenario, trace.as_deref());
+    let source = TraceSource::of(&scenario, trace.as_ref().map(DataPath::from).as_ref());
     let rule = replay::epoch_rule(&scenario, epoch).map_err(value_error)?;
     let time_limit = time_limit
         .map(|s| {
@@ -352,7 +352,7 @@ pub(crate) fn solve_trace(
             let batching = BatchingReplay::new(&scenario).map_err(replay_error)?;
             // The [batching] section's trace (from its start), request count and seed are the
             // defaults; a given trace is read from its first request.
-            setup.source = Some(batching.trace_source(trace.as_deref()));
+            setup.source = Some(batching.trace_source(trace.as_ref().map(DataPath::from).as_ref()));
             if epoch.is_none() {
                 setup.rule = Some(batching.default_rule());
             }

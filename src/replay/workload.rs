@@ -1,16 +1,16 @@
 //! What a run takes from the scenario's `[workload]` when it is not given: the trace and its
 //! start, the epoch rule and the seed.
 
+use crate::system::DataPath;
 use crate::system::Error as InputError;
 use crate::system::Scenario;
 use crate::system::trace::EpochRule;
-use std::path::{Path, PathBuf};
 
 /// The trace a run reads and the time before which its requests are left out.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TraceSource {
     /// The trace file.
-    pub path: PathBuf,
+    pub path: DataPath,
     /// Requests arriving before this time (seconds since the first request) are left out.
     pub start_s: f64,
 }
@@ -18,10 +18,10 @@ pub struct TraceSource {
 impl TraceSource {
     /// `trace` from its first request when given, else the scenario's workload trace from the
     /// workload's start (the start applies to its own trace only); `None` without either.
-    pub fn of(scenario: &Scenario, trace: Option<&Path>) -> Option<TraceSource> {
+    pub fn of(scenario: &Scenario, trace: Option<&DataPath>) -> Option<TraceSource> {
         match (trace, &scenario.workload) {
             (Some(path), _) => Some(TraceSource {
-                path: path.to_path_buf(),
+                path: path.clone(),
                 start_s: 0.0,
             }),
             (None, Some(w)) => Some(TraceSource {
@@ -67,6 +67,7 @@ pub fn run_seed(scenario: &Scenario, seed: Option<u64>) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     fn small() -> Scenario {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -87,12 +88,10 @@ mod tests {
         assert_eq!(run_seed(&s, None), 1);
         assert_eq!(run_seed(&s, Some(9)), 9);
         let source = TraceSource::of(&s, None).unwrap();
-        assert!(source.path.ends_with("azure_llm_2023_conv.csv"));
-        let given = TraceSource::of(&s, Some(Path::new("other.csv"))).unwrap();
-        assert_eq!(
-            (given.path.as_path(), given.start_s),
-            (Path::new("other.csv"), 0.0)
-        );
+        assert!(source.path.to_string().ends_with("azure_llm_2023_conv.csv"));
+        let other = DataPath::from(Path::new("other.csv"));
+        let given = TraceSource::of(&s, Some(&other)).unwrap();
+        assert_eq!((given.path, given.start_s), (other, 0.0));
     }
 
     #[test]

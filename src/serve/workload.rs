@@ -2,19 +2,18 @@
 //! `[batching]` section and its edge servers.
 
 use super::error::Error;
-use crate::problems::batching::{BatchServer, WaitingRequest};
+use crate::problems::batching::{self, BatchServer, WaitingRequest};
 use crate::system::trace::TraceReader;
-use crate::system::{Architecture, Scenario};
+use crate::system::{Architecture, DataPath, Scenario};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use std::path::PathBuf;
 
 /// What to take from the trace; every field left `None` falls back to the scenario.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkloadOptions {
     /// The trace (default: the `[batching]` section's, read from its `start`; a trace given
     /// here is read from its first request).
-    pub trace: Option<PathBuf>,
+    pub trace: Option<DataPath>,
     /// At most this many requests (default: the section's `requests`).
     pub requests: Option<usize>,
     /// Only requests arriving within this many seconds of the first one, on the simulated
@@ -47,12 +46,8 @@ impl Workload {
         options: &WorkloadOptions,
     ) -> Result<Workload, Error> {
         let setting = |m: String| Err(Error::Setting(m));
-        let Some(b) = scenario.batching.as_ref() else {
-            return setting(format!(
-                "scenario `{}` has no [batching] section (model, precisions, trace, SLOs)",
-                scenario.name
-            ));
-        };
+        let b = &batching::Section::of(scenario)
+            .map_err(|e| Error::Setting(format!("{e} (model, precisions, trace, SLOs)")))?;
         if scenario.edge_servers.is_empty() {
             return setting(format!("scenario `{}` has no edge servers", scenario.name));
         }
@@ -94,10 +89,7 @@ impl Workload {
             requests.push(WaitingRequest::from_row(b, &row, arrival_s, rng.r#gen()));
         }
         if requests.is_empty() {
-            return setting(format!(
-                "{}: no request arrives after {start_s} s",
-                path.display()
-            ));
+            return setting(format!("{}: no request arrives after {start_s} s", path));
         }
         Ok(Workload {
             model: b.model.clone(),

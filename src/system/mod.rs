@@ -4,9 +4,11 @@
 //! a [`Scenario`] and the cost model here; it never re-derives FLOPs or bytes itself.
 
 mod architecture;
+pub mod bundle;
 pub mod calibration;
 mod catalogue;
 pub mod cost_report;
+mod data_path;
 pub mod error;
 mod hardware;
 mod model_cost;
@@ -14,18 +16,16 @@ pub mod network;
 mod node;
 mod precision;
 pub mod quantity;
-mod scenario;
+pub mod scenario;
 mod table;
 pub mod trace;
 
 pub use architecture::{Architecture, Family, MlpKind};
 pub use catalogue::Catalogue;
+pub use data_path::{BUNDLED_PREFIX, DataPath};
 pub use error::Error;
 pub use hardware::{Calibration, DeviceClass, HardwareProfile};
 pub use model_cost::{ModelCost, Part, UnitCost};
 pub use node::{Node, PhaseCosts, PhaseTimes};
 pub use precision::{ACTIVATION_BYTES, Precision, TOKEN_ID_BYTES};
-pub use scenario::{
-    Batching, BatchingObjective, Caching, CachingLibrary, CachingPopularity, CachingRates, Cloud,
-    Device, EdgeServer, Radio, Scenario, ServedModel, Workload,
-};
+pub use scenario::{Cloud, Device, EdgeServer, Radio, Scenario, ServedModel, Workload};

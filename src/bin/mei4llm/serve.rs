@@ -113,7 +113,7 @@ pub fn run(args: &Args) -> Result<(), Box<dyn Error>> {
     }
     let scenario = Scenario::from_path(&args.scenario)?;
     let options = WorkloadOptions {
-        trace: args.trace.clone(),
+        trace: args.trace.as_ref().map(mei4llm::system::DataPath::from),
         requests: args.requests,
         duration_s: args.duration.map(|d| d.as_secs_f64()),
         arrival_speedup: args.arrival_speedup,

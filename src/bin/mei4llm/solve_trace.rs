@@ -11,10 +11,9 @@ use mei4llm::replay::{
     ReplayProblem, RunInfo, RunInputs, SOLVE_TIME_SVG, Slo, SplitReplay, TraceSource, replay,
     run_seed,
 };
-use mei4llm::system::Scenario;
 use mei4llm::system::trace::{EpochRule, TraceReader};
+use mei4llm::system::{DataPath, Scenario};
 use std::error::Error;
-use std::fs::File;
 use std::io::{BufReader, IsTerminal, Read};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -268,7 +267,7 @@ impl Defaults {
         solvers: &'static str,
     ) -> Result<Defaults, Box<dyn Error>> {
         Ok(Defaults {
-            source: TraceSource::of(scenario, args.trace.as_deref()),
+            source: TraceSource::of(scenario, args.trace.as_ref().map(DataPath::from).as_ref()),
             rule: replay::epoch_rule(scenario, args.epoch.as_deref())?,
             seed: run_seed(scenario, args.seed),
             solvers,
@@ -302,7 +301,9 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn Error>> {
                 None => Some(problem.default_rule()),
             };
             let defaults = Defaults {
-                source: Some(problem.trace_source(args.trace.as_deref())),
+                source: Some(
+                    problem.trace_source(args.trace.as_ref().map(DataPath::from).as_ref()),
+                ),
                 rule,
                 seed: args.seed.unwrap_or(problem.default_seed()),
                 solvers: BATCHING_SOLVERS,
@@ -356,20 +357,19 @@ fn execute<P: ReplayProblem>(
     };
     options.validate(problem)?;
 
-    let file = File::open(&trace).map_err(|e| format!("{}: cannot read: {e}", trace.display()))?;
-    let size = file.metadata().map_or(0, |m| m.len());
+    let size = trace.len();
     let bytes = Arc::new(AtomicU64::new(0));
     let reader = BufReader::with_capacity(
         1 << 16,
         Counting {
-            inner: file,
+            inner: trace.open()?,
             bytes: Arc::clone(&bytes),
         },
     );
-    let requests = TraceReader::from_reader(trace.display().to_string(), reader)?;
+    let requests = TraceReader::from_reader(trace.to_string(), reader)?;
     let inputs = RunInputs {
         scenario_file: args.scenario.display().to_string(),
-        trace: trace.display().to_string(),
+        trace: trace.to_string(),
         trace_format: requests.format().name().to_string(),
         epoch_rule: rule_text,
     };

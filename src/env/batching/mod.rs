@@ -119,6 +119,7 @@ pub struct DecisionReport {
 #[derive(Clone)]
 pub struct BatchingEnv {
     scenario: Arc<Scenario>,
+    section: Arc<batching::Section>,
     options: BatchingEnvOptions,
     /// The trace's windows of waiting requests, in order.
     windows: Arc<Vec<Vec<Request>>>,
@@ -169,12 +170,8 @@ impl BatchingEnv {
         scenario: Arc<Scenario>,
         options: BatchingEnvOptions,
     ) -> Result<BatchingEnv, EnvError> {
-        let section = scenario.batching.clone().ok_or_else(|| {
-            EnvError::option(
-                "scenario",
-                format!("scenario `{}` has no [batching] section", scenario.name),
-            )
-        })?;
+        let section = batching::Section::of(&scenario)
+            .map_err(|e| EnvError::option("scenario", e.to_string()))?;
         if options.decisions_per_episode == 0 {
             return Err(EnvError::option(
                 "decisions_per_episode",
@@ -218,7 +215,7 @@ impl BatchingEnv {
                 format!(
                     "{} decisions of {requests} requests per episode, but {} holds only {} such windows after {} s",
                     options.decisions_per_episode,
-                    trace.display(),
+                    trace,
                     windows.len(),
                     section.start_s
                 ),
@@ -233,6 +230,7 @@ impl BatchingEnv {
             observation: vec![0.0; space.len()],
             mask: vec![false; layout.action_space().n],
             scenario: scenario.clone(),
+            section: Arc::new(section),
             options,
             windows: Arc::new(windows),
             layout,
@@ -276,6 +274,7 @@ impl BatchingEnv {
         let seed = instance_seed(seed, w as u64);
         Ok(BatchingInstance::from_requests(
             &self.scenario,
+            &self.section,
             rows,
             window,
             seed,
@@ -440,7 +439,7 @@ mod tests {
     #[test]
     fn precisions_follow_the_shares() {
         let scenario = Scenario::from_path(Path::new("scenarios/batching-small.toml")).unwrap();
-        let mut section = scenario.batching.clone().unwrap();
+        let mut section = crate::problems::batching::Section::of(&scenario).unwrap();
         section.min_precision_shares = vec![
             (Precision::Fp16, 0.25),
             (Precision::Int8, 0.25),

@@ -1,6 +1,6 @@
 //! What a [`super::BatchingEnv`] is built from besides its scenario.
 
-use std::path::PathBuf;
+use crate::system::DataPath;
 use std::time::Duration;
 
 /// Options of the `batching` environment; every field has a default.
@@ -8,7 +8,7 @@ use std::time::Duration;
 pub struct BatchingEnvOptions {
     /// Request trace whose rows wait at each decision (any format the trace reader knows);
     /// `None` takes the `[batching]` section's trace.
-    pub trace: Option<PathBuf>,
+    pub trace: Option<DataPath>,
     /// Waiting requests per decision; `None` takes the `[batching]` section's `requests`.
     pub requests: Option<usize>,
     /// Consecutive decisions (trace windows) in one episode.

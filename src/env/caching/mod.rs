@@ -183,7 +183,7 @@ impl CachingEnv {
                 format!(
                     "{} windows per episode, but {} holds only {} windows",
                     options.windows_per_episode,
-                    trace.display(),
+                    trace,
                     windows.len()
                 ),
             ));

@@ -1,7 +1,7 @@
 //! What a [`super::CachingEnv`] is built from besides its scenario.
 
+use crate::system::DataPath;
 use crate::system::trace::EpochRule;
-use std::path::PathBuf;
 use std::time::Duration;
 
 /// Options of the `caching` environment; every field has a default.
@@ -9,7 +9,7 @@ use std::time::Duration;
 pub struct CachingEnvOptions {
     /// Request trace whose arrivals make the stream (any format the trace reader knows; only
     /// arrival times are used); `None` takes the scenario's `[workload]` trace.
-    pub trace: Option<PathBuf>,
+    pub trace: Option<DataPath>,
     /// How the arrivals are cut into windows (the unit of the offline optimum).
     pub window: EpochRule,
     /// Consecutive windows in one episode.

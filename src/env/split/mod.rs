@@ -211,7 +211,7 @@ impl SplitEnv {
                 format!(
                     "{} epochs per episode, but {} holds only {} epochs after {start_s} s",
                     options.epochs_per_episode,
-                    trace.display(),
+                    trace,
                     epochs.len()
                 ),
             ));

@@ -1,8 +1,8 @@
 //! What a [`super::SplitEnv`] is built from besides its scenario.
 
 use crate::problems::split::Objective;
+use crate::system::DataPath;
 use crate::system::trace::EpochRule;
-use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -73,7 +73,7 @@ impl Default for LinkSeries {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SplitEnvOptions {
     /// Request trace; `None` takes the scenario's `[workload]` trace.
-    pub trace: Option<PathBuf>,
+    pub trace: Option<DataPath>,
     /// How the trace is cut into decision epochs; `None` takes the workload's rule (its
     /// `window` or `requests`).
     pub epoch: Option<EpochRule>,

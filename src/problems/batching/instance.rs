@@ -11,13 +11,13 @@
 use super::timing::{BatchTime, decode_time, prefill_time};
 use crate::problems::Error;
 use crate::system::trace::{Request, TraceReader};
-use crate::system::{Architecture, Batching, ModelCost, Node, Part, Precision, Scenario};
+use crate::system::{Architecture, ModelCost, Node, Part, Precision, Scenario};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
 use std::sync::Arc;
 
-pub use crate::system::BatchingObjective as Objective;
+use super::section::{Objective, Section};
 
 /// MLPerf Inference's time-to-first-token constraint for Llama-3.1-8B in the server scenario
 /// (`loadgen/mlperf.conf` of mlcommons/inference v5.1: `llama3_1-8b.Server.ttft_latency =
@@ -74,12 +74,7 @@ impl WaitingRequest {
     /// arrived at `arrival_s` on the instance's clock, SLOs from the section or MLPerf's, the
     /// narrowest precision the section's shares give the uniform `draw`, weight 1; a prompt or
     /// reply of no token counts one.
-    pub fn from_row(
-        section: &Batching,
-        row: &Request,
-        arrival_s: f64,
-        draw: f64,
-    ) -> WaitingRequest {
+    pub fn from_row(section: &Section, row: &Request, arrival_s: f64, draw: f64) -> WaitingRequest {
         WaitingRequest {
             id: row.id,
             arrival_s,
@@ -146,7 +141,7 @@ impl BatchServer {
 
     /// Every edge server of `scenario`, idle, as its `[batching]` section `section` offers
     /// them: the section's precisions and share of memory (vLLM's 0.9 by default).
-    pub fn all_idle(scenario: &Scenario, section: &Batching) -> Vec<BatchServer> {
+    pub fn all_idle(scenario: &Scenario, section: &Section) -> Vec<BatchServer> {
         let utilisation = section
             .memory_utilisation
             .unwrap_or(VLLM_MEMORY_UTILISATION);
@@ -248,16 +243,6 @@ pub struct TraceWindow {
     pub origin_s: f64,
     /// The trace time of the decision (at or after the last arrival).
     pub decision_s: f64,
-}
-
-/// The `[batching]` section of `scenario`, or an error naming the scenario.
-fn section(scenario: &Scenario) -> Result<&crate::system::Batching, Error> {
-    scenario.batching.as_ref().ok_or_else(|| {
-        Error::Instance(format!(
-            "scenario `{}` has no [batching] section",
-            scenario.name
-        ))
-    })
 }
 
 impl BatchingInstance {
@@ -466,7 +451,11 @@ impl BatchingInstance {
     /// them arrives; SLOs from the section or MLPerf's; narrowest precisions drawn with the
     /// section's shares and seed; weight 1.
     pub fn from_scenario(scenario: &Scenario) -> Result<BatchingInstance, Error> {
-        let b = section(scenario)?;
+        BatchingInstance::from_section(scenario, &Section::of(scenario)?)
+    }
+
+    /// [`BatchingInstance::from_scenario`] with the scenario's section `b` already read.
+    pub fn from_section(scenario: &Scenario, b: &Section) -> Result<BatchingInstance, Error> {
         let start = b.start_s;
         let mut rows = Vec::with_capacity(b.requests as usize);
         for row in TraceReader::open(&b.trace)? {
@@ -482,13 +471,13 @@ impl BatchingInstance {
         let Some(last) = rows.last() else {
             return Err(Error::Instance(format!(
                 "{}: no request arrives after {start} s",
-                b.trace.display()
+                b.trace
             )));
         };
         if rows.len() < b.requests as usize {
             return Err(Error::Instance(format!(
                 "{}: only {} requests arrive after {start} s, the [batching] section asks for {}",
-                b.trace.display(),
+                b.trace,
                 rows.len(),
                 b.requests
             )));
@@ -496,6 +485,7 @@ impl BatchingInstance {
         let decision_s = last.arrival_s;
         BatchingInstance::from_requests(
             scenario,
+            b,
             &rows,
             TraceWindow {
                 origin_s: start,
@@ -506,7 +496,7 @@ impl BatchingInstance {
         )
     }
 
-    /// Builds the instance of a scenario's `[batching]` section with `rows` (trace requests in
+    /// Builds the instance of a scenario's `[batching]` section `b` with `rows` (trace requests in
     /// arrival order, none after `window.decision_s`) waiting: every edge server idle, serving
     /// the section's model at one of its precisions with the section's share of its memory
     /// (vLLM's 0.9 by default); times counted from `window.origin_s` with arrival gaps shortened
@@ -518,12 +508,12 @@ impl BatchingInstance {
     /// even alone are kept (and never admitted), see [`BatchingParts::allow_unservable`].
     pub fn from_requests(
         scenario: &Scenario,
+        b: &Section,
         rows: &[Request],
         window: TraceWindow,
         seed: u64,
         allow_unservable: bool,
     ) -> Result<BatchingInstance, Error> {
-        let b = section(scenario)?;
         let servers = BatchServer::all_idle(scenario, b);
         let clock = |t: f64| (t - window.origin_s) / b.arrival_speedup;
         let mut rng = StdRng::seed_from_u64(seed);

@@ -39,6 +39,7 @@ mod greedy;
 mod instance;
 mod moore_hodgson;
 mod registry;
+mod section;
 mod shares;
 mod state;
 mod timing;
@@ -52,9 +53,10 @@ pub use exact::Exact;
 pub use greedy::DensityGreedy;
 pub(crate) use instance::precision_index;
 pub use instance::{
-    BatchServer, BatchingInstance, BatchingParts, MLPERF_TPOT_S, MLPERF_TTFT_S, Objective,
-    RunningRequest, ServerOption, TraceWindow, VLLM_MEMORY_UTILISATION, WaitingRequest, accepts,
+    BatchServer, BatchingInstance, BatchingParts, MLPERF_TPOT_S, MLPERF_TTFT_S, RunningRequest,
+    ServerOption, TraceWindow, VLLM_MEMORY_UTILISATION, WaitingRequest, accepts,
 };
 pub use registry::{SOLVERS, solver};
+pub use section::{Objective, Section};
 pub(crate) use state::Packing;
 pub use timing::{BatchTime, COMBINATIONS, decode_time, prefill_time};

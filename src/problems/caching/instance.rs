@@ -13,9 +13,10 @@
 //! requests that hit.
 
 use super::library::{LibrarySpec, ModelLibrary, Projection};
+use super::section::{LibrarySource, PopularitySource, RateSource, Section};
 use crate::problems::Error;
+use crate::system::Scenario;
 use crate::system::network::ThroughputSeries;
-use crate::system::{CachingLibrary, CachingPopularity, CachingRates, Scenario};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -26,6 +27,9 @@ use std::sync::Arc;
 
 /// Largest allowed difference between a probability row's (or the user weights') sum and 1.
 pub const SUM_TOLERANCE: f64 = 1e-6;
+
+/// The most bytes a request-counts file may hold.
+const MAX_COUNTS_BYTES: u64 = 64 << 20;
 
 /// An edge server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -493,16 +497,15 @@ impl CachingInstance {
     /// downlink rate or at seeded draws from a measured throughput series, with the device
     /// radio's RTT.
     pub fn from_scenario(scenario: &Scenario) -> Result<CachingInstance, Error> {
-        let c = scenario.caching.as_ref().ok_or_else(|| {
-            Error::Instance(format!(
-                "scenario `{}` has no [caching] section",
-                scenario.name
-            ))
-        })?;
+        CachingInstance::from_section(scenario, &Section::of(scenario)?)
+    }
+
+    /// [`CachingInstance::from_scenario`] with the scenario's section `c` already read.
+    pub fn from_section(scenario: &Scenario, c: &Section) -> Result<CachingInstance, Error> {
         let mut rng = StdRng::seed_from_u64(c.seed);
         let library = match &c.library {
-            CachingLibrary::File(path) => ModelLibrary::from_path(path)?,
-            CachingLibrary::Generate {
+            LibrarySource::File(path) => ModelLibrary::from_data(path)?,
+            LibrarySource::Generate {
                 bases,
                 loras_per_base,
                 lora_ranks,
@@ -548,26 +551,21 @@ impl CachingInstance {
                     .collect(),
             })
             .collect();
-        if let CachingRates::Series(series) = &c.rates {
+        if let RateSource::Series(series) = &c.rates {
             draw_rates(&mut users, series, &mut rng)?;
         }
         let probabilities = match &c.popularity {
-            CachingPopularity::Zipf { exponent, personal } => zipf_probabilities(
+            PopularitySource::Zipf { exponent, personal } => zipf_probabilities(
                 users.len(),
                 library.models.len(),
                 *exponent,
                 *personal,
                 &mut rng,
             )?,
-            CachingPopularity::Counts(path) => {
-                let text = std::fs::read_to_string(path).map_err(|source| {
-                    Error::Input(crate::system::Error::Io {
-                        file: path.clone(),
-                        source,
-                    })
-                })?;
+            PopularitySource::Counts(path) => {
+                let text = path.read_to_string(MAX_COUNTS_BYTES)?;
                 let (weights, rows) =
-                    counts_probabilities(&path.display().to_string(), &text, &users, &library)?;
+                    counts_probabilities(&path.to_string(), &text, &users, &library)?;
                 for (u, w) in users.iter_mut().zip(weights) {
                     u.weight = w;
                 }

@@ -38,7 +38,7 @@
 //! ```
 
 use crate::problems::Error;
-use crate::system::{Architecture, Catalogue, MlpKind, Part, Precision};
+use crate::system::{Architecture, Catalogue, DataPath, MlpKind, Part, Precision};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -47,6 +47,9 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
+
+/// The most bytes a library file may hold.
+const MAX_LIBRARY_BYTES: u64 = 64 << 20;
 
 /// A projection matrix of a transformer block that a LoRA adapter can adapt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -313,14 +316,14 @@ impl ModelLibrary {
 
     /// Reads a `.json` or `.toml` library file.
     pub fn from_path(path: &Path) -> Result<ModelLibrary, Error> {
-        let text = std::fs::read_to_string(path).map_err(|source| {
-            Error::Input(crate::system::Error::Io {
-                file: path.to_path_buf(),
-                source,
-            })
-        })?;
-        let name = path.display().to_string();
-        match path.extension().and_then(|e| e.to_str()) {
+        ModelLibrary::from_data(&DataPath::from(path))
+    }
+
+    /// Reads a `.json` or `.toml` library file, on disk or bundled.
+    pub fn from_data(path: &DataPath) -> Result<ModelLibrary, Error> {
+        let text = path.read_to_string(MAX_LIBRARY_BYTES)?;
+        let name = path.to_string();
+        match path.extension() {
             Some("json") => ModelLibrary::from_json_str(&name, &text),
             Some("toml") => ModelLibrary::from_toml_str(&name, &text),
             _ => Err(Error::Input(crate::system::Error::File {

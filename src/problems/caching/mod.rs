@@ -45,6 +45,7 @@ mod greedy;
 mod instance;
 mod library;
 mod registry;
+mod section;
 mod trimcaching;
 
 pub use baselines::{Popularity, SharingBlind};
@@ -62,4 +63,5 @@ pub use library::{
     lora_params, weights_bytes,
 };
 pub use registry::{SOLVERS, solver};
+pub use section::{LibrarySource, PopularitySource, RateSource, Section};
 pub use trimcaching::{TrimCaching, knapsack};

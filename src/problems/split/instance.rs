@@ -275,7 +275,7 @@ impl SplitInstance {
             .ok_or_else(|| {
                 Error::Instance(format!(
                     "{}: no request arrives after {start} s",
-                    workload.trace.display()
+                    workload.trace
                 ))
             })?;
         SplitInstance::from_trace(scenario, &epoch.requests, objective, workload.seed)

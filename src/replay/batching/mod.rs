@@ -69,32 +69,27 @@ use super::Error;
 use super::epochs::EpochInfo;
 use super::problem::{ReplayProblem, SolverRun};
 use super::workload::TraceSource;
+use crate::problems::batching::Section;
 use crate::problems::batching::{
     BatchingInstance, MLPERF_TPOT_S, MLPERF_TTFT_S, SOLVERS, TraceWindow, VLLM_MEMORY_UTILISATION,
     solver,
 };
 use crate::solve::{Budget, Sense};
 use crate::system::trace::{Epoch, EpochRule};
-use crate::system::{Batching, Scenario};
-use std::path::Path;
+use crate::system::{DataPath, Scenario};
 use std::sync::Arc;
 
 /// The batching problem, replayed over the `[batching]` section of a scenario.
 #[derive(Debug, Clone)]
 pub struct BatchingReplay {
     scenario: Arc<Scenario>,
-    section: Batching,
+    section: Section,
 }
 
 impl BatchingReplay {
     /// Replays over the `[batching]` section of `scenario`; an error when it has none.
     pub fn new(scenario: &Scenario) -> Result<Self, Error> {
-        let Some(section) = scenario.batching.clone() else {
-            return Err(Error::Problem(crate::problems::Error::Instance(format!(
-                "scenario `{}` has no [batching] section",
-                scenario.name
-            ))));
-        };
+        let section = Section::of(scenario)?;
         Ok(BatchingReplay {
             scenario: Arc::new(scenario.clone()),
             section,
@@ -102,17 +97,17 @@ impl BatchingReplay {
     }
 
     /// The scenario's `[batching]` section.
-    pub fn section(&self) -> &Batching {
+    pub fn section(&self) -> &Section {
         &self.section
     }
 
     /// The trace of a run: `trace` from its first request when given, else the section's
     /// trace from its `start`.
-    pub fn trace_source(&self, trace: Option<&Path>) -> TraceSource {
+    pub fn trace_source(&self, trace: Option<&DataPath>) -> TraceSource {
         let b = self.section();
         match trace {
             Some(path) => TraceSource {
-                path: path.to_path_buf(),
+                path: path.clone(),
                 start_s: 0.0,
             },
             None => TraceSource {
@@ -206,6 +201,7 @@ impl ReplayProblem for BatchingReplay {
         };
         Ok(BatchingInstance::from_requests(
             &self.scenario,
+            &self.section,
             &epoch.requests,
             window,
             seed,

@@ -24,12 +24,12 @@ mod vidur;
 
 pub use epochs::{Epoch, EpochRule, Epochs};
 
-use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::BufRead;
 use std::path::Path;
 
 use serde::Serialize;
 
+use crate::system::DataPath;
 use crate::system::error::{Error, Result};
 
 /// One inference request of a trace: when it arrives and how many tokens it reads and writes.
@@ -226,13 +226,11 @@ pub struct TraceReader {
 }
 
 impl TraceReader {
-    /// Opens a trace file and detects its format from the first line; the file is read lazily.
-    pub fn open(path: &Path) -> Result<TraceReader> {
-        let file = File::open(path).map_err(|source| Error::Io {
-            file: path.to_path_buf(),
-            source,
-        })?;
-        TraceReader::from_reader(path.display().to_string(), BufReader::new(file))
+    /// Opens a trace file (on disk or bundled: a `&Path`, a `PathBuf` or a [`DataPath`]) and
+    /// detects its format from the first line; the file is read lazily.
+    pub fn open(path: impl Into<DataPath>) -> Result<TraceReader> {
+        let path = path.into();
+        TraceReader::from_reader(path.to_string(), path.open()?)
     }
 
     /// Reads a trace from any buffered reader (a file, memory, a pipe); `name` stands for the

@@ -1,0 +1,270 @@
+//! Where an input file lives: on disk, or in the crate's [`bundle`](super::bundle).
+//!
+//! A scenario names its trace, library and counts files by paths relative to itself; a file on
+//! disk resolves them against its folder, a bundled scenario against the bundle, so a bundled
+//! scenario reads bundled data from any working directory.
+
+use super::bundle;
+use super::error::{Error, Result};
+use serde::{Serialize, Serializer};
+use std::fmt;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Cursor, Read};
+use std::path::{Path, PathBuf};
+
+/// The prefix that marks a bundled file when a path is written as text (`bundled:scenarios/small.toml`).
+pub const BUNDLED_PREFIX: &str = "bundled:";
+
+/// An input file on disk or in the bundle.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum DataPath {
+    /// A file on disk (absolute, or relative to the working directory).
+    File(PathBuf),
+    /// A bundled file, by its path in the bundle (`datasets/traces/azure_llm_2023_conv.csv`).
+    Bundled(&'static str),
+}
+
+impl DataPath {
+    /// A path as a user writes it: `bundled:<path>` for a bundled file, else a file on disk.
+    pub fn parse(text: &str) -> Result<DataPath> {
+        match text.strip_prefix(BUNDLED_PREFIX) {
+            Some(rest) => bundle::path(rest)
+                .map(DataPath::Bundled)
+                .ok_or_else(|| Error::File {
+                    file: text.into(),
+                    message: "no such bundled file".into(),
+                }),
+            None => Ok(DataPath::File(PathBuf::from(text))),
+        }
+    }
+
+    /// The bundled file at `path`, if there is one.
+    pub fn bundled(path: &str) -> Option<DataPath> {
+        bundle::path(path).map(DataPath::Bundled)
+    }
+
+    /// `relative` resolved against the folder of this file: a path on disk is joined to the
+    /// folder (an absolute one stays as it is); a path in a bundled file must name another
+    /// bundled file.
+    pub fn resolve(&self, relative: &Path) -> Result<DataPath> {
+        match self {
+            DataPath::File(path) => {
+                let folder = path.parent().unwrap_or(Path::new(""));
+                Ok(DataPath::File(folder.join(relative)))
+            }
+            DataPath::Bundled(path) => {
+                let folder = path.rsplit_once('/').map_or("", |(folder, _)| folder);
+                let joined = format!("{folder}/{}", relative.display());
+                bundle::path(&joined)
+                    .map(DataPath::Bundled)
+                    .ok_or_else(|| Error::File {
+                        file: self.to_string(),
+                        message: format!(
+                            "refers to `{}`, which is not bundled (bundled data: {})",
+                            relative.display(),
+                            bundled_data()
+                        ),
+                    })
+            }
+        }
+    }
+
+    /// Whether the file exists (a bundled one always does).
+    pub fn exists(&self) -> bool {
+        match self {
+            DataPath::File(path) => path.is_file(),
+            DataPath::Bundled(_) => true,
+        }
+    }
+
+    /// The file's name without its folder (`azure_llm_2023_conv.csv`), if it has one.
+    pub fn file_name(&self) -> Option<&str> {
+        match self {
+            DataPath::File(path) => path.file_name()?.to_str(),
+            DataPath::Bundled(path) => path.rsplit('/').next(),
+        }
+    }
+
+    /// The file's extension (`toml`, `csv`), if any.
+    pub fn extension(&self) -> Option<&str> {
+        let name = self.file_name()?;
+        name.rsplit_once('.').map(|(_, extension)| extension)
+    }
+
+    /// The file's bytes, refusing files larger than `max_bytes` (before reading them whole).
+    pub fn read(&self, max_bytes: u64) -> Result<Vec<u8>> {
+        let bytes = match self {
+            DataPath::Bundled(path) => bundle::file(path).unwrap_or_default().to_vec(),
+            DataPath::File(path) => {
+                let file = File::open(path).map_err(|source| self.io(source))?;
+                let mut bytes = Vec::new();
+                file.take(max_bytes.saturating_add(1))
+                    .read_to_end(&mut bytes)
+                    .map_err(|source| self.io(source))?;
+                bytes
+            }
+        };
+        if bytes.len() as u64 > max_bytes {
+            return Err(Error::File {
+                file: self.to_string(),
+                message: format!(
+                    "is larger than {max_bytes} bytes, the most this kind of file may hold"
+                ),
+            });
+        }
+        Ok(bytes)
+    }
+
+    /// The file as UTF-8 text (a leading byte-order mark dropped), refusing files larger than
+    /// `max_bytes`.
+    pub fn read_to_string(&self, max_bytes: u64) -> Result<String> {
+        let bytes = self.read(max_bytes)?;
+        let text = String::from_utf8(bytes).map_err(|e| Error::File {
+            file: self.to_string(),
+            message: format!("is not UTF-8 text: {e}"),
+        })?;
+        Ok(match text.strip_prefix('\u{feff}') {
+            Some(rest) => rest.to_string(),
+            None => text,
+        })
+    }
+
+    /// A buffered reader of the file, streamed whatever its size.
+    pub fn open(&self) -> Result<Box<dyn BufRead + Send>> {
+        Ok(match self {
+            DataPath::Bundled(path) => {
+                Box::new(Cursor::new(bundle::file(path).unwrap_or_default()))
+            }
+            DataPath::File(path) => {
+                let file = File::open(path).map_err(|source| self.io(source))?;
+                Box::new(BufReader::with_capacity(1 << 16, file))
+            }
+        })
+    }
+
+    /// The size of the file in bytes (0 when it cannot be read).
+    pub fn len(&self) -> u64 {
+        match self {
+            DataPath::Bundled(path) => bundle::file(path).map_or(0, |b| b.len() as u64),
+            DataPath::File(path) => path.metadata().map_or(0, |m| m.len()),
+        }
+    }
+
+    /// Whether the file is empty or cannot be read.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn io(&self, source: std::io::Error) -> Error {
+        Error::Io {
+            file: PathBuf::from(self.to_string()),
+            source,
+        }
+    }
+}
+
+/// The bundled folders of data files, for error messages.
+fn bundled_data() -> String {
+    let mut folders: Vec<&str> = bundle::files()
+        .filter_map(|(p, _)| p.rsplit_once('/').map(|(folder, _)| folder))
+        .filter(|f| f.starts_with("datasets"))
+        .collect();
+    folders.dedup();
+    folders.join(", ")
+}
+
+impl fmt::Display for DataPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DataPath::File(path) => write!(f, "{}", path.display()),
+            DataPath::Bundled(path) => write!(f, "{BUNDLED_PREFIX}{path}"),
+        }
+    }
+}
+
+impl From<PathBuf> for DataPath {
+    fn from(path: PathBuf) -> DataPath {
+        DataPath::File(path)
+    }
+}
+
+impl From<&str> for DataPath {
+    fn from(path: &str) -> DataPath {
+        DataPath::File(PathBuf::from(path))
+    }
+}
+
+impl From<&DataPath> for DataPath {
+    fn from(path: &DataPath) -> DataPath {
+        path.clone()
+    }
+}
+
+impl From<&PathBuf> for DataPath {
+    fn from(path: &PathBuf) -> DataPath {
+        DataPath::File(path.clone())
+    }
+}
+
+impl From<&Path> for DataPath {
+    fn from(path: &Path) -> DataPath {
+        DataPath::File(path.to_path_buf())
+    }
+}
+
+impl Serialize for DataPath {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundled_paths_resolve_within_the_bundle() {
+        let small = DataPath::bundled("scenarios/small.toml").unwrap();
+        let trace = small
+            .resolve(Path::new("../datasets/traces/azure_llm_2023_conv.csv"))
+            .unwrap();
+        assert_eq!(
+            trace,
+            DataPath::Bundled("datasets/traces/azure_llm_2023_conv.csv")
+        );
+        assert_eq!(trace.extension(), Some("csv"));
+        assert!(trace.len() > 100_000);
+        let e = small
+            .resolve(Path::new("mine.csv"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("bundled:scenarios/small.toml") && e.contains("mine.csv"),
+            "{e}"
+        );
+        assert_eq!(DataPath::parse(&small.to_string()).unwrap(), small);
+    }
+
+    #[test]
+    fn files_resolve_against_their_folder_and_are_read_within_a_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let scenario = DataPath::File(dir.path().join("s.toml"));
+        assert_eq!(
+            scenario.resolve(Path::new("t.csv")).unwrap(),
+            DataPath::File(dir.path().join("t.csv"))
+        );
+        std::fs::write(dir.path().join("s.toml"), "\u{feff}name = 1").unwrap();
+        assert_eq!(scenario.read_to_string(100).unwrap(), "name = 1");
+        let e = scenario.read(4).unwrap_err().to_string();
+        assert!(e.contains("larger than 4 bytes"), "{e}");
+        let missing = DataPath::File(dir.path().join("missing.toml"));
+        assert!(!missing.exists());
+        assert!(
+            missing
+                .read(10)
+                .unwrap_err()
+                .to_string()
+                .contains("missing.toml")
+        );
+    }
+}
