@@ -213,6 +213,7 @@ fn check_outcome(instance: &SplitInstance, o: &Outcome<SplitDecision>) -> Result
             return Err(format!("{}: no reason, or a plan with it", describe(o)));
         }
         (Status::TimeLimit, _, _) => return Err(format!("{} hit a limit", describe(o))),
+        (Status::Invalid(why), _, _) => return Err(format!("{}: {why}", describe(o))),
     }
     let decision = o.decision.as_ref().expect("checked");
     let evaluation = instance.evaluate(decision);

@@ -49,7 +49,8 @@ use super::batching::{BatchAction, BatchingLayout};
 use super::split::SplitLayout;
 use crate::problems::batching::{BatchDecision, BatchingInstance, Packing, precision_index};
 use crate::problems::split::{SplitDecision, SplitInstance, State, allocate};
-use crate::solve::{Budget, Outcome, Problem, Sense, SolveError, Solver, Stats};
+use crate::solve::executor::deadline;
+use crate::solve::{Budget, Found, Problem, SolveError, Solver};
 use std::time::Instant;
 
 /// A function from an observation and an action mask to an action, as a `split` solver.
@@ -80,27 +81,15 @@ where
         &self.name
     }
 
-    fn solve(
+    fn search(
         &self,
         instance: &SplitInstance,
         budget: &Budget,
-    ) -> Result<Outcome<SplitDecision>, SolveError> {
-        budget.validate()?;
-        let started = Instant::now();
-        let stats = |iterations: usize| Stats {
-            time_s: started.elapsed().as_secs_f64(),
-            nodes: 0,
-            iterations: iterations as u64,
-        };
+    ) -> Result<Found<SplitDecision>, SolveError> {
+        let deadline = deadline(Instant::now(), budget);
         if let Some(why) = instance.infeasibility() {
-            return Ok(Outcome::infeasible(
-                &self.name,
-                Sense::Minimise,
-                why,
-                stats(0),
-            ));
+            return Ok(Found::infeasible(why));
         }
-        let deadline = budget.time_limit.map(|t| started + t);
         let layout = SplitLayout::of(&instance.scenario);
         let mut observation = vec![0.0; layout.observation_space().len()];
         let mut mask = vec![false; layout.action_space().n];
@@ -108,12 +97,7 @@ where
         let requests = instance.requests.len();
         for k in 0..requests {
             if deadline.is_some_and(|t| Instant::now() >= t) {
-                return Ok(Outcome::not_found(
-                    &self.name,
-                    Sense::Minimise,
-                    format!("the time limit passed after {k} of {requests} requests"),
-                    stats(k),
-                ));
+                return Ok(out_of_time(k, requests));
             }
             layout.observe(instance, &state, k, &mut observation, &mut mask);
             let fail = |message| policy_error(&self.name, k, instance.requests[k].id, message);
@@ -124,16 +108,11 @@ where
             state.apply(k, i);
         }
         let options = state.options();
-        Ok(match allocate(instance, &options) {
-            Ok(allocated) => judged(
-                &self.name,
-                instance,
-                allocated.decision,
-                Sense::Minimise,
-                stats(requests),
-            ),
-            Err(why) => Outcome::not_found(&self.name, Sense::Minimise, why, stats(requests)),
-        })
+        let found = match allocate(instance, &options) {
+            Ok(allocated) => judged(instance, allocated.decision),
+            Err(why) => Found::not_found(why),
+        };
+        Ok(found.with_work(0, requests as u64))
     }
 }
 
@@ -165,27 +144,15 @@ where
         &self.name
     }
 
-    fn solve(
+    fn search(
         &self,
         instance: &BatchingInstance,
         budget: &Budget,
-    ) -> Result<Outcome<BatchDecision>, SolveError> {
-        budget.validate()?;
-        let started = Instant::now();
-        let stats = |iterations: usize| Stats {
-            time_s: started.elapsed().as_secs_f64(),
-            nodes: 0,
-            iterations: iterations as u64,
-        };
+    ) -> Result<Found<BatchDecision>, SolveError> {
+        let deadline = deadline(Instant::now(), budget);
         if let Some(why) = instance.infeasibility() {
-            return Ok(Outcome::infeasible(
-                &self.name,
-                Sense::Maximise,
-                why.to_string(),
-                stats(0),
-            ));
+            return Ok(Found::infeasible(why.to_string()));
         }
-        let deadline = budget.time_limit.map(|t| started + t);
         let layout = BatchingLayout::of(instance);
         let mut observation = vec![0.0; layout.observation_space().len()];
         let mut mask = vec![false; layout.action_space().n];
@@ -193,12 +160,7 @@ where
         let requests = instance.requests.len();
         for k in 0..requests {
             if deadline.is_some_and(|t| Instant::now() >= t) {
-                return Ok(Outcome::not_found(
-                    &self.name,
-                    Sense::Maximise,
-                    format!("the time limit passed after {k} of {requests} requests"),
-                    stats(k),
-                ));
+                return Ok(out_of_time(k, requests));
             }
             layout.observe(&packing, k, 0, &mut observation, &mut mask);
             let fail = |message| policy_error(&self.name, k, instance.requests[k].id, message);
@@ -207,13 +169,7 @@ where
                 packing.add(k, server, precision_index(precision));
             }
         }
-        Ok(judged(
-            &self.name,
-            instance,
-            packing.decision(),
-            Sense::Maximise,
-            stats(requests),
-        ))
+        Ok(judged(instance, packing.decision()).with_work(0, requests as u64))
     }
 }
 
@@ -242,23 +198,25 @@ fn policy_error(solver: &str, k: usize, id: u64, message: String) -> SolveError 
     }
 }
 
-/// A policy's `decision` judged by the instance's own `evaluate`: `feasible` with its
-/// objective (a policy proves nothing), or `not_found` with the first broken constraint.
-fn judged<P: Problem>(
-    solver: &str,
-    instance: &P,
-    decision: P::Decision,
-    sense: Sense,
-    stats: Stats,
-) -> Outcome<P::Decision> {
+/// A policy's `decision` judged by the instance's own `evaluate`: the decision with its
+/// objective (a policy proves nothing: no bound), or not found with the first broken
+/// constraint.
+fn judged<P: Problem>(instance: &P, decision: P::Decision) -> Found<P::Decision> {
     let evaluation = instance.evaluate(&decision);
     match evaluation.violations.first() {
-        None => Outcome::feasible(solver, sense, decision, evaluation.objective, stats),
-        Some(v) => Outcome::not_found(
-            solver,
-            sense,
-            format!("{}: {} (over by {:.3e})", v.constraint, v.subject, v.excess),
-            stats,
-        ),
+        None => Found::decision(decision, evaluation.objective),
+        Some(v) => Found::not_found(format!(
+            "{}: {} (over by {:.3e})",
+            v.constraint, v.subject, v.excess
+        )),
     }
+}
+
+/// A policy stopped by the time limit after `k` of `requests` requests.
+fn out_of_time<D>(k: usize, requests: usize) -> Found<D> {
+    Found::not_found(format!(
+        "the time limit passed after {k} of {requests} requests"
+    ))
+    .timed_out(true)
+    .with_work(0, k as u64)
 }

@@ -71,16 +71,15 @@ mod tests {
 
     #[test]
     fn scaled_objective_bound_and_regret() {
-        let outcome = Outcome::bounded(
-            "exact",
-            Sense::Maximise,
-            (),
-            0.5,
-            0.5,
-            1e-6,
-            false,
-            Stats::default(),
-        );
+        let outcome = Outcome {
+            solver: "exact".into(),
+            status: Status::Optimal,
+            decision: Some(()),
+            objective: Some(0.5),
+            bound: Some(0.5),
+            sense: Sense::Maximise,
+            stats: Stats::default(),
+        };
         let r = OptimumReport::of("exact", Ok(outcome), 10.0, |o| o - 3.0);
         assert_eq!(r.status, "optimal");
         assert_eq!(

@@ -9,7 +9,7 @@
 use super::Error;
 use super::epochs::EpochInfo;
 use super::files::RunInfo;
-use crate::solve::{Budget, Outcome, Problem, Sense, SolveError, Solver, Status};
+use crate::solve::{Budget, Outcome, Problem, Sense, SolveError, Solver};
 use crate::system::trace::Epoch;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -120,13 +120,9 @@ impl<R> SolverRun<R> {
     /// The run of a solver that returned `outcome` (its decision already turned into
     /// `records`).
     pub fn from_outcome<D>(outcome: &Outcome<D>, records: Vec<R>) -> Self {
-        let reason = match &outcome.status {
-            Status::Infeasible(why) | Status::NotFound(why) => Some(why.clone()),
-            _ => None,
-        };
         SolverRun {
             status: outcome.status.name(),
-            reason,
+            reason: outcome.reason().map(String::from),
             objective: outcome.objective,
             bound: outcome.bound,
             gap: outcome.gap(),
@@ -136,39 +132,24 @@ impl<R> SolverRun<R> {
         }
     }
 
-    /// The run of `chosen` on `instance`, its decision trusted only once the instance's own
-    /// [`Problem::evaluate`] finds nothing broken: `records` of the decision then, else the
-    /// `unplanned` records with status `error` (the solver failed), the outcome's (no
-    /// decision) or `invalid` (the decision, called `what` in the reason, breaks a constraint).
+    /// The run of `chosen` on `instance`: `records` of its decision when the executor's
+    /// re-check by the instance's own [`Problem::evaluate`] found nothing broken, else the
+    /// `unplanned` records with status `error` (the solver failed), the outcome's (no decision)
+    /// or `invalid` (the decision breaks a constraint).
     pub fn checked<P: Problem>(
         chosen: &dyn Solver<P>,
         instance: &P,
         budget: &Budget,
-        what: &str,
         unplanned: impl Fn() -> Vec<R>,
         records: impl FnOnce(&P::Decision) -> Vec<R>,
     ) -> Self {
-        let outcome = match chosen.solve(instance, budget) {
-            Ok(outcome) => outcome,
-            Err(error) => return Self::error(&error, unplanned()),
-        };
-        let Some(decision) = &outcome.decision else {
-            return Self::from_outcome(&outcome, unplanned());
-        };
-        let evaluation = instance.evaluate(decision);
-        if let Some(v) = evaluation.violations.first() {
-            let mut run = Self::from_outcome(&outcome, unplanned());
-            run.status = "invalid";
-            run.reason = Some(format!(
-                "the {what} breaks {} constraint(s), first: {} ({}) by {:.3e}",
-                evaluation.violations.len(),
-                v.constraint,
-                v.subject,
-                v.excess
-            ));
-            return run;
+        match chosen.solve(instance, budget) {
+            Err(error) => Self::error(&error, unplanned()),
+            Ok(outcome) => match outcome.valid_decision() {
+                Some(decision) => Self::from_outcome(&outcome, records(decision)),
+                None => Self::from_outcome(&outcome, unplanned()),
+            },
         }
-        Self::from_outcome(&outcome, records(decision))
     }
 
     /// The run of a solver that failed.

@@ -18,6 +18,10 @@ pub enum SolveError {
     /// The MILP back end failed (model error, numerical trouble, solver crash).
     #[error("HiGHS: {0}")]
     Backend(String),
+    /// The solver panicked (a defect of the solver, never of the input); the message says
+    /// where.
+    #[error("the solver panicked: {0}")]
+    Panicked(String),
     /// A policy supplied from outside (e.g. a Python callable) failed or returned nonsense.
     #[error("{solver}: {message}")]
     Policy {

@@ -5,6 +5,9 @@
 //! code. A problem's [`Problem::evaluate`] never trusts the solver: it recomputes the objective
 //! and every constraint violation from the instance alone.
 //!
+//! - [`Solver::search`] is what a solver writes; [`Solver::solve`] runs it through the one
+//!   [`executor`], which validates the budget, keeps the clock, decides the status from the
+//!   proven bound and re-checks the decision with [`Problem::evaluate`].
 //! - [`Outcome`] carries the decision, its objective, a proven bound where the solver has one
 //!   (exact solvers must), a [`Status`] and [`Stats`].
 //! - [`waterfill`] is the closed-form allocation of a budget over `Σ a_k / x_k` with floors and
@@ -14,6 +17,7 @@
 
 mod budget;
 mod error;
+pub mod executor;
 pub mod milp;
 mod outcome;
 mod problem;
@@ -21,5 +25,6 @@ pub mod waterfill;
 
 pub use budget::Budget;
 pub use error::SolveError;
+pub use executor::{Found, Search};
 pub use outcome::{Outcome, Stats, Status};
 pub use problem::{Evaluation, Problem, Sense, Solver, Violation};

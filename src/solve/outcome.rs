@@ -21,10 +21,14 @@ pub enum Status {
     /// The solver found no feasible decision, without proving that none exists (a heuristic
     /// that got stuck); the reason says where.
     NotFound(String),
+    /// The solver's decision failed the problem's own re-check (it breaks a constraint, or its
+    /// claimed objective is not what the decision evaluates to); the reason says which.
+    Invalid(String),
 }
 
 impl Status {
-    /// Short lower-case name (`optimal`, `feasible`, `time_limit`, `infeasible`).
+    /// Short lower-case name (`optimal`, `feasible`, `time_limit`, `infeasible`, `not_found`,
+    /// `invalid`).
     pub fn name(&self) -> &'static str {
         match self {
             Status::Optimal => "optimal",
@@ -32,6 +36,7 @@ impl Status {
             Status::TimeLimit => "time_limit",
             Status::Infeasible(_) => "infeasible",
             Status::NotFound(_) => "not_found",
+            Status::Invalid(_) => "invalid",
         }
     }
 }
@@ -41,6 +46,7 @@ impl fmt::Display for Status {
         match self {
             Status::Infeasible(reason) => write!(f, "infeasible: {reason}"),
             Status::NotFound(reason) => write!(f, "no feasible decision found: {reason}"),
+            Status::Invalid(reason) => write!(f, "invalid: {reason}"),
             other => f.write_str(other.name()),
         }
     }
@@ -78,72 +84,14 @@ pub struct Outcome<D> {
 }
 
 impl<D> Outcome<D> {
-    /// A decision without a proof: the status of a heuristic or baseline.
-    pub fn feasible(solver: &str, sense: Sense, decision: D, objective: f64, stats: Stats) -> Self {
-        Outcome {
-            solver: solver.into(),
-            status: Status::Feasible,
-            decision: Some(decision),
-            objective: Some(objective),
-            bound: None,
-            sense,
-            stats,
-        }
-    }
-
-    /// No decision exists, for the given reason.
-    pub fn infeasible(solver: &str, sense: Sense, reason: impl Into<String>, stats: Stats) -> Self {
-        Outcome {
-            solver: solver.into(),
-            status: Status::Infeasible(reason.into()),
-            decision: None,
-            objective: None,
-            bound: None,
-            sense,
-            stats,
-        }
-    }
-
-    /// No decision found, without a proof that none exists.
-    pub fn not_found(solver: &str, sense: Sense, reason: impl Into<String>, stats: Stats) -> Self {
-        Outcome {
-            solver: solver.into(),
-            status: Status::NotFound(reason.into()),
-            decision: None,
-            objective: None,
-            bound: None,
-            sense,
-            stats,
-        }
-    }
-
-    /// A decision with a proven bound. The status is `Optimal` only when the relative gap is
-    /// within `gap_tolerance`, `TimeLimit` when `timed_out`, and `Feasible` otherwise.
-    #[allow(clippy::too_many_arguments)]
-    pub fn bounded(
-        solver: &str,
-        sense: Sense,
-        decision: D,
-        objective: f64,
-        bound: f64,
-        gap_tolerance: f64,
-        timed_out: bool,
-        stats: Stats,
-    ) -> Self {
-        let gap = relative_gap(sense, objective, bound);
-        let status = if gap <= gap_tolerance {
-            Status::Optimal
-        } else if timed_out {
-            Status::TimeLimit
-        } else {
-            Status::Feasible
-        };
+    /// An outcome without a decision: `status` says why (infeasible, not found, time limit).
+    pub fn empty(solver: &str, sense: Sense, status: Status, stats: Stats) -> Self {
         Outcome {
             solver: solver.into(),
             status,
-            decision: Some(decision),
-            objective: Some(objective),
-            bound: Some(bound),
+            decision: None,
+            objective: None,
+            bound: None,
             sense,
             stats,
         }
@@ -152,6 +100,23 @@ impl<D> Outcome<D> {
     /// Relative gap between objective and bound, when both are known.
     pub fn gap(&self) -> Option<f64> {
         Some(relative_gap(self.sense, self.objective?, self.bound?))
+    }
+
+    /// Why there is no (valid) decision: the reason of an infeasible, not-found or invalid
+    /// status.
+    pub fn reason(&self) -> Option<&str> {
+        match &self.status {
+            Status::Infeasible(why) | Status::NotFound(why) | Status::Invalid(why) => Some(why),
+            _ => None,
+        }
+    }
+
+    /// The decision, when the re-check found it valid.
+    pub fn valid_decision(&self) -> Option<&D> {
+        match self.status {
+            Status::Invalid(_) => None,
+            _ => self.decision.as_ref(),
+        }
     }
 
     /// Whether the status is `Optimal`.
@@ -187,42 +152,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn optimal_only_within_the_gap() {
-        let stats = Stats::default();
-        let o = Outcome::bounded(
-            "x",
-            Sense::Minimise,
-            (),
-            100.0,
-            99.99,
-            1e-6,
-            false,
-            stats.clone(),
-        );
-        assert_eq!(o.status, Status::Feasible);
-        assert!((o.gap().unwrap() - 1e-4).abs() < 1e-12);
-        let o = Outcome::bounded(
-            "x",
-            Sense::Minimise,
-            (),
-            100.0,
-            99.99,
-            1e-6,
-            true,
-            stats.clone(),
-        );
-        assert_eq!(o.status, Status::TimeLimit);
-        let o = Outcome::bounded(
-            "x",
-            Sense::Maximise,
-            (),
-            0.5,
-            0.5 + 1e-8,
-            1e-6,
-            false,
-            stats,
-        );
-        assert_eq!(o.status, Status::Optimal);
+    fn gaps_are_relative_and_oriented_by_the_sense() {
+        assert!((relative_gap(Sense::Minimise, 100.0, 99.99) - 1e-4).abs() < 1e-12);
+        assert!((relative_gap(Sense::Maximise, 0.5, 0.5 + 1e-8) - 2e-8).abs() < 1e-15);
     }
 
     #[test]

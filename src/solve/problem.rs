@@ -1,6 +1,6 @@
 //! The [`Problem`] and [`Solver`] traits and the [`Evaluation`] of a decision.
 
-use super::{Budget, Outcome, SolveError};
+use super::{Budget, Found, Outcome, SolveError};
 use serde::Serialize;
 
 /// Whether the objective is minimised or maximised.
@@ -72,6 +72,15 @@ pub trait Solver<P: Problem> {
         false
     }
 
-    /// Answers `problem` within `budget`.
-    fn solve(&self, problem: &P, budget: &Budget) -> Result<Outcome<P::Decision>, SolveError>;
+    /// The solver's own work: a decision (with a proven bound, for an exact solver) or why there
+    /// is none. Called by [`Solver::solve`] with a validated budget; it honours the budget's
+    /// time limit from the moment it is called.
+    fn search(&self, problem: &P, budget: &Budget) -> Result<Found<P::Decision>, SolveError>;
+
+    /// Answers `problem` within `budget`, through the [`executor`](super::executor): the
+    /// budget validated, the clock kept, the status decided from the bound and the budget's
+    /// gap, the decision re-checked by [`Problem::evaluate`].
+    fn solve(&self, problem: &P, budget: &Budget) -> Result<Outcome<P::Decision>, SolveError> {
+        super::executor::run(self, problem, budget)
+    }
 }

@@ -36,7 +36,8 @@ use super::instance::BatchingInstance;
 use super::moore_hodgson::best_batch;
 use super::shares::Shares;
 use super::state::Packing;
-use crate::solve::{Budget, Outcome, SolveError, Solver};
+use crate::solve::executor::deadline;
+use crate::solve::{Budget, Found, SolveError, Solver};
 use crate::system::Precision;
 use std::time::Instant;
 
@@ -294,15 +295,14 @@ impl Solver<BatchingInstance> for Assignment {
         "assignment"
     }
 
-    fn solve(
+    fn search(
         &self,
         instance: &BatchingInstance,
         budget: &Budget,
-    ) -> Result<Outcome<BatchDecision>, SolveError> {
-        budget.validate()?;
+    ) -> Result<Found<BatchDecision>, SolveError> {
         let started = Instant::now();
-        if let Some(outcome) = infeasible(self.name(), instance, started) {
-            return Ok(outcome);
+        if let Some(found) = infeasible(instance) {
+            return Ok(found);
         }
         let mut by_budget: Vec<usize> = (0..instance.requests.len()).collect();
         by_budget.sort_by(|&a, &b| {
@@ -316,7 +316,7 @@ impl Solver<BatchingInstance> for Assignment {
             shares: Shares::new(instance),
             by_budget,
             exchange_rounds: self.exchange_rounds,
-            deadline: budget.time_limit.map(|t| started + t),
+            deadline: deadline(started, budget),
         };
         let servers = instance.servers.len();
         let offers = |j: usize, q: usize| instance.option_at(j, q).is_some();
@@ -381,12 +381,6 @@ impl Solver<BatchingInstance> for Assignment {
             }
         }
         iterations += exchanges(&mut best, &context);
-        Ok(finish(
-            self.name(),
-            instance,
-            best.decision(),
-            started,
-            iterations,
-        ))
+        Ok(finish(instance, best.decision(), iterations))
     }
 }

@@ -10,8 +10,7 @@
 use super::decision::BatchDecision;
 use super::greedy::{finish, first_fit, infeasible};
 use super::instance::BatchingInstance;
-use crate::solve::{Budget, Outcome, SolveError, Solver};
-use std::time::Instant;
+use crate::solve::{Budget, Found, SolveError, Solver};
 
 /// First come, first served.
 #[derive(Debug, Clone, Copy, Default)]
@@ -21,26 +20,13 @@ pub struct Fcfs;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ShortestPromptFirst;
 
-/// Admits in `order` and reports the outcome under `solver`.
-fn in_order(
-    solver: &str,
-    instance: &BatchingInstance,
-    budget: &Budget,
-    order: Vec<usize>,
-) -> Result<Outcome<BatchDecision>, SolveError> {
-    budget.validate()?;
-    let started = Instant::now();
-    if let Some(outcome) = infeasible(solver, instance, started) {
-        return Ok(outcome);
+/// Admits in `order`.
+fn in_order(instance: &BatchingInstance, order: Vec<usize>) -> Found<BatchDecision> {
+    if let Some(found) = infeasible(instance) {
+        return found;
     }
     let packing = first_fit(instance, &order);
-    Ok(finish(
-        solver,
-        instance,
-        packing.decision(),
-        started,
-        order.len() as u64,
-    ))
+    finish(instance, packing.decision(), order.len() as u64)
 }
 
 impl Solver<BatchingInstance> for Fcfs {
@@ -48,15 +34,15 @@ impl Solver<BatchingInstance> for Fcfs {
         "fcfs"
     }
 
-    fn solve(
+    fn search(
         &self,
         instance: &BatchingInstance,
-        budget: &Budget,
-    ) -> Result<Outcome<BatchDecision>, SolveError> {
+        _: &Budget,
+    ) -> Result<Found<BatchDecision>, SolveError> {
         let mut order: Vec<usize> = (0..instance.requests.len()).collect();
         let arrival = |k: usize| instance.requests[k].arrival_s;
         order.sort_by(|&a, &b| arrival(a).total_cmp(&arrival(b)).then(a.cmp(&b)));
-        in_order(self.name(), instance, budget, order)
+        Ok(in_order(instance, order))
     }
 }
 
@@ -65,11 +51,11 @@ impl Solver<BatchingInstance> for ShortestPromptFirst {
         "spf"
     }
 
-    fn solve(
+    fn search(
         &self,
         instance: &BatchingInstance,
-        budget: &Budget,
-    ) -> Result<Outcome<BatchDecision>, SolveError> {
+        _: &Budget,
+    ) -> Result<Found<BatchDecision>, SolveError> {
         let mut order: Vec<usize> = (0..instance.requests.len()).collect();
         let r = &instance.requests;
         order.sort_by(|&a, &b| {
@@ -78,6 +64,6 @@ impl Solver<BatchingInstance> for ShortestPromptFirst {
                 .then(r[a].arrival_s.total_cmp(&r[b].arrival_s))
                 .then(a.cmp(&b))
         });
-        in_order(self.name(), instance, budget, order)
+        Ok(in_order(instance, order))
     }
 }

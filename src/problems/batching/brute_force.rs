@@ -18,7 +18,8 @@ use super::decision::BatchDecision;
 use super::evaluate::TOLERANCE;
 use super::greedy::infeasible;
 use super::instance::{BatchingInstance, accepts};
-use crate::solve::{Budget, Outcome, Problem, Sense, SolveError, Solver, Stats};
+use crate::solve::executor::deadline;
+use crate::solve::{Budget, Found, Problem, SolveError, Solver};
 use crate::system::{Part, Precision};
 use std::time::Instant;
 
@@ -132,15 +133,14 @@ impl Solver<BatchingInstance> for BruteForce {
         true
     }
 
-    fn solve(
+    fn search(
         &self,
         instance: &BatchingInstance,
         budget: &Budget,
-    ) -> Result<Outcome<BatchDecision>, SolveError> {
-        budget.validate()?;
+    ) -> Result<Found<BatchDecision>, SolveError> {
         let started = Instant::now();
-        if let Some(outcome) = infeasible(self.name(), instance, started) {
-            return Ok(outcome);
+        if let Some(found) = infeasible(instance) {
+            return Ok(found);
         }
         let choices: Vec<Vec<Precision>> = instance
             .servers
@@ -174,7 +174,7 @@ impl Solver<BatchingInstance> for BruteForce {
             value: 0.0,
             best: None,
             leaves: 0,
-            deadline: budget.time_limit.map(|t| started + t),
+            deadline: deadline(started, budget),
             timed_out: false,
         };
         for index in 0..profiles {
@@ -192,18 +192,11 @@ impl Solver<BatchingInstance> for BruteForce {
                 break;
             }
         }
-        let stats = Stats {
-            time_s: started.elapsed().as_secs_f64(),
-            nodes: walk.leaves,
-            iterations: profiles,
-        };
+        let leaves = walk.leaves;
         let Some((_, profile, assignments)) = walk.best else {
-            return Ok(Outcome::not_found(
-                self.name(),
-                Sense::Maximise,
-                "stopped before the first leaf",
-                stats,
-            ));
+            return Ok(Found::not_found("stopped before the first leaf")
+                .timed_out(walk.timed_out)
+                .with_work(leaves, profiles));
         };
         let decision = BatchDecision {
             precisions: (0..instance.servers.len())
@@ -222,15 +215,9 @@ impl Solver<BatchingInstance> for BruteForce {
         } else {
             value
         };
-        Ok(Outcome::bounded(
-            self.name(),
-            Sense::Maximise,
-            decision,
-            value,
-            bound,
-            budget.gap,
-            walk.timed_out,
-            stats,
-        ))
+        Ok(Found::decision(decision, value)
+            .with_bound(bound)
+            .timed_out(walk.timed_out)
+            .with_work(leaves, profiles))
     }
 }

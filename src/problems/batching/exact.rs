@@ -32,8 +32,9 @@ use super::assignment::Assignment;
 use super::decision::BatchDecision;
 use super::instance::BatchingInstance;
 use super::timing::COMBINATIONS;
+use crate::solve::executor::{deadline, remaining};
 use crate::solve::milp::{MilpModel, MilpSolution, MilpStatus};
-use crate::solve::{Budget, Outcome, Problem, Sense, SolveError, Solver, Stats, Status};
+use crate::solve::{Budget, Found, Problem, SolveError, Solver};
 use crate::system::Precision;
 use good_lp::{Expression, Variable, variable};
 use std::time::Instant;
@@ -392,40 +393,19 @@ impl Solver<BatchingInstance> for Exact {
         true
     }
 
-    fn solve(
+    fn search(
         &self,
         instance: &BatchingInstance,
         budget: &Budget,
-    ) -> Result<Outcome<BatchDecision>, SolveError> {
-        budget.validate()?;
+    ) -> Result<Found<BatchDecision>, SolveError> {
         let started = Instant::now();
-        let stats = |nodes: u64, iterations: u64| Stats {
-            time_s: started.elapsed().as_secs_f64(),
-            nodes,
-            iterations,
-        };
         if let Some(why) = instance.infeasibility() {
-            return Ok(Outcome::infeasible(
-                self.name(),
-                Sense::Maximise,
-                why,
-                stats(0, 0),
-            ));
+            return Ok(Found::infeasible(why));
         }
-        let servable = instance.servable_value();
-        if servable <= 0.0 {
+        if instance.servable_value() <= 0.0 {
             // Nobody can be admitted: the empty batch is optimal, with bound 0.
             let decision = BatchDecision::empty(instance.servers.len(), instance.requests.len());
-            return Ok(Outcome::bounded(
-                self.name(),
-                Sense::Maximise,
-                decision,
-                0.0,
-                0.0,
-                budget.gap,
-                false,
-                stats(0, 0),
-            ));
+            return Ok(Found::decision(decision, 0.0).with_bound(0.0));
         }
         let warm = Assignment::default().solve(
             instance,
@@ -434,27 +414,28 @@ impl Solver<BatchingInstance> for Exact {
                 ..budget.clone()
             },
         )?;
-        let warm_decision = warm.decision.filter(|d| instance.evaluate(d).is_feasible());
-        let remaining = || {
-            budget
-                .time_limit
-                .map(|t| t.saturating_sub(started.elapsed()))
-        };
+        let warm_decision = warm.valid_decision().cloned();
+        let deadline = deadline(started, budget);
         // With integer values, a batch better than the incumbent is worth at least one more, so
         // a bound below incumbent + 1 proves the incumbent optimal.
         let integral = (0..instance.requests.len()).all(|k| instance.value(k).fract() == 0.0);
-        let mut built = build(instance, warm_decision.as_ref());
-        if integral {
-            built.milp.set_absolute_gap(1.0 - INTEGRAL_MARGIN);
-        }
+        let build_with = |start: Option<&BatchDecision>| {
+            let mut built = build(instance, start);
+            if integral {
+                built.milp.set_absolute_gap(1.0 - INTEGRAL_MARGIN);
+            }
+            built
+        };
+        let built = build_with(warm_decision.as_ref());
         let variables = built.milp.num_variables() as u64;
-        let milp_budget = Budget {
-            time_limit: remaining(),
+        let milp_budget = |deadline| Budget {
+            time_limit: remaining(deadline),
             ..budget.clone()
         };
-        let mut solution = built
-            .milp
-            .maximise(built.objective, &milp_budget, &built.initial)?;
+        let mut solution =
+            built
+                .milp
+                .maximise(built.objective, &milp_budget(deadline), &built.initial)?;
         let mut x = built.x;
         // A returned batch worth less than HiGHS reports means HiGHS kept a MIP start under a
         // presolved objective that differs from its own (seen with HiGHS 1.16): solve again
@@ -464,65 +445,57 @@ impl Solver<BatchingInstance> for Exact {
                 .evaluate(&extract(instance, &x, &solution))
                 .objective;
             if value < solution.objective - 1e-9 * solution.objective.abs().max(1.0) {
-                let mut cold = build(instance, None);
-                if integral {
-                    cold.milp.set_absolute_gap(1.0 - INTEGRAL_MARGIN);
-                }
-                let milp_budget = Budget {
-                    time_limit: remaining(),
-                    ..budget.clone()
-                };
-                solution = cold.milp.maximise(cold.objective, &milp_budget, &[])?;
+                let cold = build_with(None);
+                solution = cold
+                    .milp
+                    .maximise(cold.objective, &milp_budget(deadline), &[])?;
                 x = cold.x;
             }
         }
-        match solution.status {
-            MilpStatus::Infeasible | MilpStatus::Unbounded => {
-                return Err(SolveError::Backend(format!(
-                    "HiGHS reports the batching MILP {:?}, but admitting nobody is feasible and every variable is bounded",
-                    solution.status
-                )));
-            }
-            MilpStatus::Optimal | MilpStatus::Limit => {}
-        }
-        let timed_out = solution.status == MilpStatus::Limit;
-        let mut bound = solution.bound.min(servable);
-        if integral {
-            // The optimum is an integer at most the bound; a bound within the margin below an
-            // integer is taken as that integer, so HiGHS's round-off cannot undercut it.
-            bound = (bound + INTEGRAL_MARGIN / 10.0).floor();
-        }
-        if !solution.has_solution {
-            return Ok(Outcome {
-                solver: self.name().into(),
-                status: Status::TimeLimit,
-                decision: None,
-                objective: None,
-                bound: Some(bound),
-                sense: Sense::Maximise,
-                stats: stats(solution.nodes, variables),
-            });
-        }
-        let decision = extract(instance, &x, &solution);
-        let evaluation = instance.evaluate(&decision);
-        if let Some(v) = evaluation.violations.first() {
+        Ok(interpret(instance, &x, &solution, integral)?.with_work(solution.nodes, variables))
+    }
+}
+
+/// What HiGHS's `solution` of the MILP over `x` says: the batch and its bound, or none in time.
+fn interpret(
+    instance: &BatchingInstance,
+    x: &[(usize, usize, usize, Variable)],
+    solution: &MilpSolution,
+    integral: bool,
+) -> Result<Found<BatchDecision>, SolveError> {
+    match solution.status {
+        MilpStatus::Infeasible | MilpStatus::Unbounded => {
             return Err(SolveError::Backend(format!(
-                "HiGHS returned a batch that breaks `{}` of {} by {}",
-                v.constraint, v.subject, v.excess
+                "HiGHS reports the batching MILP {:?}, but admitting nobody is feasible and every variable is bounded",
+                solution.status
             )));
         }
-        // The batch's own value is a lower bound on the optimum: a bound below it is HiGHS's
-        // tolerance at work.
-        let bound = bound.max(evaluation.objective);
-        Ok(Outcome::bounded(
-            self.name(),
-            Sense::Maximise,
-            decision,
-            evaluation.objective,
-            bound,
-            budget.gap,
-            timed_out,
-            stats(solution.nodes, variables),
-        ))
+        MilpStatus::Optimal | MilpStatus::Limit => {}
     }
+    let timed_out = solution.status == MilpStatus::Limit;
+    let mut bound = solution.bound.min(instance.servable_value());
+    if integral {
+        // The optimum is an integer at most the bound; a bound within the margin below an
+        // integer is taken as that integer, so HiGHS's round-off cannot undercut it.
+        bound = (bound + INTEGRAL_MARGIN / 10.0).floor();
+    }
+    if !solution.has_solution {
+        return Ok(Found::not_found("no batch found within the time limit")
+            .with_bound(bound)
+            .timed_out(true));
+    }
+    let decision = extract(instance, x, solution);
+    let evaluation = instance.evaluate(&decision);
+    if let Some(v) = evaluation.violations.first() {
+        return Err(SolveError::Backend(format!(
+            "HiGHS returned a batch that breaks `{}` of {} by {}",
+            v.constraint, v.subject, v.excess
+        )));
+    }
+    // The batch's own value is a lower bound on the optimum: a bound below it is HiGHS's
+    // tolerance at work.
+    let bound = bound.max(evaluation.objective);
+    Ok(Found::decision(decision, evaluation.objective)
+        .with_bound(bound)
+        .timed_out(timed_out))
 }

@@ -10,8 +10,7 @@
 use super::decision::BatchDecision;
 use super::instance::BatchingInstance;
 use super::state::Packing;
-use crate::solve::{Budget, Outcome, Problem, Sense, SolveError, Solver, Stats};
-use std::time::Instant;
+use crate::solve::{Budget, Found, Problem, SolveError, Solver};
 
 /// Density greedy: value per KV byte, first fit.
 #[derive(Debug, Clone, Copy, Default)]
@@ -33,58 +32,27 @@ pub(crate) fn first_fit<'a>(instance: &'a BatchingInstance, order: &[usize]) -> 
     packing
 }
 
-/// The outcome of a heuristic's `decision`: `Feasible` with its value as [`Problem::evaluate`]
-/// judges it, or `NotFound` should the check fail.
+/// What a heuristic found with `decision`: the decision with its value as
+/// [`Problem::evaluate`] judges it, or not found should the check fail.
 pub(crate) fn finish(
-    solver: &str,
     instance: &BatchingInstance,
     decision: BatchDecision,
-    started: Instant,
     iterations: u64,
-) -> Outcome<BatchDecision> {
-    let stats = Stats {
-        time_s: started.elapsed().as_secs_f64(),
-        nodes: 0,
-        iterations,
-    };
+) -> Found<BatchDecision> {
     let evaluation = instance.evaluate(&decision);
-    match evaluation.violations.first() {
-        None => Outcome::feasible(
-            solver,
-            Sense::Maximise,
-            decision,
-            evaluation.objective,
-            stats,
-        ),
-        Some(v) => Outcome::not_found(
-            solver,
-            Sense::Maximise,
-            format!(
-                "the batch breaks `{}` of {} by {}",
-                v.constraint, v.subject, v.excess
-            ),
-            stats,
-        ),
-    }
+    let found = match evaluation.violations.first() {
+        None => Found::decision(decision, evaluation.objective),
+        Some(v) => Found::not_found(format!(
+            "the batch breaks `{}` of {} by {}",
+            v.constraint, v.subject, v.excess
+        )),
+    };
+    found.with_work(0, iterations)
 }
 
-/// `Infeasible` when the running sequences alone break a constraint.
-pub(crate) fn infeasible(
-    solver: &str,
-    instance: &BatchingInstance,
-    started: Instant,
-) -> Option<Outcome<BatchDecision>> {
-    instance.infeasibility().map(|why| {
-        Outcome::infeasible(
-            solver,
-            Sense::Maximise,
-            why,
-            Stats {
-                time_s: started.elapsed().as_secs_f64(),
-                ..Stats::default()
-            },
-        )
-    })
+/// Infeasible when the running sequences alone break a constraint.
+pub(crate) fn infeasible(instance: &BatchingInstance) -> Option<Found<BatchDecision>> {
+    instance.infeasibility().map(Found::infeasible)
 }
 
 impl Solver<BatchingInstance> for DensityGreedy {
@@ -92,26 +60,18 @@ impl Solver<BatchingInstance> for DensityGreedy {
         "density"
     }
 
-    fn solve(
+    fn search(
         &self,
         instance: &BatchingInstance,
-        budget: &Budget,
-    ) -> Result<Outcome<BatchDecision>, SolveError> {
-        budget.validate()?;
-        let started = Instant::now();
-        if let Some(outcome) = infeasible(self.name(), instance, started) {
-            return Ok(outcome);
+        _: &Budget,
+    ) -> Result<Found<BatchDecision>, SolveError> {
+        if let Some(found) = infeasible(instance) {
+            return Ok(found);
         }
         let mut order: Vec<usize> = (0..instance.requests.len()).collect();
         let density = |k: usize| instance.value(k) / instance.kv_bytes(k);
         order.sort_by(|&a, &b| density(b).total_cmp(&density(a)).then(a.cmp(&b)));
         let packing = first_fit(instance, &order);
-        Ok(finish(
-            self.name(),
-            instance,
-            packing.decision(),
-            started,
-            order.len() as u64,
-        ))
+        Ok(finish(instance, packing.decision(), order.len() as u64))
     }
 }

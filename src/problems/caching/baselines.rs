@@ -4,8 +4,7 @@ use super::cover::{Accounting, Cover};
 use super::decision::Placement;
 use super::greedy::{best_of_passes, finish};
 use super::instance::CachingInstance;
-use crate::solve::{Budget, Outcome, Problem, SolveError, Solver, Stats};
-use std::time::Instant;
+use crate::solve::{Budget, Found, Problem, SolveError, Solver};
 
 /// Independent caching as classic content caching does it: every model counted at its full
 /// size, blind to shared blocks, placed by the same lazy greedy ([`super::Greedy`]'s density
@@ -19,12 +18,12 @@ impl Solver<CachingInstance> for SharingBlind {
         "sharing-blind"
     }
 
-    fn solve(
+    fn search(
         &self,
         instance: &CachingInstance,
         budget: &Budget,
-    ) -> Result<Outcome<Placement>, SolveError> {
-        best_of_passes(self.name(), instance, Accounting::Blind, budget)
+    ) -> Result<Found<Placement>, SolveError> {
+        Ok(best_of_passes(instance, Accounting::Blind, budget))
     }
 }
 
@@ -39,13 +38,11 @@ impl Solver<CachingInstance> for Popularity {
         "popularity"
     }
 
-    fn solve(
+    fn search(
         &self,
         instance: &CachingInstance,
-        budget: &Budget,
-    ) -> Result<Outcome<Placement>, SolveError> {
-        budget.validate()?;
-        let started = Instant::now();
+        _: &Budget,
+    ) -> Result<Found<Placement>, SolveError> {
         let models = instance.library.models.len();
         let servers = instance.servers.len();
         let mut demand = vec![vec![0.0; models]; servers];
@@ -66,18 +63,6 @@ impl Solver<CachingInstance> for Popularity {
         }
         let placement = cover.placement;
         let value = instance.evaluate(&placement).objective;
-        let stats = Stats {
-            time_s: started.elapsed().as_secs_f64(),
-            nodes: 0,
-            iterations: 1,
-        };
-        Ok(finish(
-            self.name(),
-            instance,
-            placement,
-            value,
-            false,
-            stats,
-        ))
+        Ok(finish(instance, placement, value, false).with_work(0, 1))
     }
 }

@@ -8,7 +8,8 @@
 
 use super::decision::Placement;
 use super::instance::CachingInstance;
-use crate::solve::{Budget, Outcome, Problem, Sense, SolveError, Solver, Stats};
+use crate::solve::executor::deadline;
+use crate::solve::{Budget, Found, Problem, SolveError, Solver};
 use std::time::Instant;
 
 /// Exhaustive search; refused ([`SolveError::Unsupported`]) when the number of combinations
@@ -96,12 +97,11 @@ impl Solver<CachingInstance> for BruteForce {
         true
     }
 
-    fn solve(
+    fn search(
         &self,
         instance: &CachingInstance,
         budget: &Budget,
-    ) -> Result<Outcome<Placement>, SolveError> {
-        budget.validate()?;
+    ) -> Result<Found<Placement>, SolveError> {
         let started = Instant::now();
         let servers = instance.servers.len();
         let models = instance.library.models.len();
@@ -157,22 +157,15 @@ impl Solver<CachingInstance> for BruteForce {
             path: Vec::new(),
             best: None,
             leaves: 0,
-            deadline: budget.time_limit.map(|t| started + t),
+            deadline: deadline(started, budget),
             timed_out: false,
         };
         walk.visit(0);
-        let stats = Stats {
-            time_s: started.elapsed().as_secs_f64(),
-            nodes: walk.leaves,
-            iterations: walk.leaves,
-        };
+        let leaves = walk.leaves;
         let Some((_, path)) = walk.best else {
-            return Ok(Outcome::not_found(
-                self.name(),
-                Sense::Maximise,
-                "stopped before the first combination",
-                stats,
-            ));
+            return Ok(Found::not_found("stopped before the first combination")
+                .timed_out(walk.timed_out)
+                .with_work(leaves, leaves));
         };
         let placement = Placement {
             stored: path
@@ -182,39 +175,18 @@ impl Solver<CachingInstance> for BruteForce {
                 .collect(),
         };
         let evaluation = instance.evaluate(&placement);
-        if walk.timed_out {
-            let mut o = Outcome::feasible(
-                self.name(),
-                Sense::Maximise,
-                placement,
-                evaluation.objective,
-                stats,
-            );
-            o.status = crate::solve::Status::TimeLimit;
-            return Ok(o);
-        }
-        if !evaluation.is_feasible() {
+        let found = if walk.timed_out {
+            Found::decision(placement, evaluation.objective).timed_out(true)
+        } else if !evaluation.is_feasible() {
             // Only the least hit ratio can be violated: the best placement misses it.
-            return Ok(Outcome::infeasible(
-                self.name(),
-                Sense::Maximise,
-                format!(
-                    "the best placement hits {:.6} of requests, below the least hit ratio {:.6}",
-                    evaluation.objective,
-                    instance.min_hit_ratio.unwrap_or(0.0)
-                ),
-                stats,
-            ));
-        }
-        Ok(Outcome::bounded(
-            self.name(),
-            Sense::Maximise,
-            placement,
-            evaluation.objective,
-            evaluation.objective,
-            budget.gap,
-            false,
-            stats,
-        ))
+            Found::infeasible(format!(
+                "the best placement hits {:.6} of requests, below the least hit ratio {:.6}",
+                evaluation.objective,
+                instance.min_hit_ratio.unwrap_or(0.0)
+            ))
+        } else {
+            Found::decision(placement, evaluation.objective).with_bound(evaluation.objective)
+        };
+        Ok(found.with_work(leaves, leaves))
     }
 }

@@ -24,8 +24,9 @@
 use super::decision::Placement;
 use super::greedy::Greedy;
 use super::instance::CachingInstance;
+use crate::solve::executor::{deadline, remaining};
 use crate::solve::milp::{MilpModel, MilpSolution, MilpStatus};
-use crate::solve::{Budget, Outcome, Problem, Sense, SolveError, Solver, Stats, Status};
+use crate::solve::{Budget, Found, Problem, SolveError, Solver};
 use good_lp::{Expression, Variable, variable};
 use std::collections::HashMap;
 use std::time::Instant;
@@ -47,41 +48,14 @@ impl Solver<CachingInstance> for Exact {
         true
     }
 
-    fn solve(
+    fn search(
         &self,
         instance: &CachingInstance,
         budget: &Budget,
-    ) -> Result<Outcome<Placement>, SolveError> {
-        budget.validate()?;
+    ) -> Result<Found<Placement>, SolveError> {
         let started = Instant::now();
         if instance.demands().is_empty() {
-            // No request can ever hit: the empty placement is optimal, with bound 0.
-            let stats = Stats {
-                time_s: started.elapsed().as_secs_f64(),
-                ..Stats::default()
-            };
-            let placement = Placement::empty(instance.servers.len());
-            if !instance.evaluate(&placement).is_feasible() {
-                return Ok(Outcome::infeasible(
-                    self.name(),
-                    Sense::Maximise,
-                    format!(
-                        "no request can be served within the latency bound, so no placement reaches the least hit ratio {:.6}",
-                        instance.min_hit_ratio.unwrap_or(0.0)
-                    ),
-                    stats,
-                ));
-            }
-            return Ok(Outcome::bounded(
-                self.name(),
-                Sense::Maximise,
-                placement,
-                0.0,
-                0.0,
-                budget.gap,
-                false,
-                stats,
-            ));
+            return Ok(nothing_hits(instance));
         }
         let warm = Greedy.solve(
             instance,
@@ -90,20 +64,13 @@ impl Solver<CachingInstance> for Exact {
                 ..budget.clone()
             },
         )?;
-        let warm_placement = warm
-            .decision
-            .clone()
-            .filter(|p| instance.evaluate(p).is_feasible());
-        let remaining = || {
-            budget
-                .time_limit
-                .map(|t| t.saturating_sub(started.elapsed()))
-        };
+        let warm_placement = warm.valid_decision().cloned();
+        let deadline = deadline(started, budget);
         let servers = instance.servers.len();
         let model = build(instance, warm_placement.as_ref());
         let variables = model.milp.num_variables();
         let milp_budget = Budget {
-            time_limit: remaining(),
+            time_limit: remaining(deadline),
             ..budget.clone()
         };
         let mut solution = model
@@ -120,76 +87,74 @@ impl Solver<CachingInstance> for Exact {
             if value < solution.objective - 1e-9 * solution.objective.abs().max(1.0) {
                 let cold = build(instance, None);
                 let milp_budget = Budget {
-                    time_limit: remaining(),
+                    time_limit: remaining(deadline),
                     ..budget.clone()
                 };
                 solution = cold.milp.maximise(cold.objective, &milp_budget, &[])?;
                 x = cold.x;
             }
         }
-        let stats = Stats {
-            time_s: started.elapsed().as_secs_f64(),
-            nodes: solution.nodes,
-            iterations: variables as u64,
-        };
-        let reachable = instance.reachable_hit_ratio();
-        match solution.status {
-            MilpStatus::Infeasible => {
-                return Ok(Outcome::infeasible(
-                    self.name(),
-                    Sense::Maximise,
-                    format!(
-                        "no placement reaches the least hit ratio {:.6} (HiGHS proved the MILP infeasible; requests some server can serve in time make up {:.6})",
-                        instance.min_hit_ratio.unwrap_or(0.0),
-                        reachable
-                    ),
-                    stats,
-                ));
-            }
-            MilpStatus::Unbounded => {
-                return Err(SolveError::Backend(
-                    "HiGHS reports the bounded caching MILP unbounded".into(),
-                ));
-            }
-            MilpStatus::Optimal | MilpStatus::Limit => {}
-        }
-        let timed_out = solution.status == MilpStatus::Limit;
-        let bound = solution.bound.min(reachable);
-        if !solution.has_solution {
-            return Ok(Outcome {
-                solver: self.name().into(),
-                status: Status::TimeLimit,
-                decision: None,
-                objective: None,
-                bound: Some(bound),
-                sense: Sense::Maximise,
-                stats,
-            });
-        }
-        let placement = extract(&x, &solution, servers);
-        let evaluation = instance.evaluate(&placement);
-        if !evaluation.is_feasible() {
-            return Err(SolveError::Backend(format!(
-                "HiGHS returned a placement that breaks `{}` of {} by {}",
-                evaluation.violations[0].constraint,
-                evaluation.violations[0].subject,
-                evaluation.violations[0].excess
+        Ok(interpret(instance, &x, &solution)?.with_work(solution.nodes, variables as u64))
+    }
+}
+
+/// No request can ever hit: the empty placement is optimal (bound 0), unless the least hit
+/// ratio asks for more.
+fn nothing_hits(instance: &CachingInstance) -> Found<Placement> {
+    let placement = Placement::empty(instance.servers.len());
+    if !instance.evaluate(&placement).is_feasible() {
+        return Found::infeasible(format!(
+            "no request can be served within the latency bound, so no placement reaches the least hit ratio {:.6}",
+            instance.min_hit_ratio.unwrap_or(0.0)
+        ));
+    }
+    Found::decision(placement, 0.0).with_bound(0.0)
+}
+
+/// What HiGHS's `solution` of the MILP over `x` says: the placement and its bound, none in
+/// time, or that no placement reaches the least hit ratio.
+fn interpret(
+    instance: &CachingInstance,
+    x: &HashMap<(usize, usize), Variable>,
+    solution: &MilpSolution,
+) -> Result<Found<Placement>, SolveError> {
+    let reachable = instance.reachable_hit_ratio();
+    match solution.status {
+        MilpStatus::Infeasible => {
+            return Ok(Found::infeasible(format!(
+                "no placement reaches the least hit ratio {:.6} (HiGHS proved the MILP infeasible; requests some server can serve in time make up {:.6})",
+                instance.min_hit_ratio.unwrap_or(0.0),
+                reachable
             )));
         }
-        // The placement's own value is a lower bound on the optimum: a bound below it is
-        // HiGHS's tolerance at work.
-        let bound = bound.max(evaluation.objective);
-        Ok(Outcome::bounded(
-            self.name(),
-            Sense::Maximise,
-            placement,
-            evaluation.objective,
-            bound,
-            budget.gap,
-            timed_out,
-            stats,
-        ))
+        MilpStatus::Unbounded => {
+            return Err(SolveError::Backend(
+                "HiGHS reports the bounded caching MILP unbounded".into(),
+            ));
+        }
+        MilpStatus::Optimal | MilpStatus::Limit => {}
     }
+    let timed_out = solution.status == MilpStatus::Limit;
+    let bound = solution.bound.min(reachable);
+    if !solution.has_solution {
+        return Ok(Found::not_found("no placement found within the time limit")
+            .with_bound(bound)
+            .timed_out(true));
+    }
+    let placement = extract(x, solution, instance.servers.len());
+    let evaluation = instance.evaluate(&placement);
+    if let Some(v) = evaluation.violations.first() {
+        return Err(SolveError::Backend(format!(
+            "HiGHS returned a placement that breaks `{}` of {} by {}",
+            v.constraint, v.subject, v.excess
+        )));
+    }
+    // The placement's own value is a lower bound on the optimum: a bound below it is HiGHS's
+    // tolerance at work.
+    let bound = bound.max(evaluation.objective);
+    Ok(Found::decision(placement, evaluation.objective)
+        .with_bound(bound)
+        .timed_out(timed_out))
 }
 
 /// The placement of a MILP solution: `x > 0.5`.

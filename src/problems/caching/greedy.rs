@@ -30,7 +30,8 @@
 use super::cover::{Accounting, Cover};
 use super::decision::Placement;
 use super::instance::CachingInstance;
-use crate::solve::{Budget, Outcome, Problem, Sense, SolveError, Solver, Stats};
+use crate::solve::executor::deadline;
+use crate::solve::{Budget, Found, Problem, SolveError, Solver};
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 use std::time::Instant;
@@ -240,14 +241,11 @@ pub(crate) fn lazy_pass<'a>(
 
 /// The better of the density and gain passes under `accounting`, with statistics.
 pub(crate) fn best_of_passes(
-    solver: &str,
     instance: &CachingInstance,
     accounting: Accounting,
     budget: &Budget,
-) -> Result<Outcome<Placement>, SolveError> {
-    budget.validate()?;
-    let started = Instant::now();
-    let deadline = budget.time_limit.map(|t| started + t);
+) -> Found<Placement> {
+    let deadline = deadline(Instant::now(), budget);
     let mut best: Option<(f64, Placement)> = None;
     let mut evaluations = 0;
     let mut timed_out = false;
@@ -265,42 +263,25 @@ pub(crate) fn best_of_passes(
     }
     let (value, placement) =
         best.unwrap_or_else(|| (0.0, Placement::empty(instance.servers.len())));
-    let stats = Stats {
-        time_s: started.elapsed().as_secs_f64(),
-        nodes: 0,
-        iterations: evaluations,
-    };
-    Ok(finish(solver, instance, placement, value, timed_out, stats))
+    finish(instance, placement, value, timed_out).with_work(0, evaluations)
 }
 
 /// A heuristic's outcome: `Feasible` (or `TimeLimit`) with the placement, or `NotFound` when it
 /// misses the instance's least hit ratio.
 pub(crate) fn finish(
-    solver: &str,
     instance: &CachingInstance,
     placement: Placement,
     value: f64,
     timed_out: bool,
-    stats: Stats,
-) -> Outcome<Placement> {
+) -> Found<Placement> {
     let evaluation = instance.evaluate(&placement);
-    if !evaluation.is_feasible() {
-        let v = &evaluation.violations[0];
-        return Outcome::not_found(
-            solver,
-            Sense::Maximise,
-            format!(
-                "hit ratio {value:.6}: {} of {} by {}",
-                v.constraint, v.subject, v.excess
-            ),
-            stats,
-        );
+    if let Some(v) = evaluation.violations.first() {
+        return Found::not_found(format!(
+            "hit ratio {value:.6}: {} of {} by {}",
+            v.constraint, v.subject, v.excess
+        ));
     }
-    let mut outcome = Outcome::feasible(solver, Sense::Maximise, placement, value, stats);
-    if timed_out {
-        outcome.status = crate::solve::Status::TimeLimit;
-    }
-    outcome
+    Found::decision(placement, value).timed_out(timed_out)
 }
 
 impl Solver<CachingInstance> for Greedy {
@@ -308,11 +289,11 @@ impl Solver<CachingInstance> for Greedy {
         "greedy"
     }
 
-    fn solve(
+    fn search(
         &self,
         instance: &CachingInstance,
         budget: &Budget,
-    ) -> Result<Outcome<Placement>, SolveError> {
-        best_of_passes(self.name(), instance, Accounting::Shared, budget)
+    ) -> Result<Found<Placement>, SolveError> {
+        Ok(best_of_passes(instance, Accounting::Shared, budget))
     }
 }

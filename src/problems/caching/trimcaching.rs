@@ -25,7 +25,8 @@ use super::cover::{Accounting, Cover};
 use super::decision::Placement;
 use super::greedy::finish;
 use super::instance::CachingInstance;
-use crate::solve::{Budget, Outcome, Problem, SolveError, Solver, Stats};
+use crate::solve::executor::deadline;
+use crate::solve::{Budget, Found, Problem, SolveError, Solver};
 use std::time::Instant;
 
 /// Successive greedy over servers with shared-block enumeration and a knapsack FPTAS.
@@ -132,27 +133,110 @@ pub fn knapsack(values: &[f64], weights: &[f64], capacity: f64, epsilon: f64) ->
     taken
 }
 
+/// Per model of a library: the bitmask of the shared blocks it uses (bit `b` for
+/// `shared[b]`) and the bytes of its own blocks.
+struct Masks {
+    shared: Vec<usize>,
+    mask: Vec<u64>,
+    own: Vec<f64>,
+}
+
+impl Masks {
+    fn of(instance: &CachingInstance, shared: Vec<usize>) -> Masks {
+        let library = &instance.library;
+        let models = library.models.len();
+        let mut mask = vec![0u64; models];
+        let mut own = vec![0.0; models];
+        for (i, m) in library.models.iter().enumerate() {
+            for &b in &m.blocks {
+                match shared.iter().position(|&s| s == b) {
+                    Some(bit) => mask[i] |= 1 << bit,
+                    None => own[i] += library.blocks[b].bytes,
+                }
+            }
+        }
+        Masks { shared, mask, own }
+    }
+
+    /// Bytes of the shared blocks in `subset`.
+    fn bytes(&self, instance: &CachingInstance, subset: u64) -> f64 {
+        (0..self.shared.len())
+            .filter(|&bit| subset >> bit & 1 == 1)
+            .map(|bit| instance.library.blocks[self.shared[bit]].bytes)
+            .sum()
+    }
+}
+
+impl TrimCaching {
+    /// The models server `n` stores: over every subset of the shared blocks some worthwhile
+    /// model uses, the knapsack of the models whose shared blocks are all in the subset; the
+    /// best subset's models, and the subsets tried.
+    fn server(
+        &self,
+        instance: &CachingInstance,
+        masks: &Masks,
+        cover: &mut Cover,
+        n: usize,
+    ) -> (Vec<usize>, u64) {
+        let models = instance.library.models.len();
+        let capacity = instance.servers[n].storage_bytes;
+        let weights: Vec<f64> = (0..models)
+            .map(|i| {
+                if cover.useful(n, i) {
+                    cover.gain(n, i)
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let relevant: u64 = (0..models)
+            .filter(|&i| weights[i] > 0.0)
+            .fold(0, |acc, i| acc | masks.mask[i]);
+        let (mut best, mut tried): ((f64, Vec<usize>), u64) = ((0.0, Vec::new()), 0);
+        let mut subset: u64 = 0;
+        loop {
+            let block_bytes = masks.bytes(instance, subset);
+            if block_bytes <= capacity {
+                tried += 1;
+                let eligible: Vec<usize> = (0..models)
+                    .filter(|&i| weights[i] > 0.0 && masks.mask[i] & !subset == 0)
+                    .collect();
+                let values: Vec<f64> = eligible.iter().map(|&i| weights[i]).collect();
+                let costs: Vec<f64> = eligible.iter().map(|&i| masks.own[i]).collect();
+                let picked = knapsack(&values, &costs, capacity - block_bytes, self.epsilon);
+                let value: f64 = picked.iter().map(|&t| values[t]).sum();
+                if value > best.0 {
+                    best = (value, picked.iter().map(|&t| eligible[t]).collect());
+                }
+            }
+            // The next subset of `relevant`: s = (s − r) & r.
+            subset = subset.wrapping_sub(relevant) & relevant;
+            if subset == 0 {
+                break;
+            }
+        }
+        (best.1, tried)
+    }
+}
+
 impl Solver<CachingInstance> for TrimCaching {
     fn name(&self) -> &str {
         "trimcaching"
     }
 
-    fn solve(
+    fn search(
         &self,
         instance: &CachingInstance,
         budget: &Budget,
-    ) -> Result<Outcome<Placement>, SolveError> {
-        budget.validate()?;
+    ) -> Result<Found<Placement>, SolveError> {
         if !(self.epsilon > 0.0 && self.epsilon < 1.0) {
             return Err(SolveError::Unsupported {
                 solver: self.name().into(),
                 message: format!("epsilon must be in (0, 1), got {}", self.epsilon),
             });
         }
-        let started = Instant::now();
-        let deadline = budget.time_limit.map(|t| started + t);
-        let library = &instance.library;
-        let shared = library.shared_blocks();
+        let deadline = deadline(Instant::now(), budget);
+        let shared = instance.library.shared_blocks();
         if shared.len() > self.max_shared_blocks {
             return Err(SolveError::Unsupported {
                 solver: self.name().into(),
@@ -164,85 +248,24 @@ impl Solver<CachingInstance> for TrimCaching {
                 ),
             });
         }
-        let models = library.models.len();
-        // Per model: bitmask of its shared blocks, and its own bytes.
-        let mut mask = vec![0u64; models];
-        let mut own = vec![0.0; models];
-        for (i, m) in library.models.iter().enumerate() {
-            for &b in &m.blocks {
-                match shared.iter().position(|&s| s == b) {
-                    Some(bit) => mask[i] |= 1 << bit,
-                    None => own[i] += library.blocks[b].bytes,
-                }
-            }
-        }
+        let masks = Masks::of(instance, shared);
         let mut cover = Cover::new(instance, Accounting::Shared);
-        let mut timed_out = false;
-        let mut subsets = 0u64;
+        let (mut timed_out, mut subsets) = (false, 0u64);
         for n in 0..instance.servers.len() {
             if deadline.is_some_and(|d| Instant::now() >= d) {
                 timed_out = true;
                 break;
             }
-            let capacity = instance.servers[n].storage_bytes;
-            let weights: Vec<f64> = (0..models)
-                .map(|i| {
-                    if cover.useful(n, i) {
-                        cover.gain(n, i)
-                    } else {
-                        0.0
-                    }
-                })
-                .collect();
-            // Shared blocks some model worth storing here uses.
-            let relevant: u64 = (0..models)
-                .filter(|&i| weights[i] > 0.0)
-                .fold(0, |acc, i| acc | mask[i]);
-            let mut best: (f64, Vec<usize>) = (0.0, Vec::new());
-            let mut subset: u64 = 0;
-            loop {
-                // Enumerate the subsets of `relevant` (Gosper-free: s = (s − r) & r).
-                let block_bytes: f64 = (0..shared.len())
-                    .filter(|&bit| subset >> bit & 1 == 1)
-                    .map(|bit| library.blocks[shared[bit]].bytes)
-                    .sum();
-                if block_bytes <= capacity {
-                    subsets += 1;
-                    let eligible: Vec<usize> = (0..models)
-                        .filter(|&i| weights[i] > 0.0 && mask[i] & !subset == 0)
-                        .collect();
-                    let values: Vec<f64> = eligible.iter().map(|&i| weights[i]).collect();
-                    let costs: Vec<f64> = eligible.iter().map(|&i| own[i]).collect();
-                    let picked = knapsack(&values, &costs, capacity - block_bytes, self.epsilon);
-                    let value: f64 = picked.iter().map(|&t| values[t]).sum();
-                    if value > best.0 {
-                        best = (value, picked.iter().map(|&t| eligible[t]).collect());
-                    }
-                }
-                subset = subset.wrapping_sub(relevant) & relevant;
-                if subset == 0 {
-                    break;
-                }
-            }
-            for i in best.1 {
+            let (models, tried) = self.server(instance, &masks, &mut cover, n);
+            subsets += tried;
+            for i in models {
                 cover.add(n, i);
             }
         }
         let placement = cover.placement;
         let value = instance.evaluate(&placement).objective;
-        let stats = Stats {
-            time_s: started.elapsed().as_secs_f64(),
-            nodes: subsets,
-            iterations: instance.servers.len() as u64,
-        };
-        Ok(finish(
-            self.name(),
-            instance,
-            placement,
-            value,
-            timed_out,
-            stats,
-        ))
+        Ok(finish(instance, placement, value, timed_out)
+            .with_work(subsets, instance.servers.len() as u64))
     }
 }
 

@@ -5,11 +5,10 @@ use super::allocation::allocate;
 use super::choice::Choice;
 use super::instance::{OptionCost, SplitInstance};
 use super::state::State;
-use crate::solve::{Budget, Outcome, Problem, Sense, SolveError, Solver, Stats};
+use crate::solve::{Budget, Found, Problem, SolveError, Solver};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
-use std::time::Instant;
 
 /// Every request on its own device.
 #[derive(Debug, Clone, Copy, Default)]
@@ -35,68 +34,39 @@ pub struct Neurosurgeon;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RandomChoice;
 
-fn stats(started: Instant) -> Stats {
-    Stats {
-        time_s: started.elapsed().as_secs_f64(),
-        nodes: 0,
-        iterations: 1,
-    }
-}
-
 /// Allocates shares for fixed choices and judges the plan: a plan that breaks a constraint is
 /// reported as not found, with the first violation.
 fn fixed_choices(
-    solver: &str,
     instance: &SplitInstance,
     choices: impl Fn(usize) -> Choice,
-    started: Instant,
-) -> Outcome<SplitDecision> {
+) -> Found<SplitDecision> {
     let mut options: Vec<OptionCost> = Vec::with_capacity(instance.requests.len());
     for k in 0..instance.requests.len() {
         let choice = choices(k);
         match instance.option_cost(k, choice) {
             Ok(o) => options.push(o),
-            Err(why) => {
-                return Outcome::not_found(
-                    solver,
-                    Sense::Minimise,
-                    format!("request {k}: {choice}: {why}"),
-                    stats(started),
-                );
-            }
+            Err(why) => return Found::not_found(format!("request {k}: {choice}: {why}")),
         }
     }
     let refs: Vec<&OptionCost> = options.iter().collect();
-    finish(solver, instance, &refs, started)
+    finish(instance, &refs)
 }
 
-fn finish(
-    solver: &str,
-    instance: &SplitInstance,
-    options: &[&OptionCost],
-    started: Instant,
-) -> Outcome<SplitDecision> {
-    match allocate(instance, options) {
+fn finish(instance: &SplitInstance, options: &[&OptionCost]) -> Found<SplitDecision> {
+    let found = match allocate(instance, options) {
         Ok(allocated) => {
             let evaluation = instance.evaluate(&allocated.decision);
             match evaluation.violations.first() {
-                None => Outcome::feasible(
-                    solver,
-                    Sense::Minimise,
-                    allocated.decision,
-                    evaluation.objective,
-                    stats(started),
-                ),
-                Some(v) => Outcome::not_found(
-                    solver,
-                    Sense::Minimise,
-                    format!("{}: {} (over by {:.3e})", v.constraint, v.subject, v.excess),
-                    stats(started),
-                ),
+                None => Found::decision(allocated.decision, evaluation.objective),
+                Some(v) => Found::not_found(format!(
+                    "{}: {} (over by {:.3e})",
+                    v.constraint, v.subject, v.excess
+                )),
             }
         }
-        Err(why) => Outcome::not_found(solver, Sense::Minimise, why, stats(started)),
-    }
+        Err(why) => Found::not_found(why),
+    };
+    found.with_work(0, 1)
 }
 
 fn home(instance: &SplitInstance, k: usize) -> usize {
@@ -108,18 +78,14 @@ impl Solver<SplitInstance> for DeviceOnly {
         "device-only"
     }
 
-    fn solve(
+    fn search(
         &self,
         instance: &SplitInstance,
         _: &Budget,
-    ) -> Result<Outcome<SplitDecision>, SolveError> {
-        let started = Instant::now();
-        Ok(fixed_choices(
-            self.name(),
-            instance,
-            |k| Choice::device_only(instance.layers(k)),
-            started,
-        ))
+    ) -> Result<Found<SplitDecision>, SolveError> {
+        Ok(fixed_choices(instance, |k| {
+            Choice::device_only(instance.layers(k))
+        }))
     }
 }
 
@@ -128,18 +94,14 @@ impl Solver<SplitInstance> for EdgeOnly {
         "edge-only"
     }
 
-    fn solve(
+    fn search(
         &self,
         instance: &SplitInstance,
         _: &Budget,
-    ) -> Result<Outcome<SplitDecision>, SolveError> {
-        let started = Instant::now();
-        Ok(fixed_choices(
-            self.name(),
-            instance,
-            |k| Choice::edge(home(instance, k), 0),
-            started,
-        ))
+    ) -> Result<Found<SplitDecision>, SolveError> {
+        Ok(fixed_choices(instance, |k| {
+            Choice::edge(home(instance, k), 0)
+        }))
     }
 }
 
@@ -148,18 +110,14 @@ impl Solver<SplitInstance> for CloudOnly {
         "cloud-only"
     }
 
-    fn solve(
+    fn search(
         &self,
         instance: &SplitInstance,
         _: &Budget,
-    ) -> Result<Outcome<SplitDecision>, SolveError> {
-        let started = Instant::now();
-        Ok(fixed_choices(
-            self.name(),
-            instance,
-            |k| Choice::cloud(home(instance, k), 0),
-            started,
-        ))
+    ) -> Result<Found<SplitDecision>, SolveError> {
+        Ok(fixed_choices(instance, |k| {
+            Choice::cloud(home(instance, k), 0)
+        }))
     }
 }
 
@@ -168,19 +126,13 @@ impl Solver<SplitInstance> for Neurosurgeon {
         "neurosurgeon"
     }
 
-    fn solve(
+    fn search(
         &self,
         instance: &SplitInstance,
         _: &Budget,
-    ) -> Result<Outcome<SplitDecision>, SolveError> {
-        let started = Instant::now();
+    ) -> Result<Found<SplitDecision>, SolveError> {
         if let Some(why) = instance.infeasibility() {
-            return Ok(Outcome::infeasible(
-                self.name(),
-                Sense::Minimise,
-                why,
-                stats(started),
-            ));
+            return Ok(Found::infeasible(why));
         }
         // Requests each server could serve: the equal share is one over that number.
         let mut covered = vec![0usize; instance.edge_count()];
@@ -200,7 +152,7 @@ impl Solver<SplitInstance> for Neurosurgeon {
             })
             .collect::<Option<Vec<_>>>()
             .unwrap_or_default();
-        Ok(finish(self.name(), instance, &options, started))
+        Ok(finish(instance, &options))
     }
 }
 
@@ -209,19 +161,13 @@ impl Solver<SplitInstance> for RandomChoice {
         "random"
     }
 
-    fn solve(
+    fn search(
         &self,
         instance: &SplitInstance,
         budget: &Budget,
-    ) -> Result<Outcome<SplitDecision>, SolveError> {
-        let started = Instant::now();
+    ) -> Result<Found<SplitDecision>, SolveError> {
         if let Some(why) = instance.infeasibility() {
-            return Ok(Outcome::infeasible(
-                self.name(),
-                Sense::Minimise,
-                why,
-                stats(started),
-            ));
+            return Ok(Found::infeasible(why));
         }
         let mut rng = StdRng::seed_from_u64(budget.seed);
         let mut state = State::new(instance);
@@ -234,15 +180,12 @@ impl Solver<SplitInstance> for RandomChoice {
             match feasible.choose(&mut rng) {
                 Some(&i) => state.apply(k, i),
                 None => {
-                    return Ok(Outcome::not_found(
-                        self.name(),
-                        Sense::Minimise,
-                        format!("request {k} fits nowhere after the random choices before it"),
-                        stats(started),
-                    ));
+                    return Ok(Found::not_found(format!(
+                        "request {k} fits nowhere after the random choices before it"
+                    )));
                 }
             }
         }
-        Ok(finish(self.name(), instance, &state.options(), started))
+        Ok(finish(instance, &state.options()))
     }
 }

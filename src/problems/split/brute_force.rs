@@ -23,11 +23,13 @@
 //! status is then `NotFound`.
 
 use super::allocation::allocate;
+use super::choice::Choice;
 use super::choice::Tier;
 use super::decision::SplitDecision;
 use super::evaluate::TOLERANCE;
 use super::instance::{OptionCost, SplitInstance};
-use crate::solve::{Budget, Outcome, Problem, Sense, SolveError, Solver, Stats, Status};
+use crate::solve::executor::deadline;
+use crate::solve::{Budget, Found, Problem, SolveError, Solver};
 use std::time::Instant;
 
 /// Exhaustive search over every combination of every request's choices
@@ -235,12 +237,11 @@ impl Solver<SplitInstance> for BruteForce {
         true
     }
 
-    fn solve(
+    fn search(
         &self,
         instance: &SplitInstance,
         budget: &Budget,
-    ) -> Result<Outcome<SplitDecision>, SolveError> {
-        budget.validate()?;
+    ) -> Result<Found<SplitDecision>, SolveError> {
         let started = Instant::now();
         let requests = instance.requests.len();
         let choices: Vec<_> = (0..requests).map(|k| instance.all_choices(k)).collect();
@@ -260,58 +261,10 @@ impl Solver<SplitInstance> for BruteForce {
                 });
             }
         }
-        let stats = |judged: u64, visited: u64| Stats {
-            time_s: started.elapsed().as_secs_f64(),
-            nodes: judged,
-            iterations: visited,
+        let options = match priced(instance, &choices) {
+            Ok(options) => options,
+            Err(why) => return Ok(Found::infeasible(why)),
         };
-        // Price every choice; leave out those that cannot be part of any feasible plan.
-        let mut options: Vec<Vec<OptionCost>> = Vec::with_capacity(requests);
-        for (k, list) in choices.iter().enumerate() {
-            let mut kept = Vec::new();
-            let mut reasons: Vec<String> = Vec::new();
-            for &choice in list {
-                match instance.option_cost(k, choice) {
-                    Err(why) => reasons.push(format!("{choice}: {why}")),
-                    Ok(o) => match broken_alone(instance, k, &o) {
-                        Some(why) => reasons.push(format!("{choice}: {why}")),
-                        None => kept.push(o),
-                    },
-                }
-            }
-            if kept.is_empty() {
-                // One reason per constraint (the text before the first colon after the choice).
-                let mut seen: Vec<String> = Vec::new();
-                let mut shown: Vec<String> = Vec::new();
-                for reason in reasons {
-                    let constraint = reason
-                        .split(": ")
-                        .nth(1)
-                        .and_then(|s| s.split(" of `").next())
-                        .unwrap_or("")
-                        .to_string();
-                    if !seen.contains(&constraint) {
-                        seen.push(constraint);
-                        shown.push(reason);
-                    }
-                }
-                let r = &instance.requests[k];
-                return Ok(Outcome::infeasible(
-                    self.name(),
-                    Sense::Minimise,
-                    format!(
-                        "request {k} (id {}) has no choice that can be part of a feasible plan, whatever the other requests do; {}",
-                        r.id,
-                        shown.join("; ")
-                    ),
-                    stats(0, 0),
-                ));
-            }
-            // Cheapest alone first, so that the bound cuts early; stable, so ties keep the
-            // order of `all_choices`.
-            kept.sort_by(|a, b| a.cost.at(1.0, 1.0).total_cmp(&b.cost.at(1.0, 1.0)));
-            options.push(kept);
-        }
         // What requests k.. add at least: their cheapest choice at the whole cell and GPU.
         let mut rest = vec![0.0; requests + 1];
         for k in (0..requests).rev() {
@@ -334,57 +287,97 @@ impl Solver<SplitInstance> for BruteForce {
             pruned: 0,
             first_failure: None,
             unsettled: None,
-            deadline: budget.time_limit.map(|t| started + t),
+            deadline: deadline(started, budget),
             timed_out: false,
         };
         search.visit(0, 0.0);
         let visited = search.judged + search.pruned;
-        Ok(match (search.best, search.timed_out) {
-            (Some((objective, decision)), false) => Outcome::bounded(
-                self.name(),
-                Sense::Minimise,
-                decision,
-                objective,
-                objective,
-                budget.gap,
-                false,
-                stats(search.judged, visited),
-            ),
-            (best, true) => {
-                let (objective, decision) = best.map_or((None, None), |(o, d)| (Some(o), Some(d)));
-                Outcome {
-                    solver: self.name().into(),
-                    status: Status::TimeLimit,
-                    decision,
-                    objective,
-                    bound: None,
-                    sense: Sense::Minimise,
-                    stats: stats(search.judged, visited),
-                }
+        Ok(ended(search).with_work(0, visited))
+    }
+}
+
+/// Every choice of every request priced, cheapest alone first, without those that cannot be
+/// part of any feasible plan; an error saying why when a request keeps none.
+fn priced(
+    instance: &SplitInstance,
+    choices: &[Vec<Choice>],
+) -> Result<Vec<Vec<OptionCost>>, String> {
+    let mut options: Vec<Vec<OptionCost>> = Vec::with_capacity(choices.len());
+    for (k, list) in choices.iter().enumerate() {
+        let mut kept = Vec::new();
+        let mut reasons: Vec<String> = Vec::new();
+        for &choice in list {
+            match instance.option_cost(k, choice) {
+                Err(why) => reasons.push(format!("{choice}: {why}")),
+                Ok(o) => match broken_alone(instance, k, &o) {
+                    Some(why) => reasons.push(format!("{choice}: {why}")),
+                    None => kept.push(o),
+                },
             }
-            (None, false) if search.unsettled.is_some() => Outcome::not_found(
-                self.name(),
-                Sense::Minimise,
-                format!(
-                    "no combination was found feasible, but the shares of some could not be computed: {}",
-                    search.unsettled.as_deref().unwrap_or_default()
-                ),
-                stats(search.judged, visited),
-            ),
-            (None, false) => Outcome::infeasible(
-                self.name(),
-                Sense::Minimise,
-                format!(
-                    "no combination of the requests' choices is feasible ({} judged after leaving out the choices that fail alone); the first failed on {}",
-                    search.judged,
-                    search
-                        .first_failure
-                        .as_deref()
-                        .unwrap_or("nothing (no combination was judged)")
-                ),
-                stats(search.judged, visited),
-            ),
-        })
+        }
+        if kept.is_empty() {
+            let r = &instance.requests[k];
+            return Err(format!(
+                "request {k} (id {}) has no choice that can be part of a feasible plan, whatever the other requests do; {}",
+                r.id,
+                one_per_constraint(reasons).join("; ")
+            ));
+        }
+        // Cheapest alone first, so that the bound cuts early; stable, so ties keep the order
+        // of `all_choices`.
+        kept.sort_by(|a, b| a.cost.at(1.0, 1.0).total_cmp(&b.cost.at(1.0, 1.0)));
+        options.push(kept);
+    }
+    Ok(options)
+}
+
+/// One reason per constraint (the text before the first colon after the choice).
+fn one_per_constraint(reasons: Vec<String>) -> Vec<String> {
+    let mut seen: Vec<String> = Vec::new();
+    let mut shown: Vec<String> = Vec::new();
+    for reason in reasons {
+        let constraint = reason
+            .split(": ")
+            .nth(1)
+            .and_then(|s| s.split(" of `").next())
+            .unwrap_or("")
+            .to_string();
+        if !seen.contains(&constraint) {
+            seen.push(constraint);
+            shown.push(reason);
+        }
+    }
+    shown
+}
+
+/// What the finished (or stopped) enumeration found.
+fn ended(search: Search<'_>) -> Found<SplitDecision> {
+    let found = match (search.best, search.timed_out) {
+        (Some((objective, decision)), false) => {
+            Found::decision(decision, objective).with_bound(objective)
+        }
+        (Some((objective, decision)), true) => Found::decision(decision, objective).timed_out(true),
+        (None, true) => {
+            Found::not_found("stopped by the time limit before any feasible combination")
+                .timed_out(true)
+        }
+        (None, false) if search.unsettled.is_some() => Found::not_found(format!(
+            "no combination was found feasible, but the shares of some could not be computed: {}",
+            search.unsettled.as_deref().unwrap_or_default()
+        )),
+        (None, false) => Found::infeasible(format!(
+            "no combination of the requests' choices is feasible ({} judged after leaving out the choices that fail alone); the first failed on {}",
+            search.judged,
+            search
+                .first_failure
+                .as_deref()
+                .unwrap_or("nothing (no combination was judged)")
+        )),
+    };
+    let judged = search.judged;
+    Found {
+        nodes: judged,
+        ..found
     }
 }
 

@@ -21,7 +21,7 @@ use super::instance::{OptionCost, SplitInstance};
 use super::terms::Terms;
 use super::{SplitDecision, Tier};
 use crate::solve::milp::{MilpModel, MilpSolution, MilpStatus};
-use crate::solve::{Budget, Outcome, Sense, SolveError, Solver, Stats, Status};
+use crate::solve::{Budget, Found, SolveError, Solver};
 use good_lp::{Expression, Variable, variable};
 /// Maps with a fixed hasher: the master's rows are added in map order, and HiGHS's path (the
 /// bound and node count it reports) depends on that order, so it must repeat from run to run.
@@ -144,25 +144,15 @@ impl Solver<SplitInstance> for Exact {
         true
     }
 
-    fn solve(
+    fn search(
         &self,
         instance: &SplitInstance,
         budget: &Budget,
-    ) -> Result<Outcome<SplitDecision>, SolveError> {
-        budget.validate()?;
+    ) -> Result<Found<SplitDecision>, SolveError> {
         let started = Instant::now();
-        let stats = |rounds: usize, nodes: u64| Stats {
-            time_s: started.elapsed().as_secs_f64(),
-            nodes,
-            iterations: rounds as u64,
-        };
+        let work = |rounds: usize, nodes: u64| (nodes, rounds as u64);
         if let Some(why) = instance.infeasibility() {
-            return Ok(Outcome::infeasible(
-                self.name(),
-                Sense::Minimise,
-                why,
-                stats(0, 0),
-            ));
+            return Ok(Found::infeasible(why));
         }
         let cones = cone_keys(instance);
         // Warm start: greedy then coordinate descent, priced exactly.
@@ -222,7 +212,8 @@ impl Solver<SplitInstance> for Exact {
             let round_gap = if tighten {
                 0.9 * budget.gap
             } else {
-                (current_gap / 4.0).clamp(0.9 * budget.gap, 1e-3)
+                let floor = 0.9 * budget.gap;
+                (current_gap / 4.0).clamp(floor, floor.max(1e-3))
             };
             let round_budget = Budget {
                 time_limit: remaining,
@@ -248,25 +239,13 @@ impl Solver<SplitInstance> for Exact {
             nodes += solution.nodes;
             match solution.status {
                 MilpStatus::Infeasible => {
-                    let outcome = match incumbent {
-                        Some(best) => Outcome::bounded(
-                            self.name(),
-                            Sense::Minimise,
-                            best.decision,
-                            best.objective,
-                            best.objective,
-                            budget.gap,
-                            false,
-                            stats(rounds, nodes),
-                        ),
-                        None => Outcome::infeasible(
-                            self.name(),
-                            Sense::Minimise,
-                            joint_infeasibility(instance),
-                            stats(rounds, nodes),
-                        ),
+                    let (nodes, iterations) = work(rounds, nodes);
+                    let found = match incumbent {
+                        Some(best) => Found::decision(best.decision, best.objective)
+                            .with_bound(best.objective),
+                        None => Found::infeasible(joint_infeasibility(instance)),
                     };
-                    return Ok(outcome);
+                    return Ok(found.with_work(nodes, iterations));
                 }
                 MilpStatus::Unbounded => {
                     return Err(SolveError::Backend("the master MILP is unbounded".into()));
@@ -377,33 +356,21 @@ impl Solver<SplitInstance> for Exact {
                 tighten = true;
             }
         }
-        Ok(match incumbent {
-            Some(best) => Outcome::bounded(
-                self.name(),
-                Sense::Minimise,
-                best.decision,
-                best.objective,
-                lower.min(best.objective),
-                budget.gap,
-                timed_out,
-                stats(rounds, nodes),
-            ),
-            None if timed_out => Outcome {
-                solver: self.name().into(),
-                status: Status::TimeLimit,
-                decision: None,
-                objective: None,
-                bound: lower.is_finite().then_some(lower),
-                sense: Sense::Minimise,
-                stats: stats(rounds, nodes),
-            },
-            None => Outcome::not_found(
-                self.name(),
-                Sense::Minimise,
-                format!("no plan within {rounds} rounds"),
-                stats(rounds, nodes),
-            ),
-        })
+        let found = match incumbent {
+            Some(best) => Found::decision(best.decision, best.objective)
+                .with_bound(lower.min(best.objective))
+                .timed_out(timed_out),
+            None => {
+                let found = Found::not_found(format!("no plan within {rounds} rounds"))
+                    .timed_out(timed_out);
+                match lower.is_finite() && timed_out {
+                    true => found.with_bound(lower),
+                    false => found,
+                }
+            }
+        };
+        let (nodes, iterations) = work(rounds, nodes);
+        Ok(found.with_work(nodes, iterations))
     }
 }
 

@@ -2,8 +2,9 @@
 
 use super::instance::SplitInstance;
 use super::state::State;
-use super::{SplitDecision, outcome_of};
-use crate::solve::{Budget, Outcome, Sense, SolveError, Solver, Stats};
+use super::{SplitDecision, found_of};
+use crate::solve::executor::deadline;
+use crate::solve::{Budget, Found, SolveError, Solver};
 use std::time::Instant;
 
 /// Places requests one at a time, heaviest first, each on the choice that raises the
@@ -154,24 +155,19 @@ impl Solver<SplitInstance> for Greedy {
         "greedy"
     }
 
-    fn solve(
+    fn search(
         &self,
         instance: &SplitInstance,
         _budget: &Budget,
-    ) -> Result<Outcome<SplitDecision>, SolveError> {
-        let started = Instant::now();
+    ) -> Result<Found<SplitDecision>, SolveError> {
         if let Some(why) = instance.infeasibility() {
-            return Ok(Outcome::infeasible(
-                self.name(),
-                Sense::Minimise,
-                why,
-                stats(started, 1),
-            ));
+            return Ok(Found::infeasible(why));
         }
-        Ok(match greedy_state(instance) {
-            Ok(state) => outcome_of(self.name(), instance, &state.options(), stats(started, 1)),
-            Err(why) => Outcome::not_found(self.name(), Sense::Minimise, why, stats(started, 1)),
-        })
+        let found = match greedy_state(instance) {
+            Ok(state) => found_of(instance, &state.options()),
+            Err(why) => Found::not_found(why),
+        };
+        Ok(found.with_work(0, 1))
     }
 }
 
@@ -180,46 +176,20 @@ impl Solver<SplitInstance> for CoordinateDescent {
         "descent"
     }
 
-    fn solve(
+    fn search(
         &self,
         instance: &SplitInstance,
         budget: &Budget,
-    ) -> Result<Outcome<SplitDecision>, SolveError> {
-        let started = Instant::now();
+    ) -> Result<Found<SplitDecision>, SolveError> {
+        let deadline = deadline(Instant::now(), budget);
         if let Some(why) = instance.infeasibility() {
-            return Ok(Outcome::infeasible(
-                self.name(),
-                Sense::Minimise,
-                why,
-                stats(started, 0),
-            ));
+            return Ok(Found::infeasible(why));
         }
         let mut state = match greedy_state(instance) {
             Ok(s) => s,
-            Err(why) => {
-                return Ok(Outcome::not_found(
-                    self.name(),
-                    Sense::Minimise,
-                    why,
-                    stats(started, 0),
-                ));
-            }
+            Err(why) => return Ok(Found::not_found(why)),
         };
-        let deadline = budget.time_limit.map(|t| started + t);
         let sweeps = descend(&mut state, self.max_sweeps, deadline);
-        Ok(outcome_of(
-            self.name(),
-            instance,
-            &state.options(),
-            stats(started, sweeps as u64),
-        ))
-    }
-}
-
-fn stats(started: Instant, iterations: u64) -> Stats {
-    Stats {
-        time_s: started.elapsed().as_secs_f64(),
-        nodes: 0,
-        iterations,
+        Ok(found_of(instance, &state.options()).with_work(0, sweeps as u64))
     }
 }

@@ -27,24 +27,13 @@ pub use registry::{SOLVERS, solver};
 pub(crate) use state::State;
 pub use terms::Terms;
 
-use crate::solve::{Outcome, Sense, Stats};
+use crate::solve::Found;
 
-/// The outcome of a solver that fixed every request's choice: shares at their optimum for
-/// those choices, objective as evaluated, no bound.
-pub(crate) fn outcome_of(
-    solver: &str,
-    instance: &SplitInstance,
-    options: &[&OptionCost],
-    stats: Stats,
-) -> Outcome<SplitDecision> {
+/// What a solver that fixed every request's choice found: shares at their optimum for those
+/// choices, objective as evaluated, no bound.
+pub(crate) fn found_of(instance: &SplitInstance, options: &[&OptionCost]) -> Found<SplitDecision> {
     match allocate(instance, options) {
-        Ok(allocated) => Outcome::feasible(
-            solver,
-            Sense::Minimise,
-            allocated.decision,
-            allocated.objective,
-            stats,
-        ),
-        Err(why) => Outcome::not_found(solver, Sense::Minimise, why, stats),
+        Ok(allocated) => Found::decision(allocated.decision, allocated.objective),
+        Err(why) => Found::not_found(why),
     }
 }

@@ -223,7 +223,6 @@ impl ReplayProblem for BatchingReplay {
             chosen.as_ref(),
             instance,
             budget,
-            "decision",
             || BatchingRecord::unplanned(epoch.index, name, instance),
             |decision| BatchingRecord::decided(epoch.index, name, instance, decision),
         )

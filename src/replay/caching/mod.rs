@@ -212,7 +212,6 @@ impl ReplayProblem for CachingReplay {
             chosen.as_ref(),
             &data.instance,
             budget,
-            "placement",
             || CachingRecord::unplanned(epoch.index, name, data),
             |placement| CachingRecord::served(epoch.index, name, data, placement),
         )

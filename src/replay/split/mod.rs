@@ -111,7 +111,6 @@ impl ReplayProblem for SplitReplay {
             chosen.as_ref(),
             instance,
             budget,
-            "plan",
             || SplitRecord::unplanned(epoch.index, name, instance),
             |decision| {
                 planned_requests(instance, decision)
