@@ -6,6 +6,7 @@
 
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
 use mei4llm::problems::batching::{BatchingInstance, Exact, SOLVERS, solver};
+use mei4llm::problems::formulation::default_solvers;
 use mei4llm::solve::{Budget, Solver};
 use mei4llm::system::Scenario;
 use std::path::Path;
@@ -28,7 +29,10 @@ fn solvers(c: &mut Criterion) {
         })
     });
     let budget = Budget::default();
-    for name in SOLVERS.into_iter().filter(|&n| n != "exact") {
+    for name in default_solvers(SOLVERS)
+        .into_iter()
+        .filter(|&n| n != "exact")
+    {
         let heuristic = solver(name).expect("a listed solver");
         group.bench_function(name, |b| {
             b.iter(|| heuristic.solve(black_box(&instance), &budget).unwrap())

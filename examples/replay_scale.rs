@@ -14,10 +14,11 @@
 //!
 //! `/usr/bin/time -v` reports the peak resident memory ("Maximum resident set size").
 
+use mei4llm::problems::formulation::Formulation;
 use mei4llm::problems::split::Objective;
-use mei4llm::replay::{
-    OutputDir, ReplayOptions, RunInfo, Slo, SplitRecord, SplitReplay, SplitStats, replay,
-};
+use mei4llm::problems::split::Split;
+use mei4llm::problems::split::replay::{Slo, SplitRecord, SplitStats};
+use mei4llm::replay::{OutputDir, ReplayOptions, RunInfo, replay};
 use mei4llm::system::Scenario;
 use mei4llm::system::trace::{TraceReader, read_trace};
 use std::io::{BufWriter, Write};
@@ -105,7 +106,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let scenario = Arc::new(Scenario::from_path(Path::new("scenarios/small.toml"))?);
-    let problem = SplitReplay::new(Arc::clone(&scenario), Objective::Latency, Slo::default())?;
+    let problem = Split::with(Arc::clone(&scenario), Objective::Latency, Slo::default())?;
     let options = ReplayOptions {
         rule: epoch.parse()?,
         solvers,

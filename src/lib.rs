@@ -47,6 +47,7 @@ pub mod replay;
 pub mod serve;
 pub mod solve;
 pub mod system;
+pub mod text;
 
 /// The examples of the README, compiled and run as documentation tests.
 #[cfg(doctest)]

@@ -12,6 +12,7 @@ use mei4llm::problems::batching::{
     MLPERF_TPOT_S, MLPERF_TTFT_S, Objective, RunningRequest, SOLVERS, Section,
     VLLM_MEMORY_UTILISATION, WaitingRequest, accepts, solver,
 };
+use mei4llm::problems::formulation::default_solvers;
 use mei4llm::solve::{Budget, Outcome, Problem, Solver, Status};
 use mei4llm::system::trace::{Request, read_trace};
 use mei4llm::system::{Catalogue, Precision, Scenario};
@@ -188,7 +189,7 @@ proptest! {
         if let Some(why) = instance.infeasibility() {
             prop_assert_eq!(&exact.status, &Status::Infeasible(why.to_string()));
             prop_assert_eq!(&brute.status, &Status::Infeasible(why.to_string()));
-            for name in SOLVERS {
+            for name in default_solvers(SOLVERS) {
                 let o = solver(name).unwrap().solve(&instance, &budget).unwrap();
                 prop_assert!(matches!(o.status, Status::Infeasible(_)), "{name}");
             }
@@ -202,7 +203,7 @@ proptest! {
             "exact {} vs brute force {optimum}", value(&exact)
         );
         prop_assert!(exact.bound.unwrap() >= optimum - 1e-9 * optimum.max(1.0));
-        for name in SOLVERS {
+        for name in default_solvers(SOLVERS) {
             let o = solver(name).unwrap().solve(&instance, &budget).unwrap();
             prop_assert_eq!(&o.status, if name == "exact" { &Status::Optimal } else { &Status::Feasible });
             let decision = o.decision.as_ref().unwrap();
@@ -242,7 +243,7 @@ fn the_small_scenario_is_solved_to_a_certified_optimum() {
     assert!(instance.evaluate(decision).is_feasible());
     // Not everyone fits in one batch, so the instance is a real choice.
     assert!(decision.admitted() < instance.requests.len());
-    for name in SOLVERS {
+    for name in default_solvers(SOLVERS) {
         let o = solver(name)
             .unwrap()
             .solve(&instance, &Budget::default())
@@ -291,7 +292,7 @@ fn the_edge_scenario_certifies_four_servers_and_two_hundred_requests() {
 #[test]
 fn solvers_repeat_themselves() {
     let instance = small_scenario();
-    for name in SOLVERS {
+    for name in default_solvers(SOLVERS) {
         let s = solver(name).unwrap();
         let a = s.solve(&instance, &Budget::default()).unwrap();
         let b = s.solve(&instance, &Budget::default()).unwrap();
@@ -413,7 +414,7 @@ fn a_server_with_running_sequences_keeps_its_precision_and_their_slo() {
     };
     assert!(violated(&instance, &switched).contains(&"loaded precision".to_string()));
     // The running batch alone is within its SLO; every solver keeps it so.
-    for name in SOLVERS {
+    for name in default_solvers(SOLVERS) {
         let o = solver(name)
             .unwrap()
             .solve(&instance, &Budget::default())
@@ -506,7 +507,7 @@ fn running_sequences_over_their_slo_make_the_instance_infeasible_with_a_reason()
     .unwrap();
     let why = instance.infeasibility().unwrap().to_string();
     assert!(why.contains("orin-nx") && why.contains("TPOT"), "{why}");
-    for name in SOLVERS.into_iter().chain(["brute-force"]) {
+    for name in default_solvers(SOLVERS).into_iter().chain(["brute-force"]) {
         let o = solver(name)
             .unwrap()
             .solve(&instance, &Budget::default())

@@ -12,6 +12,7 @@ use mei4llm::problems::caching::{
     LibrarySpec, ModelLibrary, Placement, Projection, SOLVERS, Section, TrimCaching, UserLink,
     solver,
 };
+use mei4llm::problems::formulation::default_solvers;
 use mei4llm::solve::{Budget, Problem, Solver, Status};
 use mei4llm::system::network::ThroughputSeries;
 use mei4llm::system::{Precision, Scenario};
@@ -256,7 +257,7 @@ proptest! {
         let brute = BruteForce::default().solve(&instance, &budget).unwrap();
         prop_assert_eq!(&brute.status, &Status::Optimal);
         let optimum = objective(&brute);
-        for name in SOLVERS {
+        for name in default_solvers(SOLVERS) {
             let o = solver(name).unwrap().solve(&instance, &budget).unwrap();
             let placement = o.decision.as_ref().unwrap();
             let e = instance.evaluate(placement);
@@ -545,7 +546,7 @@ fn the_shipped_scenarios_build_and_solve() {
     let budget = Budget::default();
     let exact = Exact.solve(&instance, &budget).unwrap();
     assert_eq!(exact.status, Status::Optimal);
-    for name in SOLVERS {
+    for name in default_solvers(SOLVERS) {
         let o = solver(name).unwrap().solve(&instance, &budget).unwrap();
         assert!(
             instance

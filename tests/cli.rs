@@ -174,7 +174,7 @@ fn plan_with_an_unknown_solver_lists_the_solvers() {
     assert!(!o.status.success());
     let e = stderr(&o);
     assert!(e.contains("nosuch"), "{e}");
-    for name in mei4llm::problems::split::SOLVERS {
+    for name in mei4llm::problems::formulation::default_solvers(mei4llm::problems::split::SOLVERS) {
         assert!(e.contains(name), "{name} missing from: {e}");
     }
 }
@@ -227,7 +227,7 @@ fn plan_help_teaches_objectives_and_solvers() {
     for word in ["latency", "energy", "mixed", "--per-joule", "Example"] {
         assert!(out.contains(word), "{word} missing from:\n{out}");
     }
-    for name in mei4llm::problems::split::SOLVERS {
+    for name in mei4llm::problems::formulation::default_solvers(mei4llm::problems::split::SOLVERS) {
         assert!(out.contains(name), "{name} missing from:\n{out}");
     }
 }

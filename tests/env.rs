@@ -2,10 +2,11 @@
 //! that add up to what `evaluate` gives the agent's decision, regret against the certified
 //! optimum, the vector environment against single ones, a policy as a solver, and errors.
 
-use mei4llm::env::policy::SplitPolicy;
-use mei4llm::env::{
-    Buffers, CachingEnv, CachingEnvOptions, Env, EnvError, EpochReport, LinkSeries, Optimum,
-    SplitEnv, SplitEnvOptions, SplitLayout, Step, VecEnv, WindowReport,
+use mei4llm::env::{Buffers, Env, EnvError, Step, VecEnv};
+use mei4llm::problems::caching::env::{CachingEnv, CachingEnvOptions, WindowReport};
+use mei4llm::problems::split::env::SplitPolicy;
+use mei4llm::problems::split::env::{
+    EpochReport, LinkSeries, SplitEnv, SplitEnvOptions, SplitLayout,
 };
 use mei4llm::problems::split::{Objective, SplitInstance};
 use mei4llm::solve::{Budget, Problem, SolveError, Solver, Status};
@@ -38,10 +39,10 @@ fn conversation_trace() -> PathBuf {
 }
 
 /// The small scenario with 2 epochs per episode and the given reference solver.
-fn split_env(optimum: Optimum) -> SplitEnv {
+fn split_env(optimum: Option<&str>) -> SplitEnv {
     let options = SplitEnvOptions {
         epochs_per_episode: 2,
-        optimum,
+        optimum: optimum.map(String::from),
         optimum_time_limit: Duration::from_secs(30),
         ..SplitEnvOptions::default()
     };
@@ -53,8 +54,8 @@ fn caching_env(windows: usize, optimum: bool) -> CachingEnv {
     let options = CachingEnvOptions {
         trace: Some(conversation_trace().into()),
         window: EpochRule::Count { requests: 40 },
-        windows_per_episode: windows,
-        optimum,
+        epochs_per_episode: windows,
+        optimum: optimum.then(|| "exact".to_string()),
         optimum_time_limit: Duration::from_secs(30),
     };
     CachingEnv::new(caching_small(), options).expect("the caching scenario makes an environment")
@@ -117,7 +118,7 @@ fn play<E: Env>(
 
 #[test]
 fn split_episodes_repeat_for_a_seed_and_differ_across_seeds() {
-    let mut a = split_env(Optimum::None);
+    let mut a = split_env(None);
     let mut b = a.clone();
     let (first, reports) = play(&mut a, 3, least_marginal);
     let (again, _) = play(&mut b, 3, least_marginal);
@@ -136,7 +137,7 @@ fn split_episodes_repeat_for_a_seed_and_differ_across_seeds() {
 
 #[test]
 fn split_masks_are_exactly_the_feasible_candidates() {
-    let mut env = split_env(Optimum::None);
+    let mut env = split_env(None);
     let layout: SplitLayout = env.layout();
     let mut rng = StdRng::seed_from_u64(11);
     for seed in 0..4 {
@@ -201,7 +202,7 @@ fn check_rewards_add_up(seen: &[Seen], reports: &[EpochReport]) {
 
 #[test]
 fn split_rewards_of_an_epoch_sum_to_minus_its_evaluated_objective() {
-    let mut env = split_env(Optimum::None);
+    let mut env = split_env(None);
     let mut rng = StdRng::seed_from_u64(5);
     for seed in 0..3 {
         let (seen, reports) = play(&mut env, seed, least_marginal);
@@ -216,7 +217,7 @@ fn split_energy_rewards_are_joules() {
     let options = SplitEnvOptions {
         epochs_per_episode: 1,
         objective: Objective::Energy,
-        optimum: Optimum::None,
+        optimum: None,
         ..SplitEnvOptions::default()
     };
     let mut env = SplitEnv::new(small(), options).unwrap();
@@ -230,7 +231,7 @@ fn split_energy_rewards_are_joules() {
 
 #[test]
 fn split_regret_is_never_negative_against_the_certified_optimum() {
-    let mut env = split_env(Optimum::Exact);
+    let mut env = split_env(Some("exact"));
     let mut rng = StdRng::seed_from_u64(1);
     let mut certified = 0;
     for seed in [0, 1] {
@@ -261,7 +262,7 @@ fn split_regret_is_never_negative_against_the_certified_optimum() {
 
 #[test]
 fn descent_reference_reports_without_a_bound() {
-    let mut env = split_env(Optimum::Descent);
+    let mut env = split_env(Some("descent"));
     let (_, reports) = play(&mut env, 2, least_marginal);
     for report in reports {
         let optimum = report.optimum.unwrap();
@@ -279,7 +280,7 @@ fn descent_reference_reports_without_a_bound() {
 
 #[test]
 fn link_rates_follow_the_series_around_the_scenario_median() {
-    let mut env = split_env(Optimum::None);
+    let mut env = split_env(None);
     let base = small();
     let mut ratios = Vec::new();
     for seed in 0..20 {
@@ -302,7 +303,7 @@ fn link_rates_follow_the_series_around_the_scenario_median() {
 
 #[test]
 fn an_action_outside_the_mask_is_replaced_and_flagged() {
-    let mut env = split_env(Optimum::None);
+    let mut env = split_env(None);
     env.reset(Some(0)).unwrap();
     let masked_out = (0..env.action_mask().len())
         .find(|&a| !env.action_mask()[a])
@@ -328,7 +329,7 @@ fn an_action_outside_the_mask_is_replaced_and_flagged() {
 
 #[test]
 fn calls_out_of_order_and_out_of_range_are_errors() {
-    let mut env = split_env(Optimum::None);
+    let mut env = split_env(None);
     assert!(matches!(env.step(0), Err(EnvError::NeedsReset)));
     env.reset(Some(0)).unwrap();
     let n = env.action_space().n;
@@ -415,7 +416,7 @@ fn bad_options_are_errors_naming_the_option_and_value() {
         caching_small(),
         CachingEnvOptions {
             trace: Some(conversation_trace().into()),
-            windows_per_episode: 0,
+            epochs_per_episode: 0,
             ..CachingEnvOptions::default()
         },
     )
@@ -424,7 +425,7 @@ fn bad_options_are_errors_naming_the_option_and_value() {
     .to_string();
     assert_eq!(
         e,
-        "invalid option `windows_per_episode`: must be at least 1, got 0"
+        "invalid option `epochs_per_episode`: must be at least 1, got 0"
     );
     let e = VecEnv::<SplitEnv>::new(Vec::new())
         .err()
@@ -615,7 +616,7 @@ fn the_vector_env_equals_single_envs_with_next_step_autoreset() {
     let split = {
         let options = SplitEnvOptions {
             epochs_per_episode: 1,
-            optimum: Optimum::None,
+            optimum: None,
             ..SplitEnvOptions::default()
         };
         SplitEnv::new(small(), options).unwrap()
@@ -654,7 +655,7 @@ fn the_vector_env_checks_its_buffers() {
 /// with the same policy.
 #[test]
 fn a_policy_solver_matches_the_environment_and_is_judged_by_evaluate() {
-    let mut env = split_env(Optimum::Exact);
+    let mut env = split_env(Some("exact"));
     let (_, reports) = play(&mut env, 6, least_marginal);
     let policy = SplitPolicy::new("least-marginal", |o: &[f32], m: &[bool]| {
         Ok(least_marginal(o, m))
@@ -732,7 +733,7 @@ proptest! {
     #[test]
     fn any_valid_play_keeps_the_invariants(seed in 0u64..10_000, choices in 0u64..u64::MAX) {
         static ENV: OnceLock<SplitEnv> = OnceLock::new();
-        let mut env = ENV.get_or_init(|| split_env(Optimum::None)).clone();
+        let mut env = ENV.get_or_init(|| split_env(None)).clone();
         let mut rng = StdRng::seed_from_u64(choices);
         let (seen, reports) = play(&mut env, seed, |_, m| random_valid(&mut rng, m));
         check_rewards_add_up(&seen, &reports);
@@ -781,7 +782,7 @@ fn deadlines_drop_requests_and_keep_the_reward_identity() {
     for (ttft, e2e) in [("0.2 s", "1 s"), ("0.1 s", "2 s")] {
         let options = SplitEnvOptions {
             epochs_per_episode: 4,
-            optimum: Optimum::Exact,
+            optimum: Some("exact".into()),
             optimum_time_limit: Duration::from_secs(30),
             ..SplitEnvOptions::default()
         };

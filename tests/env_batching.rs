@@ -3,9 +3,10 @@
 //! decision, zero regret when the agent plays the certified optimum, the vector environment
 //! against single ones, a policy as a solver, invalid actions and errors.
 
-use mei4llm::env::policy::BatchingPolicy;
-use mei4llm::env::{
-    BatchAction, BatchingEnv, BatchingEnvOptions, Buffers, DecisionReport, Env, EnvError, VecEnv,
+use mei4llm::env::{Buffers, Env, EnvError, VecEnv};
+use mei4llm::problems::batching::env::BatchingPolicy;
+use mei4llm::problems::batching::env::{
+    BatchAction, BatchingEnv, BatchingEnvOptions, DecisionReport,
 };
 use mei4llm::problems::batching::{BatchDecision, BatchingInstance, solver};
 use mei4llm::solve::{Budget, Problem, SolveError, Solver, Status};
@@ -31,7 +32,7 @@ fn small() -> Arc<Scenario> {
 /// The small batching scenario with `decisions` decisions per episode and a reference solver.
 fn env(decisions: usize, optimum: Option<&str>) -> BatchingEnv {
     let options = BatchingEnvOptions {
-        decisions_per_episode: decisions,
+        epochs_per_episode: decisions,
         optimum: optimum.map(str::to_string),
         optimum_time_limit: Duration::from_secs(60),
         ..BatchingEnvOptions::default()
@@ -381,9 +382,9 @@ fn bad_options_are_errors_naming_the_option() {
     };
     let m = message(BatchingEnv::new(
         small(),
-        options(|o| o.decisions_per_episode = 0),
+        options(|o| o.epochs_per_episode = 0),
     ));
-    assert!(m.contains("decisions_per_episode"), "{m}");
+    assert!(m.contains("epochs_per_episode"), "{m}");
     let m = message(BatchingEnv::new(small(), options(|o| o.requests = Some(0))));
     assert!(m.contains("`requests`"), "{m}");
     let m = message(BatchingEnv::new(
@@ -393,10 +394,10 @@ fn bad_options_are_errors_naming_the_option() {
     assert!(m.contains("lifo") && m.contains("exact"), "{m}");
     let m = message(BatchingEnv::new(
         small(),
-        options(|o| o.decisions_per_episode = 1_000_000),
+        options(|o| o.epochs_per_episode = 1_000_000),
     ));
     assert!(
-        m.contains("decisions_per_episode") && m.contains("windows"),
+        m.contains("epochs_per_episode") && m.contains("windows"),
         "{m}"
     );
     let m = message(BatchingEnv::new(
@@ -441,7 +442,7 @@ proptest! {
     ) {
         let options = BatchingEnvOptions {
             requests: Some(requests),
-            decisions_per_episode: 2,
+            epochs_per_episode: 2,
             optimum: None,
             ..BatchingEnvOptions::default()
         };

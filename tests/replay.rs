@@ -4,10 +4,10 @@
 mod common;
 
 use common::{azure, json, ok, root, run, stderr};
+use mei4llm::problems::split::Split;
+use mei4llm::problems::split::replay::{Slo, SplitRecord};
 use mei4llm::problems::split::{Exact, Objective, SplitInstance};
-use mei4llm::replay::{
-    ReplayOptions, Slo, SolvedEpoch, SplitRecord, SplitReplay, read_csv, replay,
-};
+use mei4llm::replay::{ReplayOptions, SolvedEpoch, read_csv, replay};
 use mei4llm::solve::milp::{record, solve_model_file};
 use mei4llm::solve::{Budget, Solver};
 use mei4llm::system::Scenario;
@@ -115,7 +115,7 @@ fn files_are_byte_identical_whatever_the_thread_count() {
 #[test]
 fn the_library_delivers_the_same_epochs_with_any_window() {
     let scenario = Arc::new(Scenario::from_path(&root().join("scenarios/small.toml")).unwrap());
-    let problem = SplitReplay::new(scenario, Objective::Latency, Slo::default()).unwrap();
+    let problem = Split::with(scenario, Objective::Latency, Slo::default()).unwrap();
     let solve = |threads, in_flight| {
         let options = ReplayOptions {
             rule: "8".parse().unwrap(),
@@ -130,7 +130,7 @@ fn the_library_delivers_the_same_epochs_with_any_window() {
         let mut calls = 0;
         let totals = replay(
             &problem,
-            TraceReader::open(&azure()).unwrap(),
+            TraceReader::open(azure()).unwrap(),
             &options,
             &mut epochs,
             &mut |_| calls += 1,
@@ -160,7 +160,7 @@ fn the_library_delivers_the_same_epochs_with_any_window() {
     };
     let error = replay(
         &problem,
-        TraceReader::open(&azure()).unwrap(),
+        TraceReader::open(azure()).unwrap(),
         &options,
         &mut Vec::new(),
         &mut |_| {},
@@ -511,7 +511,7 @@ fn help_teaches_with_examples() {
     ] {
         assert!(text.contains(word), "{word} missing");
     }
-    for name in mei4llm::problems::split::SOLVERS {
+    for name in mei4llm::problems::formulation::default_solvers(mei4llm::problems::split::SOLVERS) {
         assert!(text.contains(name), "{name} missing");
     }
 }

@@ -5,10 +5,13 @@
 mod common;
 
 use common::{azure, json, ok, root, run, stderr};
+use mei4llm::problems::batching::Batching;
+use mei4llm::problems::batching::replay::{BatchingRecord, BatchingStats};
 use mei4llm::problems::batching::{self, BatchDecision, BatchingInstance, TraceWindow};
+use mei4llm::problems::formulation::{Formulation, Replays};
 use mei4llm::replay::{
-    BatchingRecord, BatchingReplay, BatchingStats, EpochRecord, ReplayOptions, ReplayProblem,
-    RunInfo, RunInputs, RunRecords, Shard, SolvedEpoch, instance_seed, read_csv, replay,
+    EpochRecord, ReplayOptions, RunInfo, RunInputs, RunRecords, Shard, SolvedEpoch, instance_seed,
+    read_csv, replay,
 };
 use mei4llm::solve::milp::solve_model_file;
 use mei4llm::solve::{Budget, Problem, Solver};
@@ -17,6 +20,7 @@ use mei4llm::system::trace::{EpochRule, Epochs, TraceReader};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
+use std::sync::Arc;
 
 const SMALL: &str = "scenarios/batching-small.toml";
 const TRACE: &str = "datasets/traces/azure_llm_2023_conv.csv";
@@ -174,7 +178,7 @@ struct Seen {
 /// record's TTFT and TPOT), and every heuristic against the certified exact objective.
 fn check_replay(scenario: &Scenario, rule: EpochRule, max_epochs: u64) -> Seen {
     let seed = 3;
-    let problem = BatchingReplay::new(scenario).unwrap();
+    let problem = Batching::of(Arc::new(scenario.clone())).unwrap();
     let solvers: Vec<String> = SOLVERS.split(',').map(String::from).collect();
     let options = ReplayOptions {
         rule,
@@ -185,18 +189,18 @@ fn check_replay(scenario: &Scenario, rule: EpochRule, max_epochs: u64) -> Seen {
         ..ReplayOptions::default()
     };
     let mut solved: Vec<SolvedEpoch<BatchingRecord>> = Vec::new();
-    let trace = TraceReader::open(&azure()).unwrap();
+    let trace = TraceReader::open(azure()).unwrap();
     let totals = replay(&problem, trace, &options, &mut solved, &mut |_| {}).unwrap();
     assert!(totals.stopped_by.is_none());
     assert_eq!(solved.len() as u64, max_epochs);
     let speedup = problem.section().arrival_speedup;
-    let epochs = Epochs::new(TraceReader::open(&azure()).unwrap(), rule).unwrap();
+    let epochs = Epochs::new(TraceReader::open(azure()).unwrap(), rule).unwrap();
     let mut seen = Seen::default();
     for (epoch, solved) in epochs.zip(&solved) {
         let epoch = epoch.unwrap();
         assert_eq!(epoch.index, solved.epoch.index);
         let instance = problem
-            .instance(&epoch, instance_seed(seed, epoch.index))
+            .epoch(&epoch, instance_seed(seed, epoch.index))
             .unwrap();
         // The decision is taken at the epoch's end, times counted from its start.
         assert_eq!(instance.now_s, (epoch.end_s - epoch.start_s) / speedup);
@@ -311,7 +315,7 @@ fn every_record_is_what_the_decision_does_and_exact_is_never_beaten() {
 
 #[test]
 fn exact_matches_the_brute_force_on_small_epochs() {
-    let problem = BatchingReplay::new(&small()).unwrap();
+    let problem = Batching::of(Arc::new(small())).unwrap();
     let options = ReplayOptions {
         rule: EpochRule::Count { requests: 5 },
         solvers: vec!["exact".into(), "brute-force".into()],
@@ -321,7 +325,7 @@ fn exact_matches_the_brute_force_on_small_epochs() {
         ..ReplayOptions::default()
     };
     let mut solved: Vec<SolvedEpoch<BatchingRecord>> = Vec::new();
-    let trace = TraceReader::open(&azure()).unwrap();
+    let trace = TraceReader::open(azure()).unwrap();
     replay(&problem, trace, &options, &mut solved, &mut |_| {}).unwrap();
     assert_eq!(solved.len(), 12);
     for e in &solved {
@@ -480,7 +484,7 @@ fn the_summary_is_what_requests_csv_says_and_report_rebuilds_it() {
 }
 
 /// One run of `shard` (the whole run without one) of 9 epochs of 20 requests, in memory.
-fn shard_run(problem: &BatchingReplay, shard: Option<Shard>) -> RunRecords<BatchingRecord> {
+fn shard_run(problem: &Batching, shard: Option<Shard>) -> RunRecords<BatchingRecord> {
     let options = ReplayOptions {
         rule: EpochRule::Count { requests: 20 },
         solvers: vec!["exact".into(), "assignment".into(), "fcfs".into()],
@@ -491,7 +495,7 @@ fn shard_run(problem: &BatchingReplay, shard: Option<Shard>) -> RunRecords<Batch
         ..ReplayOptions::default()
     };
     let mut epochs: Vec<SolvedEpoch<BatchingRecord>> = Vec::new();
-    let trace = TraceReader::open(&azure()).unwrap();
+    let trace = TraceReader::open(azure()).unwrap();
     let totals = replay(problem, trace, &options, &mut epochs, &mut |_| {}).unwrap();
     let inputs = RunInputs {
         scenario_file: SMALL.into(),
@@ -511,7 +515,7 @@ fn shard_run(problem: &BatchingReplay, shard: Option<Shard>) -> RunRecords<Batch
 
 #[test]
 fn shards_merged_are_the_whole_run() {
-    let problem = BatchingReplay::new(&small()).unwrap();
+    let problem = Batching::of(Arc::new(small())).unwrap();
     let whole = shard_run(&problem, None);
     assert_eq!(whole.epochs.len(), 9);
     let parts: Vec<_> = (0..3)
@@ -579,12 +583,12 @@ fn bad_input_is_refused_with_what_is_wrong() {
     assert!(e.contains("no [batching] section"), "{e}");
     let e = with(SMALL, &["--objective", "energy"]);
     assert!(
-        e.contains("--objective applies to --problem split only"),
+        e.contains("--objective does not apply to the `batching` problem"),
         "{e}"
     );
     let e = with(SMALL, &["--ttft-slo", "1s"]);
     assert!(
-        e.contains("--ttft-slo applies to --problem split only"),
+        e.contains("--ttft-slo does not apply to the `batching` problem"),
         "{e}"
     );
     let e = with(SMALL, &["--solvers", "exact,lifo"]);
@@ -668,7 +672,11 @@ fn the_exported_admission_milp_reads_back_to_the_same_optimum() {
         dir.path().join("x.mps").to_str().unwrap(),
     ]);
     assert!(!o.status.success());
-    assert!(stderr(&o).contains("split only"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--per-second does not apply"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -680,9 +688,9 @@ fn help_teaches_batching_with_examples() {
         "epoch's end",
         "arrival_speedup",
         "admitted_share.svg",
-        "Solvers of batching",
+        "--problem batching: which waiting requests",
         "Moore-Hodgson",
-        "batching-edge.toml",
+        "--scenario batching-edge",
     ] {
         assert!(help.contains(needle), "solve-trace --help lacks {needle}");
     }

@@ -6,10 +6,12 @@
 mod common;
 
 use common::{azure, json, ok, root, run, stderr};
+use mei4llm::problems::caching::Caching;
+use mei4llm::problems::caching::replay::CachingRecord;
 use mei4llm::problems::caching::{self, CachingInstance};
+use mei4llm::problems::formulation::Replays;
 use mei4llm::replay::{
-    CachingRecord, CachingReplay, EpochRecord, ReplayOptions, ReplayProblem, SolvedEpoch,
-    instance_seed, read_csv, replay, solver_seed,
+    EpochRecord, ReplayOptions, SolvedEpoch, instance_seed, read_csv, replay, solver_seed,
 };
 use mei4llm::solve::milp::{MilpStatus, record, solve_model_file};
 use mei4llm::solve::{Budget, Problem, Solver};
@@ -150,7 +152,7 @@ struct Seen {
 /// against the placement and the problem's own `evaluate`, and the exact solver's hit ratio
 /// against every other when it is certified.
 fn check_replay(scenario: &Scenario, seed: u64, rule: EpochRule, max_epochs: u64) -> Seen {
-    let problem = CachingReplay::new(scenario).unwrap();
+    let problem = Caching::of(Arc::new(scenario.clone())).unwrap();
     let solvers: Vec<String> = SOLVERS.split(',').map(String::from).collect();
     let options = ReplayOptions {
         rule,
@@ -163,20 +165,20 @@ fn check_replay(scenario: &Scenario, seed: u64, rule: EpochRule, max_epochs: u64
     let mut solved: Vec<SolvedEpoch<CachingRecord>> = Vec::new();
     let totals = replay(
         &problem,
-        TraceReader::open(&azure()).unwrap(),
+        TraceReader::open(azure()).unwrap(),
         &options,
         &mut solved,
         &mut |_| {},
     )
     .unwrap();
     assert!(totals.stopped_by.is_none());
-    let epochs = Epochs::new(TraceReader::open(&azure()).unwrap(), rule).unwrap();
+    let epochs = Epochs::new(TraceReader::open(azure()).unwrap(), rule).unwrap();
     let mut seen = Seen::default();
     for (epoch, solved) in epochs.zip(&solved) {
         let epoch = epoch.unwrap();
         assert_eq!(epoch.index, solved.epoch.index);
         let data = problem
-            .instance(&epoch, instance_seed(seed, epoch.index))
+            .epoch(&epoch, instance_seed(seed, epoch.index))
             .unwrap();
         let instance: &CachingInstance = &data.instance;
         // Every epoch shares the scenario's library instead of copying it.
@@ -615,7 +617,7 @@ fn bad_input_is_refused_with_what_is_wrong() {
     // Split's flags do not apply.
     let message = fails(&with(&["--ttft-slo", "2s"]));
     assert!(
-        message.contains("--ttft-slo applies to --problem split only"),
+        message.contains("--ttft-slo does not apply to the `caching` problem"),
         "{message}"
     );
     // A scenario without a [caching] section, or a caching scenario without a trace.
@@ -697,23 +699,24 @@ fn bad_input_is_refused_with_what_is_wrong() {
     assert_eq!(run_json["requests"], 59);
 
     // The library refuses an unknown solver before anything runs.
-    let problem = CachingReplay::new(&small()).unwrap();
+    let problem = Caching::of(Arc::new(small())).unwrap();
     let options = ReplayOptions {
         solvers: vec!["exact".into(), "lfu".into()],
         ..ReplayOptions::default()
     };
     let error = replay(
         &problem,
-        TraceReader::open(&azure()).unwrap(),
+        TraceReader::open(azure()).unwrap(),
         &options,
         &mut Vec::new(),
         &mut |_| {},
     )
     .unwrap_err();
     assert!(error.to_string().contains("`lfu`"), "{error}");
-    let error =
-        CachingReplay::new(&Scenario::from_path(&root().join("scenarios/small.toml")).unwrap())
-            .unwrap_err();
+    let error = Caching::of(Arc::new(
+        Scenario::from_path(&root().join("scenarios/small.toml")).unwrap(),
+    ))
+    .unwrap_err();
     assert!(error.to_string().contains("[caching]"), "{error}");
 }
 
@@ -768,7 +771,11 @@ fn the_exported_placement_milp_reads_back_to_the_same_optimum() {
         dir.path().join("x.mps").to_str().unwrap(),
     ]);
     assert!(!o.status.success());
-    assert!(stderr(&o).contains("split only"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--objective does not apply"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -783,7 +790,7 @@ fn help_teaches_caching_with_examples() {
     ] {
         assert!(text.contains(word), "{word} missing");
     }
-    for name in caching::SOLVERS {
+    for name in mei4llm::problems::formulation::default_solvers(caching::SOLVERS) {
         assert!(text.contains(name), "{name} missing");
     }
     let o = ok(&["export", "--help"]);

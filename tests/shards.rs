@@ -1,10 +1,12 @@
 //! A trace replayed in shards (as Ray tasks run it) is the whole run: the shards' records,
 //! merged, equal the records, summary and files of one run over the Azure conversation trace.
 
+use mei4llm::problems::formulation::Formulation;
 use mei4llm::problems::split::Objective;
+use mei4llm::problems::split::Split;
+use mei4llm::problems::split::replay::{Slo, SplitRecord, SplitStats};
 use mei4llm::replay::{
-    OutputDir, ReplayOptions, RunInfo, RunInputs, RunRecords, Shard, Slo, SolvedEpoch, SplitRecord,
-    SplitReplay, SplitStats, replay,
+    OutputDir, ReplayOptions, RunInfo, RunInputs, RunRecords, Shard, SolvedEpoch, replay,
 };
 use mei4llm::system::Scenario;
 use mei4llm::system::trace::TraceReader;
@@ -19,9 +21,9 @@ fn azure() -> PathBuf {
     root().join("datasets/traces/azure_llm_2023_conv.csv")
 }
 
-fn problem() -> SplitReplay {
+fn problem() -> Split {
     let scenario = Arc::new(Scenario::from_path(&root().join("scenarios/small.toml")).unwrap());
-    SplitReplay::new(scenario, Objective::Latency, Slo::default()).unwrap()
+    Split::with(scenario, Objective::Latency, Slo::default()).unwrap()
 }
 
 fn options(shard: Option<Shard>, threads: usize) -> ReplayOptions {
@@ -41,7 +43,7 @@ fn options(shard: Option<Shard>, threads: usize) -> ReplayOptions {
     }
 }
 
-fn info(problem: &SplitReplay, options: &ReplayOptions) -> RunInfo {
+fn info(problem: &Split, options: &ReplayOptions) -> RunInfo {
     let inputs = RunInputs {
         scenario_file: "scenarios/small.toml".into(),
         trace: azure().display().to_string(),
@@ -52,10 +54,10 @@ fn info(problem: &SplitReplay, options: &ReplayOptions) -> RunInfo {
 }
 
 /// One run of `shard` (the whole trace without one), kept in memory.
-fn run(problem: &SplitReplay, shard: Option<Shard>) -> RunRecords<SplitRecord> {
+fn run(problem: &Split, shard: Option<Shard>) -> RunRecords<SplitRecord> {
     let options = options(shard, 2);
     let mut epochs: Vec<SolvedEpoch<SplitRecord>> = Vec::new();
-    let trace = TraceReader::open(&azure()).unwrap();
+    let trace = TraceReader::open(azure()).unwrap();
     let totals = replay(problem, trace, &options, &mut epochs, &mut |_| {}).unwrap();
     RunRecords::new(info(problem, &options), &totals, epochs)
 }
@@ -126,7 +128,7 @@ fn a_merged_run_writes_the_files_of_a_run_written_epoch_by_epoch() {
     let direct = dir.path().join("direct");
     let out: OutputDir<SplitRecord, SplitStats> = OutputDir::create(&direct, &info).unwrap();
     let mut sinks = (Vec::<SolvedEpoch<SplitRecord>>::new(), out);
-    let trace = TraceReader::open(&azure()).unwrap();
+    let trace = TraceReader::open(azure()).unwrap();
     let totals = replay(&problem, trace, &options, &mut sinks, &mut |_| {}).unwrap();
     info.record(&totals);
     let (epochs, out) = sinks;

@@ -6,6 +6,7 @@
 //! Scenarios are written inline; request sizes come from the Azure LLM conversation trace
 //! (2023).
 
+use mei4llm::problems::formulation::default_solvers;
 use mei4llm::problems::split::{
     Assignment, BruteForce, Choice, Exact, Objective, OptionCost, SOLVERS, SplitDecision,
     SplitInstance, SplitRequest, Terms, Tier, allocate, solver,
@@ -163,10 +164,11 @@ fn brute() -> BruteForce {
 
 /// Every registered solver plus brute force.
 fn all_solvers() -> Vec<(String, Box<dyn Solver<SplitInstance> + Send + Sync>)> {
-    let mut list: Vec<(String, Box<dyn Solver<SplitInstance> + Send + Sync>)> = SOLVERS
-        .iter()
-        .map(|&n| (n.to_string(), solver(n).expect("registered")))
-        .collect();
+    let mut list: Vec<(String, Box<dyn Solver<SplitInstance> + Send + Sync>)> =
+        default_solvers(SOLVERS)
+            .into_iter()
+            .map(|n| (n.to_string(), solver(n).expect("registered")))
+            .collect();
     list.push(("brute-force".into(), Box::new(brute())));
     list
 }

@@ -142,11 +142,11 @@ fn mooncake_conversation_trace() {
 
 #[test]
 fn vidur_sample_is_the_head_of_the_azure_conversation_trace() {
-    let mut reader = TraceReader::open(&fixture("vidur_sample.csv")).unwrap();
+    let mut reader = TraceReader::open(fixture("vidur_sample.csv")).unwrap();
     assert_eq!(reader.format(), TraceFormat::Vidur);
     let vidur: Vec<Request> = reader.by_ref().collect::<Result<_>>().unwrap();
     assert_eq!(vidur.len(), 20);
-    let azure: Vec<Request> = TraceReader::open(&dataset("azure_llm_2023_conv.csv"))
+    let azure: Vec<Request> = TraceReader::open(dataset("azure_llm_2023_conv.csv"))
         .unwrap()
         .take(20)
         .collect::<Result<_>>()
@@ -164,7 +164,7 @@ fn vidur_sample_is_the_head_of_the_azure_conversation_trace() {
 
 #[test]
 fn burstgpt_sample_drops_rows_without_tokens() {
-    let mut reader = TraceReader::open(&fixture("burstgpt_sample.csv")).unwrap();
+    let mut reader = TraceReader::open(fixture("burstgpt_sample.csv")).unwrap();
     assert_eq!(reader.format(), TraceFormat::BurstGpt);
     let requests: Vec<Request> = reader.by_ref().collect::<Result<_>>().unwrap();
     assert_eq!((reader.dropped_rows(), reader.skipped_rows()), (1, 0));
@@ -553,7 +553,7 @@ fn epochs_pass_errors_through_and_keep_their_requests() {
 
 #[test]
 fn one_second_epochs_cover_the_azure_conversation_trace() {
-    let reader = TraceReader::open(&dataset("azure_llm_2023_conv.csv")).unwrap();
+    let reader = TraceReader::open(dataset("azure_llm_2023_conv.csv")).unwrap();
     let mut requests = 0;
     let mut epochs = 0;
     let mut last_index = None;

@@ -4,18 +4,17 @@ The compiled module :mod:`mei4llm._core` does the work; this package re-exports 
 pandas DataFrames of its columns. Every name mirrors the Rust crate::
 
     import mei4llm
-    scenario = mei4llm.Scenario.from_path("scenarios/small.toml")
+    scenario = mei4llm.Scenario.bundled("small")                # or from_path("my.toml")
     instance = mei4llm.SplitInstance.from_scenario(scenario, objective="latency")
     outcome = mei4llm.solve(instance, solver="exact", time_limit=10.0)
     print(outcome.status, outcome.objective, outcome.gap)
     assert mei4llm.evaluate(instance, outcome.decision)["feasible"]
     arrays = mei4llm.decision_arrays(instance, outcome)     # numpy, one entry per request
     assert mei4llm.evaluate(instance, arrays)["feasible"]
-    batching = mei4llm.BatchingInstance.from_scenario(
-        mei4llm.Scenario.from_path("scenarios/batching-small.toml"))
+    batching = mei4llm.BatchingInstance.from_scenario("batching-small")
     mei4llm.solve(batching, solver="assignment").objective  # requests admitted
     mei4llm.cost_table(scenario)                            # DataFrame, as `mei4llm inspect`
-    mei4llm.read_trace("datasets/traces/azure_llm_2023_conv.csv", limit=100)
+    mei4llm.read_trace("bundled:datasets/traces/azure_llm_2023_conv.csv", limit=100)
     result = mei4llm.solve_trace(scenario, epoch="1s", max_epochs=20)
     result.epochs, result.requests, result.summary
 
@@ -32,42 +31,51 @@ Errors carry the Rust message unchanged::
 
 A Rust panic never crosses into Python: it becomes a :class:`SolverError`.
 
-With Gymnasium installed, importing the package registers the environments
-``mei4llm/Split-v0``, ``mei4llm/Caching-v0`` and ``mei4llm/Batching-v0``
-(:mod:`mei4llm.envs`).
+Every registered problem (:func:`problems`) has an instance class here (``SplitInstance``,
+``CachingInstance``, ``BatchingInstance``, …: ``from_scenario(scenario, **settings)``) and, with
+Gymnasium installed, an environment ``mei4llm/<Problem>-v0`` (:mod:`mei4llm.envs`). The
+bundled scenarios (:func:`scenarios`) and data (:mod:`mei4llm.datasets`) work from any folder.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from . import datasets
 from ._core import (
     PRECISIONS,
     TIERS,
-    BatchingInstance,
-    CachingInstance,
     DecisionError,
     Error,
     InputError,
+    Instance,
     Outcome,
     Scenario,
     ScenarioError,
     SolverError,
-    SplitInstance,
     TraceError,
     TraceRun,
     __version__,
     decision_arrays,
     evaluate,
+    problems,
+    scenarios,
     solve,
     solvers,
 )
+from ._instances import instance_classes
 from ._frames import pandas_module
 from .tables import cost_table, hardware_catalogue, layer_table, model_catalogue, split_table
 from .trace import TraceResult, read_trace, solve_trace
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas
+
+    from ._instances import InstanceClass as BatchingInstance
+    from ._instances import InstanceClass as CachingInstance
+    from ._instances import InstanceClass as SplitInstance
+
+globals().update(instance_classes())
 
 try:  # The environments need Gymnasium (pip install 'mei4llm[envs]').
     import gymnasium as _gymnasium  # noqa: F401
@@ -84,6 +92,7 @@ __all__ = [
     "DecisionError",
     "Error",
     "InputError",
+    "Instance",
     "Outcome",
     "Scenario",
     "ScenarioError",
@@ -94,12 +103,15 @@ __all__ = [
     "TraceRun",
     "__version__",
     "cost_table",
+    "datasets",
     "decision_arrays",
     "evaluate",
     "hardware_catalogue",
     "layer_table",
     "model_catalogue",
+    "problems",
     "read_trace",
+    "scenarios",
     "solve",
     "solve_trace",
     "solvers",

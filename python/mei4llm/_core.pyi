@@ -38,6 +38,8 @@ class Scenario:
     @staticmethod
     def from_path(path: _Path) -> Scenario: ...
     @staticmethod
+    def bundled(name: str) -> Scenario: ...
+    @staticmethod
     def from_dict(data: dict[str, Any]) -> Scenario: ...
     @property
     def name(self) -> str: ...
@@ -45,50 +47,22 @@ class Scenario:
     def description(self) -> str: ...
     def to_dict(self) -> dict[str, Any]: ...
 
-class SplitInstance:
-    """The ``split`` problem on the first epoch of a scenario's ``[workload]``."""
+class Instance:
+    """An instance of a registered problem (``problem`` says which); its facts (``requests``,
+    ``servers``, …) are attributes."""
 
     @staticmethod
-    def from_scenario(
-        scenario: Scenario,
-        objective: Literal["latency", "energy", "mixed"] = "latency",
-        per_second: Optional[float] = None,
-        per_joule: Optional[float] = None,
-    ) -> SplitInstance: ...
+    def from_scenario(problem: str, scenario: Union[Scenario, _Path], **settings: Any) -> Instance: ...
     @property
-    def problem(self) -> Literal["split"]: ...
-    def __len__(self) -> int: ...
-
-class CachingInstance:
-    """The ``caching`` problem of a scenario's ``[caching]`` section."""
-
-    @staticmethod
-    def from_scenario(scenario: Scenario) -> CachingInstance: ...
-    @property
-    def problem(self) -> Literal["caching"]: ...
-    @property
-    def servers(self) -> int: ...
-    @property
-    def models(self) -> int: ...
-
-class BatchingInstance:
-    """The ``batching`` problem of a scenario's ``[batching]`` section: one admission decision."""
-
-    @staticmethod
-    def from_scenario(scenario: Scenario) -> BatchingInstance: ...
-    @property
-    def problem(self) -> Literal["batching"]: ...
-    @property
-    def servers(self) -> int: ...
-    @property
-    def servable_value(self) -> float: ...
+    def problem(self) -> str: ...
+    def __getattr__(self, name: str) -> Any: ...
     def __len__(self) -> int: ...
 
 class Outcome:
     """What a solver returned, as plain Python values."""
 
     @property
-    def problem(self) -> Literal["split", "caching", "batching"]: ...
+    def problem(self) -> str: ...
     @property
     def solver(self) -> str: ...
     @property
@@ -116,7 +90,7 @@ class Outcome:
     @property
     def plan(self) -> list[dict[str, Any]]: ...
 
-_Instance = Union[SplitInstance, CachingInstance, BatchingInstance]
+_Instance = Instance
 _SplitArrays = dict[str, NDArray[Any]]
 _Decision = Union[dict[str, Any], _SplitArrays, NDArray[np.bool_]]
 
@@ -151,10 +125,13 @@ def solve(
     seed: int = 0,
 ) -> Outcome: ...
 def evaluate(instance: _Instance, decision: _Decision) -> dict[str, Any]: ...
-def solvers(problem: Literal["split", "caching", "batching"]) -> list[str]: ...
+def solvers(problem: str) -> list[str]: ...
+def problems() -> list[dict[str, Any]]: ...
+def scenarios() -> list[str]: ...
+def bundled_files() -> list[str]: ...
+def bundled_file(path: str) -> bytes: ...
 
 _ScenarioArg = Union[Scenario, str, PathLike[str]]
-_PathArg = Union[str, PathLike[str]]
 _Spaces = tuple[NDArray[np.float32], NDArray[np.float32], list[str], int]
 _Step = tuple[
     NDArray[np.float32], float, bool, bool, NDArray[np.int8], Optional[dict[str, Any]]
@@ -169,127 +146,28 @@ _VecStep = tuple[
     dict[str, Any],
 ]
 
-class SplitEnv:
-    """The ``split`` environment (wrapped by ``mei4llm.envs.SplitEnv``)."""
+class Env:
+    """The environment of a registered problem (wrapped by ``mei4llm.envs.ProblemEnv``)."""
 
-    def __init__(
-        self,
-        scenario: _ScenarioArg,
-        *,
-        trace: Optional[_PathArg] = None,
-        epoch: Optional[str] = None,
-        epochs_per_episode: int = 4,
-        objective: Literal["latency", "energy", "mixed"] = "latency",
-        per_second: Optional[float] = None,
-        per_joule: Optional[float] = None,
-        optimum: Literal["exact", "descent", "none"] = "exact",
-        optimum_time_limit: float = 10.0,
-        carrier: str = "VERIZON",
-        connections: int = 1,
-        server: str = "US-East",
-    ) -> None: ...
+    def __init__(self, problem: str, scenario: _ScenarioArg, **kwargs: Any) -> None: ...
+    @property
+    def problem(self) -> str: ...
     def spaces(self) -> _Spaces: ...
     def reset(self, seed: Optional[int] = None) -> tuple[NDArray[np.float32], NDArray[np.int8]]: ...
     def step(self, action: int) -> _Step: ...
     def action_mask(self) -> NDArray[np.int8]: ...
 
-class CachingEnv:
-    """The ``caching`` environment (wrapped by ``mei4llm.envs.CachingEnv``)."""
+class VecEnv:
+    """``num_envs`` environments of a registered problem stepped with one call (next-step
+    autoreset)."""
 
     def __init__(
         self,
-        scenario: _ScenarioArg,
-        *,
-        trace: Optional[_PathArg] = None,
-        window: str = "100",
-        windows_per_episode: int = 4,
-        optimum: bool = True,
-        optimum_time_limit: float = 10.0,
-    ) -> None: ...
-    def spaces(self) -> _Spaces: ...
-    def reset(self, seed: Optional[int] = None) -> tuple[NDArray[np.float32], NDArray[np.int8]]: ...
-    def step(self, action: int) -> _Step: ...
-    def action_mask(self) -> NDArray[np.int8]: ...
-
-class BatchingEnv:
-    """The ``batching`` environment (wrapped by ``mei4llm.envs.BatchingEnv``)."""
-
-    def __init__(
-        self,
-        scenario: _ScenarioArg,
-        *,
-        trace: Optional[_PathArg] = None,
-        requests: Optional[int] = None,
-        decisions_per_episode: int = 4,
-        optimum: str = "exact",
-        optimum_time_limit: float = 10.0,
-    ) -> None: ...
-    def spaces(self) -> _Spaces: ...
-    def reset(self, seed: Optional[int] = None) -> tuple[NDArray[np.float32], NDArray[np.int8]]: ...
-    def step(self, action: int) -> _Step: ...
-    def action_mask(self) -> NDArray[np.int8]: ...
-
-class VecSplitEnv:
-    """``num_envs`` ``split`` environments stepped with one call (next-step autoreset)."""
-
-    def __init__(
-        self,
+        problem: str,
         num_envs: int,
         scenario: _ScenarioArg,
-        *,
-        trace: Optional[_PathArg] = None,
-        epoch: Optional[str] = None,
-        epochs_per_episode: int = 4,
-        objective: Literal["latency", "energy", "mixed"] = "latency",
-        per_second: Optional[float] = None,
-        per_joule: Optional[float] = None,
-        optimum: Literal["exact", "descent", "none"] = "exact",
-        optimum_time_limit: float = 10.0,
-        carrier: str = "VERIZON",
-        connections: int = 1,
-        server: str = "US-East",
         parallel: bool = True,
-    ) -> None: ...
-    def spaces(self) -> _Spaces: ...
-    def reset(
-        self, seed: Optional[int] = None
-    ) -> tuple[NDArray[np.float32], NDArray[np.int8]]: ...
-    def step(self, actions: NDArray[np.int64]) -> _VecStep: ...
-
-class VecCachingEnv:
-    """``num_envs`` ``caching`` environments stepped with one call (next-step autoreset)."""
-
-    def __init__(
-        self,
-        num_envs: int,
-        scenario: _ScenarioArg,
-        *,
-        trace: Optional[_PathArg] = None,
-        window: str = "100",
-        windows_per_episode: int = 4,
-        optimum: bool = True,
-        optimum_time_limit: float = 10.0,
-        parallel: bool = True,
-    ) -> None: ...
-    def spaces(self) -> _Spaces: ...
-    def reset(
-        self, seed: Optional[int] = None
-    ) -> tuple[NDArray[np.float32], NDArray[np.int8]]: ...
-    def step(self, actions: NDArray[np.int64]) -> _VecStep: ...
-class VecBatchingEnv:
-    """``num_envs`` ``batching`` environments stepped with one call (next-step autoreset)."""
-
-    def __init__(
-        self,
-        num_envs: int,
-        scenario: _ScenarioArg,
-        *,
-        trace: Optional[_PathArg] = None,
-        requests: Optional[int] = None,
-        decisions_per_episode: int = 4,
-        optimum: str = "exact",
-        optimum_time_limit: float = 10.0,
-        parallel: bool = True,
+        **kwargs: Any,
     ) -> None: ...
     def spaces(self) -> _Spaces: ...
     def reset(
@@ -327,13 +205,8 @@ def solve_trace(
     max_epochs: Optional[int] = None,
     out: Optional[_Path] = None,
     skip_bad_rows: bool = False,
-    objective: Literal["latency", "energy", "mixed"] = "latency",
-    per_second: Optional[float] = None,
-    per_joule: Optional[float] = None,
-    ttft_slo_s: Optional[float] = None,
-    tpot_slo_s: Optional[float] = None,
-    e2e_slo_s: Optional[float] = None,
     in_flight: Optional[int] = None,
     shard: Optional[tuple[int, int]] = None,
     progress: Optional[Callable[[dict[str, Any]], None]] = None,
+    **settings: Any,
 ) -> TraceRun: ...

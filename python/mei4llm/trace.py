@@ -125,15 +125,10 @@ def solve_trace(
     max_epochs: Optional[int] = None,
     out: Optional[FilePath] = None,
     skip_bad_rows: bool = False,
-    objective: str = "latency",
-    per_second: Optional[float] = None,
-    per_joule: Optional[float] = None,
-    ttft_slo_s: Optional[float] = None,
-    tpot_slo_s: Optional[float] = None,
-    e2e_slo_s: Optional[float] = None,
     in_flight: Optional[int] = None,
     shard: Optional[Tuple[int, int]] = None,
     progress: Optional[Callable[[dict[str, Any]], None]] = None,
+    **settings: Any,
 ) -> TraceResult:
     """Replays a request trace epoch by epoch, as ``mei4llm solve-trace`` does.
 
@@ -148,7 +143,8 @@ def solve_trace(
     seed gives the same records whatever the thread count (unless ``time_limit`` binds).
 
     Args:
-        scenario: a :class:`Scenario`, or a ``.toml``/``.json`` scenario file.
+        scenario: a :class:`Scenario`, a ``.toml``/``.json`` scenario file, or the name of a
+            bundled scenario (``mei4llm.scenarios()``).
         trace: a trace file (Azure, Mooncake, BurstGPT or Vidur).
         problem: ``"split"``, ``"caching"`` (the scenario needs a ``[caching]`` section) or
             ``"batching"`` (a ``[batching]`` section, whose trace from its ``start``, request
@@ -167,15 +163,16 @@ def solve_trace(
             ``mei4llm solve-trace --out``; an interrupted run keeps the epochs done).
         skip_bad_rows: skip malformed trace rows (counted in ``run["rows"]``) instead of
             stopping at the first.
-        objective: ``latency``, ``energy`` or ``mixed`` (with ``per_second`` and
-            ``per_joule``), summed over an epoch's requests.
-        ttft_slo_s, tpot_slo_s, e2e_slo_s: the SLOs requests are judged by (they only
-            measure); default: the scenario's, else MLPerf Inference's (TTFT 2 s, TPOT 0.1 s).
         in_flight: epochs held in memory at once (default: 8 × threads).
         shard: ``(index, count)``: solve only the epochs at positions ``index``,
             ``index + count``, … of the run (see :mod:`mei4llm.distributed`).
         progress: called after each epoch with ``{"epochs", "requests", "elapsed_s"}``; an
             exception it raises (as Ctrl-C does) stops the run.
+        **settings: the problem's settings (``mei4llm.problems()`` lists them); for ``split``:
+            ``objective`` (``latency``, ``energy`` or ``mixed`` with ``per_second`` and
+            ``per_joule``), and the SLOs requests are judged by, ``ttft_slo_s``,
+            ``tpot_slo_s``, ``e2e_slo_s`` (they only measure; default: the scenario's, else
+            MLPerf Inference's, TTFT 2 s and TPOT 0.1 s).
 
     Returns:
         The records as DataFrames, with the summary.
@@ -200,14 +197,9 @@ def solve_trace(
         max_epochs=max_epochs,
         out=out,
         skip_bad_rows=skip_bad_rows,
-        objective=objective,
-        per_second=per_second,
-        per_joule=per_joule,
-        ttft_slo_s=ttft_slo_s,
-        tpot_slo_s=tpot_slo_s,
-        e2e_slo_s=e2e_slo_s,
         in_flight=in_flight,
         shard=shard,
         progress=progress,
+        **settings,
     )
     return TraceResult(run)

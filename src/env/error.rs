@@ -18,6 +18,14 @@ pub enum EnvError {
         /// What is wrong with it.
         message: String,
     },
+    /// The keyword arguments of an environment are wrong; the message names the one.
+    #[error("mei4llm/{env}: {message}")]
+    Arguments {
+        /// The environment's id without the `mei4llm/` prefix.
+        env: &'static str,
+        /// What is wrong, with the argument's name.
+        message: String,
+    },
     /// The action is not in the action space at all (`action ≥ n`).
     #[error("action {action} is outside the action space Discrete({n})")]
     ActionOutOfRange {

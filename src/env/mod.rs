@@ -40,7 +40,7 @@
 //! let options = CachingEnvOptions {
 //!     trace: Some("datasets/traces/azure_llm_2023_conv.csv".into()),
 //!     window: "50".parse()?,
-//!     windows_per_episode: 1,
+//!     epochs_per_episode: 1,
 //!     ..CachingEnvOptions::default()
 //! };
 //! let env = CachingEnv::new(scenario, options)?;
@@ -68,21 +68,15 @@
 //! Huang and Ontañón, "A closer look at invalid action masking in policy gradient algorithms"
 //! (FLAIRS 2022) for masking.
 
-pub mod batching;
-pub mod caching;
 mod error;
 pub mod policy;
 mod report;
 pub mod space;
-pub mod split;
 mod vector;
 
-pub use batching::{BatchAction, BatchingEnv, BatchingEnvOptions, BatchingLayout, DecisionReport};
-pub use caching::{CachingEnv, CachingEnvOptions, CachingLayout, WindowReport};
 pub use error::EnvError;
 pub use report::OptimumReport;
 pub use space::{BoxSpace, Discrete};
-pub use split::{EpochReport, LinkSeries, Optimum, SplitEnv, SplitEnvOptions, SplitLayout};
 pub use vector::{AUTORESET_MODE, Buffers, VecEnv};
 
 use rand::rngs::StdRng;
@@ -90,7 +84,7 @@ use rand::{Rng, RngCore, SeedableRng};
 
 /// The start of an episode of `count` consecutive units (epochs, windows) out of `available`:
 /// restarts `rng` from `seed` when given, then draws the episode's own seed and its first unit.
-fn episode_start(
+pub(crate) fn episode_start(
     rng: &mut StdRng,
     seed: Option<u64>,
     available: usize,

@@ -1,181 +1,14 @@
-//! A policy (trained agent, rule, or a Python callable) as a [`Solver`] of the `split` or
-//! the `batching` problem, so that it is compared with the exact and heuristic solvers on the
-//! same instances by the same [`Problem::evaluate`].
-//!
-//! [`SplitPolicy`] walks the instance's requests in order exactly as [`crate::env::SplitEnv`]
-//! presents them: for each request it writes the environment's observation and mask (layout in
-//! [`SplitLayout`]), asks the policy for an action and places the request. The shares are then
-//! set to their optimum for the chosen placements
-//! ([`crate::problems::split::allocate`]) and the plan is judged by `evaluate`. The outcome's
-//! status is `feasible` (a policy proves nothing, so never `optimal`) with no bound, or
-//! `not_found` with the first broken constraint. A policy that fails, or returns an action
-//! outside the mask, is a [`SolveError::Policy`].
-//!
-//! [`BatchingPolicy`] presents the waiting requests in arrival order exactly as
-//! [`crate::env::BatchingEnv`] does (layout in [`BatchingLayout`], with no decision after this
-//! one) and admits each where the policy says; the batch is judged by `evaluate`.
-//!
-//! The caching environment decides online, request by request, while a caching decision
-//! ([`crate::problems::caching::Placement`]) is one static placement, so a caching policy is
-//! not wrapped as a caching solver.
-//!
-//! ```
-//! use mei4llm::env::policy::SplitPolicy;
-//! use mei4llm::problems::split::{Objective, SplitInstance};
-//! use mei4llm::solve::{Budget, Problem, Solver, Status};
-//! use mei4llm::system::Scenario;
-//! use std::path::Path;
-//! use std::sync::Arc;
-//!
-//! let scenario = Arc::new(Scenario::from_path(Path::new("scenarios/small.toml"))?);
-//! let instance = SplitInstance::from_scenario(scenario, Objective::Latency)?;
-//! // The valid action of least marginal cost (observation components 0..n).
-//! let greedy = SplitPolicy::new("marginal", |observation: &[f32], mask: &[bool]| {
-//!     (0..mask.len())
-//!         .filter(|&a| mask[a])
-//!         .min_by(|&a, &b| observation[a].total_cmp(&observation[b]))
-//!         .ok_or_else(|| "empty mask".to_string())
-//! });
-//! let outcome = greedy.solve(&instance, &Budget::default())?;
-//! assert_eq!(outcome.status, Status::Feasible);
-//! assert_eq!(outcome.bound, None);
-//! let evaluation = instance.evaluate(outcome.decision.as_ref().unwrap());
-//! assert!(evaluation.is_feasible());
-//! assert_eq!(evaluation.objective, outcome.objective.unwrap());
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
+//! What every policy wrapped as a solver shares: the action check, the error of a policy that
+//! fails, and the judgement of its decision by the problem's own `evaluate`. A problem's
+//! policy solver (`split::env::SplitPolicy`, `batching::env::BatchingPolicy`) walks its
+//! instance as its environment presents it and asks the policy for each action; it is
+//! `feasible` at best (a policy proves nothing) and never `optimal`.
 
-use super::batching::{BatchAction, BatchingLayout};
-use super::split::SplitLayout;
-use crate::problems::batching::{BatchDecision, BatchingInstance, Packing, precision_index};
-use crate::problems::split::{SplitDecision, SplitInstance, State, allocate};
-use crate::solve::executor::deadline;
-use crate::solve::{Budget, Found, Problem, SolveError, Solver};
-use std::time::Instant;
-
-/// A function from an observation and an action mask to an action, as a `split` solver.
-pub struct SplitPolicy<F> {
-    name: String,
-    policy: F,
-}
-
-impl<F> SplitPolicy<F>
-where
-    F: Fn(&[f32], &[bool]) -> Result<usize, String>,
-{
-    /// The solver called `name` that asks `policy` for every request's action; an `Err` of the
-    /// policy says why it could not answer.
-    pub fn new(name: impl Into<String>, policy: F) -> SplitPolicy<F> {
-        SplitPolicy {
-            name: name.into(),
-            policy,
-        }
-    }
-}
-
-impl<F> Solver<SplitInstance> for SplitPolicy<F>
-where
-    F: Fn(&[f32], &[bool]) -> Result<usize, String>,
-{
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn search(
-        &self,
-        instance: &SplitInstance,
-        budget: &Budget,
-    ) -> Result<Found<SplitDecision>, SolveError> {
-        let deadline = deadline(Instant::now(), budget);
-        if let Some(why) = instance.infeasibility() {
-            return Ok(Found::infeasible(why));
-        }
-        let layout = SplitLayout::of(&instance.scenario);
-        let mut observation = vec![0.0; layout.observation_space().len()];
-        let mut mask = vec![false; layout.action_space().n];
-        let mut state = State::new(instance);
-        let requests = instance.requests.len();
-        for k in 0..requests {
-            if deadline.is_some_and(|t| Instant::now() >= t) {
-                return Ok(out_of_time(k, requests));
-            }
-            layout.observe(instance, &state, k, &mut observation, &mut mask);
-            let fail = |message| policy_error(&self.name, k, instance.requests[k].id, message);
-            let action = ask(&self.policy, &observation, &mask).map_err(fail)?;
-            let i = layout
-                .candidate(instance, k, action)
-                .ok_or_else(|| fail(format!("action {action} names no candidate")))?;
-            state.apply(k, i);
-        }
-        let options = state.options();
-        let found = match allocate(instance, &options) {
-            Ok(allocated) => judged(instance, allocated.decision),
-            Err(why) => Found::not_found(why),
-        };
-        Ok(found.with_work(0, requests as u64))
-    }
-}
-
-/// A function from an observation and an action mask to an action, as a `batching` solver.
-pub struct BatchingPolicy<F> {
-    name: String,
-    policy: F,
-}
-
-impl<F> BatchingPolicy<F>
-where
-    F: Fn(&[f32], &[bool]) -> Result<usize, String>,
-{
-    /// The solver called `name` that asks `policy` for every waiting request's action; an
-    /// `Err` of the policy says why it could not answer.
-    pub fn new(name: impl Into<String>, policy: F) -> BatchingPolicy<F> {
-        BatchingPolicy {
-            name: name.into(),
-            policy,
-        }
-    }
-}
-
-impl<F> Solver<BatchingInstance> for BatchingPolicy<F>
-where
-    F: Fn(&[f32], &[bool]) -> Result<usize, String>,
-{
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn search(
-        &self,
-        instance: &BatchingInstance,
-        budget: &Budget,
-    ) -> Result<Found<BatchDecision>, SolveError> {
-        let deadline = deadline(Instant::now(), budget);
-        if let Some(why) = instance.infeasibility() {
-            return Ok(Found::infeasible(why.to_string()));
-        }
-        let layout = BatchingLayout::of(instance);
-        let mut observation = vec![0.0; layout.observation_space().len()];
-        let mut mask = vec![false; layout.action_space().n];
-        let mut packing = Packing::new(instance, &[]);
-        let requests = instance.requests.len();
-        for k in 0..requests {
-            if deadline.is_some_and(|t| Instant::now() >= t) {
-                return Ok(out_of_time(k, requests));
-            }
-            layout.observe(&packing, k, 0, &mut observation, &mut mask);
-            let fail = |message| policy_error(&self.name, k, instance.requests[k].id, message);
-            let action = ask(&self.policy, &observation, &mask).map_err(fail)?;
-            if let Some(BatchAction::Admit { server, precision }) = layout.decode(action) {
-                packing.add(k, server, precision_index(precision));
-            }
-        }
-        Ok(judged(instance, packing.decision()).with_work(0, requests as u64))
-    }
-}
+use crate::solve::{Found, Problem, SolveError};
 
 /// The policy's action for the observation and mask; why not, when the policy fails or
 /// answers an action outside the mask.
-fn ask<F>(policy: &F, observation: &[f32], mask: &[bool]) -> Result<usize, String>
+pub(crate) fn ask<F>(policy: &F, observation: &[f32], mask: &[bool]) -> Result<usize, String>
 where
     F: Fn(&[f32], &[bool]) -> Result<usize, String>,
 {
@@ -191,7 +24,7 @@ where
 }
 
 /// The error of policy solver `solver` on request `k` (trace id `id`).
-fn policy_error(solver: &str, k: usize, id: u64, message: String) -> SolveError {
+pub(crate) fn policy_error(solver: &str, k: usize, id: u64, message: String) -> SolveError {
     SolveError::Policy {
         solver: solver.to_string(),
         message: format!("request {k} (id {id}): {message}"),
@@ -201,7 +34,7 @@ fn policy_error(solver: &str, k: usize, id: u64, message: String) -> SolveError 
 /// A policy's `decision` judged by the instance's own `evaluate`: the decision with its
 /// objective (a policy proves nothing: no bound), or not found with the first broken
 /// constraint.
-fn judged<P: Problem>(instance: &P, decision: P::Decision) -> Found<P::Decision> {
+pub(crate) fn judged<P: Problem>(instance: &P, decision: P::Decision) -> Found<P::Decision> {
     let evaluation = instance.evaluate(&decision);
     match evaluation.violations.first() {
         None => Found::decision(decision, evaluation.objective),
@@ -213,7 +46,7 @@ fn judged<P: Problem>(instance: &P, decision: P::Decision) -> Found<P::Decision>
 }
 
 /// A policy stopped by the time limit after `k` of `requests` requests.
-fn out_of_time<D>(k: usize, requests: usize) -> Found<D> {
+pub(crate) fn out_of_time<D>(k: usize, requests: usize) -> Found<D> {
     Found::not_found(format!(
         "the time limit passed after {k} of {requests} requests"
     ))

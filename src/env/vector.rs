@@ -163,6 +163,11 @@ where
         self
     }
 
+    /// Sets whether the environments step in parallel (the results are the same either way).
+    pub fn set_parallel(&mut self, parallel: bool) {
+        self.parallel = parallel;
+    }
+
     /// Number of environments.
     pub fn len(&self) -> usize {
         self.envs.len()

@@ -12,6 +12,9 @@
 //! The classes derive from both the package's base and the built-in exception, so `except
 //! ValueError` and `except mei4llm.Error` both catch bad input.
 
+use crate::env::EnvError;
+use crate::problems::Error as ProblemError;
+use crate::problems::registry::RegistryError;
 use crate::replay::Error as ReplayError;
 use crate::solve::SolveError;
 use pyo3::exceptions::{PyException, PyOSError, PyRuntimeError, PyValueError};
@@ -151,6 +154,28 @@ pub(crate) fn replay_error(error: ReplayError) -> PyErr {
         }
         ReplayError::Write { .. } => PyOSError::new_err(error.to_string()),
         ReplayError::Panicked { .. } => solver_error(error),
+    }
+}
+
+/// A registry error: bad input and settings an `InputError` (a scenario a `ScenarioError`, a
+/// decision a `DecisionError`), a solver failure a `SolverError`, a replay as
+/// [`replay_error`] says, an environment's bad option an `InputError` and a call out of order a
+/// `RuntimeError`.
+pub(crate) fn registry_error(error: RegistryError) -> PyErr {
+    match error {
+        RegistryError::Input(_) | RegistryError::Problem(ProblemError::Input(_)) => {
+            scenario_error(error)
+        }
+        RegistryError::Problem(ProblemError::Instance(_)) => scenario_error(error),
+        RegistryError::Problem(_) => value_error(error),
+        RegistryError::Solve(e) => solve_error(e),
+        RegistryError::Replay(e) => replay_error(e),
+        RegistryError::Env(EnvError::NeedsReset) => {
+            pyo3::exceptions::PyRuntimeError::new_err(error.to_string())
+        }
+        RegistryError::Env(EnvError::Input(_)) => scenario_error(error),
+        RegistryError::Env(_) => value_error(error),
+        RegistryError::Decision(_) => decision_error(error),
     }
 }
 

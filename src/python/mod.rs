@@ -1,8 +1,11 @@
 //! The Python module `mei4llm._core` (feature `python`, built by maturin): thin wrappers that
 //! convert types, release the GIL while Rust works and turn errors into Python exceptions.
-//! The Python package `python/mei4llm/` re-exports it and makes DataFrames of its columns.
+//! Every problem is served through the registry ([`crate::problems::registry`]): one instance
+//! class, one environment class and one vector environment class for all of them. The Python
+//! package `python/mei4llm/` re-exports the module and makes DataFrames of its columns.
 
 mod arrays;
+mod bundle;
 mod columns;
 mod convert;
 mod env;
@@ -19,9 +22,9 @@ mod trace_run;
 
 use pyo3::prelude::*;
 
-/// `mei4llm._core`: scenarios, `split`, `caching` and `batching` instances, every solver by name,
-/// decisions as arrays, cost tables, traces and their replay, the environments and the exception
-/// classes.
+/// `mei4llm._core`: scenarios (from files or bundled), instances of every registered problem,
+/// every solver by name, decisions as arrays, cost tables, traces and their replay, the
+/// environments, the bundled files and the exception classes.
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
@@ -35,32 +38,30 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("SolverError", classes.solver.bind(py))?;
     m.add(
         "TIERS",
-        arrays::TIERS
+        crate::problems::split::formulation::TIERS
             .map(crate::problems::split::Tier::name)
             .to_vec(),
     )?;
     m.add(
         "PRECISIONS",
-        arrays::PRECISIONS
+        crate::system::Precision::ALL
             .map(crate::system::Precision::name)
             .to_vec(),
     )?;
     m.add_class::<scenario::PyScenario>()?;
-    m.add_class::<instance::PySplitInstance>()?;
-    m.add_class::<instance::PyCachingInstance>()?;
-    m.add_class::<instance::PyBatchingInstance>()?;
+    m.add_class::<instance::PyInstance>()?;
     m.add_class::<solve::PyOutcome>()?;
-    m.add_class::<env::PySplitEnv>()?;
-    m.add_class::<env::PyCachingEnv>()?;
-    m.add_class::<env::PyVecSplitEnv>()?;
-    m.add_class::<env::PyVecCachingEnv>()?;
-    m.add_class::<env::PyBatchingEnv>()?;
-    m.add_class::<env::PyVecBatchingEnv>()?;
+    m.add_class::<env::PyEnv>()?;
+    m.add_class::<env::PyVecEnv>()?;
     m.add_class::<trace_run::PyTraceRun>()?;
     m.add_function(wrap_pyfunction!(solve::solve, m)?)?;
     m.add_function(wrap_pyfunction!(solve::evaluate, m)?)?;
     m.add_function(wrap_pyfunction!(solve::solvers, m)?)?;
+    m.add_function(wrap_pyfunction!(solve::problems, m)?)?;
     m.add_function(wrap_pyfunction!(arrays::decision_arrays, m)?)?;
+    m.add_function(wrap_pyfunction!(bundle::scenarios, m)?)?;
+    m.add_function(wrap_pyfunction!(bundle::bundled_files, m)?)?;
+    m.add_function(wrap_pyfunction!(bundle::bundled_file, m)?)?;
     m.add_function(wrap_pyfunction!(tables::cost_table, m)?)?;
     m.add_function(wrap_pyfunction!(tables::layer_table, m)?)?;
     m.add_function(wrap_pyfunction!(tables::split_table, m)?)?;

@@ -1,7 +1,8 @@
 //! `mei4llm.Scenario`: a resolved scenario, read from a file or a dict.
 
 use super::convert::{json_text, to_python};
-use super::error::scenario_error;
+use super::error::{registry_error, scenario_error};
+use crate::problems::registry;
 use crate::system::Scenario;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
@@ -13,6 +14,8 @@ use std::sync::Arc;
 enum Source {
     /// A file, as given.
     File(PathBuf),
+    /// A bundled scenario, by name.
+    Bundled(String),
     /// A dict, as JSON text.
     Dict(String),
 }
@@ -29,28 +32,31 @@ impl PyScenario {
     pub(crate) fn file(&self) -> String {
         match &self.source {
             Source::File(path) => path.display().to_string(),
+            Source::Bundled(name) => name.clone(),
             Source::Dict(_) => String::new(),
         }
     }
 }
 
-/// A scenario as passed from Python: an object, or the path of a file.
+/// A scenario as passed from Python: an object, or a file or a bundled scenario's name.
 #[derive(FromPyObject)]
 pub(crate) enum AnyScenario<'py> {
     /// A `Scenario`.
     Object(PyRef<'py, PyScenario>),
-    /// A `.toml` or `.json` file.
+    /// A `.toml` or `.json` file, or a bundled scenario's name (`small`).
     Path(PathBuf),
 }
 
 impl AnyScenario<'_> {
-    /// The scenario, and its file as given (empty for one read from a dict).
+    /// The scenario (its problem sections read by their problems), and its file or name as
+    /// given (empty for one read from a dict).
     pub(crate) fn load(self) -> PyResult<(Arc<Scenario>, String)> {
         match self {
             AnyScenario::Object(s) => Ok((Arc::clone(&s.inner), s.file())),
             AnyScenario::Path(path) => {
-                let scenario = Scenario::from_path(&path).map_err(scenario_error)?;
-                Ok((Arc::new(scenario), path.display().to_string()))
+                let given = path.display().to_string();
+                let scenario = registry::open_scenario(&given).map_err(registry_error)?;
+                Ok((scenario, given))
             }
         }
     }
@@ -58,13 +64,29 @@ impl AnyScenario<'_> {
 
 #[pymethods]
 impl PyScenario {
-    /// Reads a `.toml` or `.json` scenario file; trace paths are relative to the file.
+    /// Reads a `.toml` or `.json` scenario file (its relative paths resolve against the
+    /// file), or else the bundled scenario of that name (`small`, `scenarios/small.toml`).
     #[staticmethod]
     fn from_path(path: PathBuf) -> PyResult<Self> {
-        let inner = Scenario::from_path(&path).map_err(scenario_error)?;
+        let given = path.display().to_string();
+        let inner = registry::open_scenario(&given).map_err(registry_error)?;
+        let source = if path.exists() {
+            Source::File(path)
+        } else {
+            Source::Bundled(given)
+        };
+        Ok(PyScenario { inner, source })
+    }
+
+    /// The bundled scenario called `name` (`small`, `city`, `caching-small`, …; see
+    /// `mei4llm.scenarios()`), from any folder.
+    #[staticmethod]
+    fn bundled(name: &str) -> PyResult<Self> {
+        let inner = Arc::new(Scenario::bundled(name).map_err(scenario_error)?);
+        registry::check_sections(&inner).map_err(registry_error)?;
         Ok(PyScenario {
-            inner: Arc::new(inner),
-            source: Source::File(path),
+            inner,
+            source: Source::Bundled(name.into()),
         })
     }
 
@@ -109,6 +131,9 @@ impl PyScenario {
                 class.getattr("from_path")?,
                 PyTuple::new(py, [path.clone()])?,
             )),
+            Source::Bundled(name) => {
+                Ok((class.getattr("bundled")?, PyTuple::new(py, [name.clone()])?))
+            }
             Source::Dict(text) => {
                 let data = py.import("json")?.call_method1("loads", (text,))?;
                 Ok((class.getattr("from_dict")?, PyTuple::new(py, [data])?))

@@ -1,38 +1,28 @@
-//! `mei4llm.solve`, `mei4llm.evaluate`, `mei4llm.solvers` and the `Outcome` they return.
+//! `mei4llm.solve`, `mei4llm.evaluate`, `mei4llm.solvers`, `mei4llm.problems` and the
+//! `Outcome` a solve returns, for instances of any registered problem.
 
-use super::arrays::{batching_decision, placement, split_decision};
+use super::arrays::given_decision;
 use super::convert::to_python;
-use super::error::{panic_error, solve_error, value_error};
-use super::instance::{PyBatchingInstance, PyCachingInstance, PySplitInstance};
-use crate::problems::{batching, caching, split};
-use crate::replay::split::planned_requests;
-use crate::solve::{Budget, Outcome, Problem, SolveError, Status};
+use super::error::{panic_error, registry_error, value_error};
+use super::instance::PyInstance;
+use super::policy::policy;
+use crate::problems::registry::{self, AnyOutcome, RegistryError};
+use crate::solve::{Budget, Sense};
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Arc;
 use std::time::Duration;
-
-/// An instance of any problem, as passed from Python.
-#[derive(FromPyObject)]
-pub(crate) enum AnyInstance<'py> {
-    /// A `split` instance.
-    Split(PyRef<'py, PySplitInstance>),
-    /// A `caching` instance.
-    Caching(PyRef<'py, PyCachingInstance>),
-    /// A `batching` instance.
-    Batching(PyRef<'py, PyBatchingInstance>),
-}
 
 /// What a solver returned, as plain Python values.
 #[pyclass(name = "Outcome", module = "mei4llm._core", frozen, get_all)]
 pub struct PyOutcome {
-    /// The problem (`split`, `caching` or `batching`).
+    /// The problem.
     problem: &'static str,
     /// The solver's name.
     solver: String,
-    /// `optimal`, `feasible`, `time_limit`, `infeasible` or `not_found`.
+    /// `optimal`, `feasible`, `time_limit`, `infeasible`, `not_found` or `invalid`.
     status: &'static str,
-    /// Why no decision exists or none was found (infeasible / not_found), else `None`.
+    /// Why no (valid) decision exists or was found, else `None`.
     reason: Option<String>,
     /// `minimise` or `maximise`.
     sense: &'static str,
@@ -50,9 +40,8 @@ pub struct PyOutcome {
     iterations: u64,
     /// The decision in the shape `evaluate` accepts, or `None`.
     decision: PyObject,
-    /// Per-request rows of a `split` plan (tier, server, split, shares, latencies, energy),
-    /// per-server rows of a `caching` placement, or per-request rows of a `batching` decision
-    /// (server, precision, TTFT, TPOT, KV bytes, value); empty without a decision.
+    /// One row per request (split, batching) or per stored model (caching) of the decision;
+    /// empty without one.
     plan: PyObject,
 }
 
@@ -73,46 +62,28 @@ impl PyOutcome {
     }
 }
 
-/// The common fields of an outcome; `decision` and `plan` already converted.
-fn outcome<D>(
-    problem: &'static str,
-    outcome: &Outcome<D>,
-    decision: PyObject,
-    plan: PyObject,
-) -> PyOutcome {
-    let reason = match &outcome.status {
-        Status::Infeasible(why) | Status::NotFound(why) => Some(why.clone()),
-        _ => None,
-    };
-    PyOutcome {
-        problem,
-        solver: outcome.solver.clone(),
-        status: outcome.status.name(),
-        reason,
-        sense: match outcome.sense {
-            crate::solve::Sense::Minimise => "minimise",
-            crate::solve::Sense::Maximise => "maximise",
-        },
-        objective: outcome.objective,
-        bound: outcome.bound,
-        gap: outcome.gap(),
-        time_s: outcome.stats.time_s,
-        nodes: outcome.stats.nodes,
-        iterations: outcome.stats.iterations,
-        decision,
-        plan,
+impl PyOutcome {
+    /// The outcome of `o`, its decision and rows converted.
+    fn of(py: Python<'_>, o: AnyOutcome) -> PyResult<PyOutcome> {
+        Ok(PyOutcome {
+            problem: o.problem,
+            status: o.status,
+            sense: match o.sense {
+                Sense::Minimise => "minimise",
+                Sense::Maximise => "maximise",
+            },
+            decision: to_python(py, &o.decision)?,
+            plan: to_python(py, &o.rows)?,
+            solver: o.solver,
+            reason: o.reason,
+            objective: o.objective,
+            bound: o.bound,
+            gap: o.gap,
+            time_s: o.time_s,
+            nodes: o.nodes,
+            iterations: o.iterations,
+        })
     }
-}
-
-/// Runs `run` with the GIL released, turning a panic into a `SolverError`.
-fn detached<T: Send>(
-    py: Python<'_>,
-    solver: &str,
-    run: impl FnOnce() -> Result<T, SolveError> + Send,
-) -> PyResult<T> {
-    py.allow_threads(|| catch_unwind(AssertUnwindSafe(run)))
-        .map_err(|payload| panic_error(&format!("solver `{solver}`"), payload))?
-        .map_err(solve_error)
 }
 
 /// The budget of the keyword arguments, validated.
@@ -133,14 +104,25 @@ fn budget(time_limit: Option<f64>, gap: f64, threads: usize, seed: u64) -> PyRes
         seed,
         ..Budget::default()
     };
-    budget.validate().map_err(solve_error)?;
+    budget.validate().map_err(super::error::solve_error)?;
     Ok(budget)
+}
+
+/// Runs `run` with the GIL released, turning a panic into a `SolverError`.
+fn detached<T: Send>(
+    py: Python<'_>,
+    what: &str,
+    run: impl FnOnce() -> Result<T, RegistryError> + Send,
+) -> PyResult<T> {
+    py.allow_threads(|| catch_unwind(AssertUnwindSafe(run)))
+        .map_err(|payload| panic_error(what, payload))?
+        .map_err(registry_error)
 }
 
 /// Solves `instance` with the solver called `solver` (see `solvers`) within the budget; the
 /// GIL is released while Rust works. `solver` may also be a callable
-/// `policy(observation, mask) -> action` for a `split` or a `batching` instance (see
-/// `mei4llm.envs.SplitEnv` and `mei4llm.envs.BatchingEnv`).
+/// `policy(observation, mask) -> action` for a problem whose environment builds its decision
+/// one step at a time (`split`, `batching`).
 #[pyfunction]
 #[pyo3(
     signature = (instance, solver=None, time_limit=None, gap=1e-6, threads=1, seed=0),
@@ -148,7 +130,7 @@ fn budget(time_limit: Option<f64>, gap: f64, threads: usize, seed: u64) -> PyRes
 )]
 pub(crate) fn solve(
     py: Python<'_>,
-    instance: AnyInstance<'_>,
+    instance: PyRef<'_, PyInstance>,
     solver: Option<&Bound<'_, PyAny>>,
     time_limit: Option<f64>,
     gap: f64,
@@ -156,11 +138,18 @@ pub(crate) fn solve(
     seed: u64,
 ) -> PyResult<PyOutcome> {
     let budget = budget(time_limit, gap, threads, seed)?;
-    let (name, policy) = match solver {
-        None => ("exact".to_string(), None),
+    let inner = &instance.inner;
+    let outcome = match solver {
+        None => detached(py, "solver `exact`", || inner.solve("exact", &budget))?,
         Some(s) => match s.extract::<String>() {
-            Ok(name) => (name, None),
-            Err(_) if s.is_callable() => ("policy".to_string(), Some(s)),
+            Ok(name) => detached(py, &format!("solver `{name}`"), || {
+                inner.solve(&name, &budget)
+            })?,
+            Err(_) if s.is_callable() => catch_unwind(AssertUnwindSafe(|| {
+                inner.solve_policy(&policy_name(s), policy(s), &budget)
+            }))
+            .map_err(|payload| panic_error("the policy solver", payload))?
+            .map_err(registry_error)?,
             Err(_) => {
                 return Err(value_error(
                     "solver must be a solver name or a callable policy(observation, mask) -> action",
@@ -168,130 +157,15 @@ pub(crate) fn solve(
             }
         },
     };
-    let solver = name.as_str();
-    match instance {
-        AnyInstance::Split(instance) => {
-            let problem = Arc::clone(&instance.inner);
-            let result = match policy {
-                Some(policy) => {
-                    super::policy::solve(&problem, policy, &budget).map_err(solve_error)?
-                }
-                None => {
-                    let chosen = split::solver(solver).ok_or_else(|| unknown("split", solver))?;
-                    detached(py, solver, || chosen.solve(&problem, &budget))?
-                }
-            };
-            let plan = match &result.decision {
-                Some(d) => to_python(py, &planned_requests(&problem, d))?,
-                None => to_python(py, &Vec::<()>::new())?,
-            };
-            let decision = to_python(py, &result.decision)?;
-            Ok(outcome("split", &result, decision, plan))
-        }
-        AnyInstance::Caching(_) if policy.is_some() => Err(value_error(
-            "a callable policy solves split and batching instances only: a caching decision is one static placement",
-        )),
-        AnyInstance::Caching(instance) => {
-            let chosen = caching::solver(solver).ok_or_else(|| unknown("caching", solver))?;
-            let problem = Arc::clone(&instance.inner);
-            let result = detached(py, solver, || chosen.solve(&problem, &budget))?;
-            let rows: Vec<CachedRow> = result
-                .decision
-                .iter()
-                .flat_map(|d| d.stored.iter().enumerate())
-                .flat_map(|(server, models)| {
-                    let problem = &problem;
-                    models.iter().map(move |&model| CachedRow {
-                        server,
-                        server_name: problem.servers[server].name.clone(),
-                        model,
-                        model_name: problem.library.models[model].name.clone(),
-                    })
-                })
-                .collect();
-            let decision = to_python(py, &result.decision)?;
-            Ok(outcome("caching", &result, decision, to_python(py, &rows)?))
-        }
-        AnyInstance::Batching(instance) => {
-            let problem = Arc::clone(&instance.inner);
-            let result = match policy {
-                Some(policy) => {
-                    super::policy::solve_batching(&problem, policy, &budget).map_err(solve_error)?
-                }
-                None => {
-                    let chosen =
-                        batching::solver(solver).ok_or_else(|| unknown("batching", solver))?;
-                    detached(py, solver, || chosen.solve(&problem, &budget))?
-                }
-            };
-            let rows: Vec<BatchRow> = match &result.decision {
-                Some(d) => {
-                    let (_, requests) = problem.metrics(d);
-                    requests
-                        .into_iter()
-                        .enumerate()
-                        .map(|(k, m)| BatchRow {
-                            request: k,
-                            id: problem.requests[k].id,
-                            server_name: m.server.map(|j| problem.servers[j].name.clone()),
-                            precision: m
-                                .server
-                                .and_then(|j| problem.served_precision(d, j))
-                                .map(|p| p.name()),
-                            server: m.server,
-                            ttft_s: m.ttft_s,
-                            tpot_s: m.tpot_s,
-                            kv_bytes: m.kv_bytes,
-                            value: m.value,
-                        })
-                        .collect()
-                }
-                None => Vec::new(),
-            };
-            let decision = to_python(py, &result.decision)?;
-            Ok(outcome(
-                "batching",
-                &result,
-                decision,
-                to_python(py, &rows)?,
-            ))
-        }
-    }
+    PyOutcome::of(py, outcome)
 }
 
-/// One waiting request under a batching decision, a row of its plan.
-#[derive(serde::Serialize)]
-struct BatchRow {
-    request: usize,
-    id: u64,
-    server: Option<usize>,
-    server_name: Option<String>,
-    precision: Option<&'static str>,
-    ttft_s: f64,
-    tpot_s: f64,
-    kv_bytes: f64,
-    value: f64,
-}
-
-/// One model stored on one server, a row of a caching plan.
-#[derive(serde::Serialize)]
-struct CachedRow {
-    server: usize,
-    server_name: String,
-    model: usize,
-    model_name: String,
-}
-
-/// A `ValueError` naming the unknown solver and listing the known ones.
-fn unknown(problem: &str, name: &str) -> PyErr {
-    let names = match problem {
-        "split" => split::SOLVERS.join(", "),
-        "batching" => batching::SOLVERS.join(", "),
-        _ => caching::SOLVERS.join(", "),
-    };
-    value_error(format!(
-        "unknown {problem} solver `{name}`; the solvers are: {names}"
-    ))
+/// The policy's `__name__`, or `policy`.
+fn policy_name(policy: &Bound<'_, PyAny>) -> String {
+    policy
+        .getattr("__name__")
+        .and_then(|n| n.extract::<String>())
+        .unwrap_or_else(|_| "policy".into())
 }
 
 /// Objective and every violated constraint of `decision` (the shape of `Outcome.decision`, or
@@ -300,24 +174,13 @@ fn unknown(problem: &str, name: &str) -> PyErr {
 #[pyfunction]
 pub(crate) fn evaluate(
     py: Python<'_>,
-    instance: AnyInstance<'_>,
+    instance: PyRef<'_, PyInstance>,
     decision: &Bound<'_, PyAny>,
 ) -> PyResult<PyObject> {
-    let evaluation = match instance {
-        AnyInstance::Split(instance) => {
-            let d = split_decision(decision)?;
-            catch_unwind(AssertUnwindSafe(|| instance.inner.evaluate(&d)))
-        }
-        AnyInstance::Caching(instance) => {
-            let d = placement(decision)?;
-            catch_unwind(AssertUnwindSafe(|| instance.inner.evaluate(&d)))
-        }
-        AnyInstance::Batching(instance) => {
-            let d = batching_decision(decision)?;
-            catch_unwind(AssertUnwindSafe(|| instance.inner.evaluate(&d)))
-        }
-    }
-    .map_err(|payload| panic_error("evaluate", payload))?;
+    let given = given_decision(&*instance.inner, decision)?;
+    let evaluation = catch_unwind(AssertUnwindSafe(|| instance.inner.evaluate(&given)))
+        .map_err(|payload| panic_error("evaluate", payload))?
+        .map_err(registry_error)?;
     let result = to_python(py, &evaluation)?;
     result
         .bind(py)
@@ -325,15 +188,31 @@ pub(crate) fn evaluate(
     Ok(result)
 }
 
-/// The solver names of `problem` (`split`, `caching` or `batching`), exact first.
+/// The names of the solvers of `problem` that `solve_trace` runs by default, exact first.
 #[pyfunction]
 pub(crate) fn solvers(problem: &str) -> PyResult<Vec<&'static str>> {
-    match problem {
-        "split" => Ok(split::SOLVERS.to_vec()),
-        "caching" => Ok(caching::SOLVERS.to_vec()),
-        "batching" => Ok(batching::SOLVERS.to_vec()),
-        other => Err(value_error(format!(
-            "unknown problem `{other}`; the problems are: split, caching, batching"
-        ))),
-    }
+    let entry = registry::find(problem).map_err(registry_error)?;
+    Ok(crate::problems::formulation::default_solvers(
+        entry.solvers(),
+    ))
+}
+
+/// Every registered problem: its name, what it decides, its scenario section, Gymnasium id,
+/// default bundled scenario, solvers and settings.
+#[pyfunction]
+pub(crate) fn problems(py: Python<'_>) -> PyResult<Vec<Bound<'_, PyDict>>> {
+    registry::all()
+        .iter()
+        .map(|e| {
+            let d = PyDict::new(py);
+            d.set_item("name", e.name())?;
+            d.set_item("about", e.about())?;
+            d.set_item("section", e.section())?;
+            d.set_item("env_id", format!("mei4llm/{}", e.env_id()))?;
+            d.set_item("default_scenario", e.default_scenario())?;
+            d.set_item("solvers", to_python(py, &e.solvers())?)?;
+            d.set_item("settings", to_python(py, &e.settings())?)?;
+            Ok(d)
+        })
+        .collect()
 }

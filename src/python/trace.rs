@@ -17,6 +17,7 @@ struct Read {
 
 /// Reads up to `limit` requests of the trace at `path`.
 fn read(path: &Path, limit: Option<usize>, skip_bad_rows: bool) -> PyResult<Read> {
+    let path = crate::system::DataPath::parse(&path.display().to_string()).map_err(trace_error)?;
     let mut reader = TraceReader::open(path)
         .map_err(trace_error)?
         .skip_bad_rows(skip_bad_rows);

@@ -1,164 +1,18 @@
-//! `mei4llm.TraceRun`: the records of a replayed trace, of any problem that can be replayed.
+//! `mei4llm.TraceRun`: the records of a replayed trace, of any registered problem.
 
 use super::columns::Columns;
 use super::convert::to_python;
-use super::error::{replay_error, value_error};
-use crate::replay::{
-    BatchingReplay, CachingReplay, EpochRecord, Error, ReplayProblem, RequestRecord, RunInfo,
-    RunRecords, SplitReplay, TimingRecord, TimingReport,
-};
+use super::error::{registry_error, value_error};
+use crate::problems::registry::{self, AnyRecords};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
-use std::any::Any;
-use std::marker::PhantomData;
-use std::path::Path;
-
-/// A finished run of problem `P`: its records, with the record and statistics types of `P`.
-pub(crate) struct Run<P: ReplayProblem> {
-    records: RunRecords<P::Record>,
-    problem: PhantomData<fn() -> P>,
-}
-
-impl<P: ReplayProblem> Run<P> {
-    /// The run of `records`.
-    pub(crate) fn new(records: RunRecords<P::Record>) -> Self {
-        Run {
-            records,
-            problem: PhantomData,
-        }
-    }
-}
-
-/// What `TraceRun` needs of a run, whatever its problem.
-pub(crate) trait Records: Send + Sync {
-    /// `run.json`.
-    fn info(&self) -> &RunInfo;
-    /// Epochs delivered.
-    fn epochs(&self) -> usize;
-    /// The columns of table `epochs`, `requests` or `timings`.
-    fn columns<'py>(&self, py: Python<'py>, table: &str) -> PyResult<Bound<'py, PyDict>>;
-    /// `summary.json`.
-    fn summary(&self, py: Python<'_>) -> PyResult<PyObject>;
-    /// `timings.json`.
-    fn timing_report(
-        &self,
-        threads: Option<usize>,
-        wall: Option<f64>,
-    ) -> Result<TimingReport, Error>;
-    /// Writes the run directory.
-    fn write(&self, dir: &Path, threads: Option<usize>, wall: Option<f64>) -> Result<(), Error>;
-    /// The compact form.
-    fn to_bytes(&self) -> Result<Vec<u8>, Error>;
-    /// The whole run from this shard's run and the others' (of the same problem).
-    fn merge(&self, others: &[&dyn Records]) -> PyResult<Box<dyn Records>>;
-    /// For `merge`: the concrete run.
-    fn as_any(&self) -> &dyn Any;
-}
-
-/// The columns of `rows`, built with the GIL released.
-fn columns<'py, 'a, T: serde::Serialize + Sync + 'a>(
-    py: Python<'py>,
-    names: &[&'static str],
-    rows: impl Iterator<Item = &'a T> + Send,
-) -> PyResult<Bound<'py, PyDict>> {
-    py.allow_threads(|| Columns::of(names, rows))
-        .map_err(value_error)?
-        .into_python(py)
-}
-
-impl<P> Records for Run<P>
-where
-    P: ReplayProblem + 'static,
-    P::Record: Clone + Sync,
-{
-    fn info(&self) -> &RunInfo {
-        &self.records.run
-    }
-
-    fn epochs(&self) -> usize {
-        self.records.epochs.len()
-    }
-
-    fn columns<'py>(&self, py: Python<'py>, table: &str) -> PyResult<Bound<'py, PyDict>> {
-        let r = &self.records;
-        match table {
-            "epochs" => columns(py, EpochRecord::COLUMNS, r.epoch_rows()),
-            "requests" => columns(py, P::Record::COLUMNS, r.request_rows()),
-            "timings" => columns(py, TimingRecord::COLUMNS, r.timing_rows()),
-            other => Err(value_error(format!(
-                "unknown table `{other}`; the tables are: epochs, requests, timings"
-            ))),
-        }
-    }
-
-    fn summary(&self, py: Python<'_>) -> PyResult<PyObject> {
-        let summary = self.records.summary::<P::Stats>().map_err(replay_error)?;
-        to_python(py, &summary)
-    }
-
-    fn timing_report(
-        &self,
-        threads: Option<usize>,
-        wall: Option<f64>,
-    ) -> Result<TimingReport, Error> {
-        self.records.timing_report(threads, wall)
-    }
-
-    fn write(&self, dir: &Path, threads: Option<usize>, wall: Option<f64>) -> Result<(), Error> {
-        self.records.write::<P::Stats>(dir, threads, wall)
-    }
-
-    fn to_bytes(&self) -> Result<Vec<u8>, Error> {
-        self.records.to_bytes()
-    }
-
-    fn merge(&self, others: &[&dyn Records]) -> PyResult<Box<dyn Records>> {
-        let mut parts = vec![self.records.clone()];
-        for other in others {
-            let Some(run) = other.as_any().downcast_ref::<Run<P>>() else {
-                return Err(value_error(format!(
-                    "runs of problems `{}` and `{}` cannot be merged",
-                    self.info().problem,
-                    other.info().problem
-                )));
-            };
-            parts.push(run.records.clone());
-        }
-        let merged = RunRecords::merge(parts).map_err(replay_error)?;
-        Ok(Box::new(Run::<P>::new(merged)))
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-}
-
-/// The run of problem `problem` from its compact form.
-fn from_bytes(problem: &str, bytes: &[u8]) -> PyResult<Box<dyn Records>> {
-    Ok(match problem {
-        "split" => Box::new(Run::<SplitReplay>::new(
-            RunRecords::from_bytes(bytes).map_err(replay_error)?,
-        )),
-        "caching" => Box::new(Run::<CachingReplay>::new(
-            RunRecords::from_bytes(bytes).map_err(replay_error)?,
-        )),
-        "batching" => Box::new(Run::<BatchingReplay>::new(
-            RunRecords::from_bytes(bytes).map_err(replay_error)?,
-        )),
-        other => {
-            return Err(value_error(format!(
-                "not the bytes of a TraceRun: problem `{other}`"
-            )));
-        }
-    })
-}
 
 /// A replayed trace: what was run (`run`, as `run.json`), its records as columns, and the
 /// statistics of `summary.json` and `timings.json`. Picklable, so that shards can travel
 /// between processes; `merge` joins the runs of a trace's shards.
 #[pyclass(name = "TraceRun", module = "mei4llm._core", frozen)]
 pub struct PyTraceRun {
-    records: Box<dyn Records>,
+    records: Box<dyn AnyRecords>,
     /// Threads the run used, when it ran in one process.
     threads: Option<usize>,
     /// Wall-clock seconds of the run.
@@ -168,7 +22,7 @@ pub struct PyTraceRun {
 impl PyTraceRun {
     /// A run of `records` on `threads` threads that took `wall_time_s`.
     pub(crate) fn new(
-        records: Box<dyn Records>,
+        records: Box<dyn AnyRecords>,
         threads: Option<usize>,
         wall_time_s: Option<f64>,
     ) -> Self {
@@ -207,14 +61,19 @@ impl PyTraceRun {
     }
 
     /// The columns of `epochs` (epochs.csv), `requests` (requests.csv) or `timings`
-    /// (timings.csv), as `{name: array}`.
+    /// (timings.csv), as `{name: array}`; built with the GIL released.
     fn columns<'py>(&self, py: Python<'py>, table: &str) -> PyResult<Bound<'py, PyDict>> {
-        self.records.columns(py, table)
+        let (names, rows) = self.records.rows(table).map_err(registry_error)?;
+        let columns = py
+            .allow_threads(|| Columns::of(names, rows.iter()))
+            .map_err(value_error)?;
+        columns.into_python(py)
     }
 
     /// Per solver statistics, as `summary.json`.
     fn summary(&self, py: Python<'_>) -> PyResult<PyObject> {
-        self.records.summary(py)
+        let summary = self.records.summary().map_err(registry_error)?;
+        to_python(py, &summary)
     }
 
     /// Per solver solve times, threads and wall time, as `timings.json`.
@@ -222,14 +81,14 @@ impl PyTraceRun {
         let report = self
             .records
             .timing_report(self.threads, self.wall_time_s)
-            .map_err(replay_error)?;
+            .map_err(registry_error)?;
         to_python(py, &report)
     }
 
     /// Writes the run directory `out` (the files of `mei4llm solve-trace --out`).
     fn write(&self, py: Python<'_>, out: std::path::PathBuf) -> PyResult<()> {
         py.allow_threads(|| self.records.write(&out, self.threads, self.wall_time_s))
-            .map_err(replay_error)
+            .map_err(registry_error)
     }
 
     /// The whole run from the runs of a trace's shards (`shard=(i, n)` for every `i` of `n`):
@@ -240,8 +99,8 @@ impl PyTraceRun {
         let Some((first, others)) = parts.split_first() else {
             return Err(value_error("no shard to merge"));
         };
-        let others: Vec<&dyn Records> = others.iter().map(|p| &*p.records).collect();
-        let merged = first.records.merge(&others)?;
+        let others: Vec<&dyn AnyRecords> = others.iter().map(|p| &*p.records).collect();
+        let merged = first.records.merge(&others).map_err(registry_error)?;
         Ok(PyTraceRun::new(merged, None, wall_time_s))
     }
 
@@ -254,7 +113,7 @@ impl PyTraceRun {
         });
         let mut all = header.to_string().into_bytes();
         all.push(b'\n');
-        all.extend(self.records.to_bytes().map_err(replay_error)?);
+        all.extend(self.records.to_bytes().map_err(registry_error)?);
         Ok(PyBytes::new(py, &all))
     }
 
@@ -269,8 +128,12 @@ impl PyTraceRun {
         let header: serde_json::Value =
             serde_json::from_slice(&data[..split_at]).map_err(|e| bad(e.to_string()))?;
         let problem = header["problem"].as_str().unwrap_or_default();
+        let entry = registry::find(problem).map_err(|e| bad(e.to_string()))?;
+        let records = entry
+            .records_from_bytes(&data[split_at + 1..])
+            .map_err(registry_error)?;
         Ok(PyTraceRun::new(
-            from_bytes(problem, &data[split_at + 1..])?,
+            records,
             header["threads"].as_u64().map(|t| t as usize),
             header["wall_time_s"].as_f64(),
         ))

@@ -262,7 +262,8 @@ fn csv_rows<T: DeserializeOwned>(text: &str) -> Result<Vec<T>, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::replay::{EpochInfo, RowCounts, SplitRecord};
+    use crate::problems::split::replay::SplitRecord;
+    use crate::replay::{EpochInfo, RowCounts};
 
     /// An epoch of one request solved by solver `x`.
     fn epoch(index: u64) -> SolvedEpoch<SplitRecord> {

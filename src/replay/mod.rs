@@ -48,61 +48,31 @@
 //! References: DDSketch (Masson, Rim and Lee, VLDB 2019) for percentiles of long runs;
 //! MLPerf Inference's LLM latency constraints for the default SLOs ([`Slo`]).
 
-pub mod batching;
-pub mod caching;
 mod epochs;
 mod error;
 pub mod files;
 mod memory;
-mod plots;
+pub(crate) mod plots;
 mod problem;
 mod records;
 mod run;
-mod share_series;
-mod slo;
-pub mod split;
+pub mod share_series;
 mod summary;
+pub mod summary_text;
 pub mod svg;
 mod workload;
 
-pub use batching::{BatchingRecord, BatchingReplay, BatchingStats};
-pub use caching::{CachingRecord, CachingReplay, CachingStats};
 pub use epochs::{EpochInfo, RowCounts, instance_seed, solver_seed};
 pub use error::Error;
 pub use files::{OutputDir, PreparedEpoch, Redrawn, RunInfo, RunInputs, read_csv, redraw};
 pub use memory::RunRecords;
 pub use plots::SOLVE_TIME_SVG;
-pub use problem::{RecordStats, ReplayProblem, RequestRecord, SolverRun};
+pub use problem::{RecordStats, ReplayProblem, ReplaySolver, RequestRecord, SolverRun};
 pub use records::{EpochRecord, TimingRecord, gap_to_exact};
 pub use run::{Progress, ReplayOptions, ReplayTotals, Shard, Sink, SolvedEpoch, replay};
 pub use share_series::{ShareBin, ShareSeries};
-pub use slo::Slo;
-pub use split::{SplitRecord, SplitReplay, SplitStats};
 pub use summary::{
     Distribution, EXACT_LIMIT, EpochReport, EpochStats, Quantiles, RELATIVE_ACCURACY,
     SolverSummary, SolverTimes, Summary, SummaryReport, TimeBin, TimeStats, TimingReport, Timings,
 };
 pub use workload::{TraceSource, epoch_rule, run_seed};
-
-use std::path::Path;
-
-/// Rebuilds `summary.json`, `timings.json` and the plots of the run directory `dir` from its
-/// CSV files, for whichever problem its `run.json` names.
-pub fn report(dir: &Path) -> Result<(RunInfo, Redrawn), Error> {
-    let run: RunInfo = files::read_json(&dir.join(files::RUN_JSON))?;
-    let redrawn = match run.problem.as_str() {
-        "split" => redraw::<SplitRecord, SplitStats>(dir, &run)?,
-        "caching" => redraw::<CachingRecord, CachingStats>(dir, &run)?,
-        "batching" => redraw::<BatchingRecord, BatchingStats>(dir, &run)?,
-        other => {
-            return Err(Error::Read {
-                file: dir.join(files::RUN_JSON),
-                line: None,
-                message: format!(
-                    "problem `{other}` cannot be reported (known: split, caching, batching)"
-                ),
-            });
-        }
-    };
-    Ok((run, redrawn))
-}

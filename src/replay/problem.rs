@@ -1,23 +1,28 @@
-//! What a problem supplies to be replayed over a trace: how an epoch becomes an instance, how a
-//! named solver answers it, what each request's record holds and what is summarised from it.
+//! What a problem supplies to be replayed over a trace: how an epoch becomes an instance, which
+//! named solvers answer it, what each request's record holds and what is summarised from it.
 //!
 //! The pipeline ([`replay`](super::replay)), the files and the per-epoch statistics are shared
-//! by every problem; a problem adds only this trait (`split` implements it in
-//! [`SplitReplay`](super::SplitReplay), `caching` in [`CachingReplay`](super::CachingReplay),
-//! `batching` in [`BatchingReplay`](super::BatchingReplay)).
+//! by every problem; a problem adds only this trait (every registered problem has it through
+//! its [`Replays`](crate::problems::formulation::Replays)).
 
 use super::Error;
 use super::epochs::EpochInfo;
 use super::files::RunInfo;
-use crate::solve::{Budget, Outcome, Problem, Sense, SolveError, Solver};
+use crate::solve::{Budget, Outcome, Problem, SolveError, Solver};
 use crate::system::trace::Epoch;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+/// A solver of `P`, boxed.
+pub type ReplaySolver<P> = Box<dyn Solver<P> + Send + Sync>;
+
 /// A problem that can be replayed epoch by epoch.
 pub trait ReplayProblem: Sync {
-    /// One epoch's instance, shared by the solver runs on that epoch.
-    type Instance: Send + Sync;
+    /// What one epoch becomes (its instance and what the records need besides), shared by the
+    /// solver runs on that epoch.
+    type Epoch: Send + Sync;
+    /// The instance the solvers answer.
+    type Problem: Problem;
     /// One row of `requests.csv`: what one request got from one solver.
     type Record: RequestRecord;
     /// Per-solver statistics of the records, for `summary.json` and the problem's plots.
@@ -26,8 +31,8 @@ pub trait ReplayProblem: Sync {
     /// The problem's name (`split`), as `--problem` takes it and `run.json` records it.
     fn name(&self) -> &'static str;
 
-    /// Whether `solver` names a solver of this problem.
-    fn knows(&self, solver: &str) -> bool;
+    /// The solver called `name`, if the problem has one.
+    fn solver(&self, name: &str) -> Option<ReplaySolver<Self::Problem>>;
 
     /// The solver names to list when an unknown one is given.
     fn solver_names(&self) -> Vec<&'static str>;
@@ -35,33 +40,65 @@ pub trait ReplayProblem: Sync {
     /// The solver whose objective the others' gaps are measured against, if any.
     fn exact_solver(&self) -> Option<&'static str>;
 
-    /// Whether the objective is minimised (`split`: latency, energy) or maximised (`caching`:
-    /// hit ratio), so that a gap to the exact solver reads as how much worse.
-    fn sense(&self) -> Sense;
-
-    /// Builds the instance of `epoch`; `seed` is the epoch's own seed (see
+    /// What `epoch` becomes; `seed` is the epoch's own seed (see
     /// [`instance_seed`](super::instance_seed)).
-    fn instance(&self, epoch: &Epoch, seed: u64) -> Result<Self::Instance, Error>;
+    fn build_epoch(&self, epoch: &Epoch, seed: u64) -> Result<Self::Epoch, Error>;
 
-    /// Solves `instance` with the solver called `solver` and turns its answer into records.
-    /// Never fails: a solver error becomes a run with status `error` and its message.
+    /// The instance of an epoch.
+    fn problem<'a>(&self, epoch: &'a Self::Epoch) -> &'a Self::Problem;
+
+    /// One record per request of the epoch: what `decision` gives it, or that it was not
+    /// planned (`None`).
+    fn epoch_records(
+        &self,
+        epoch: &Self::Epoch,
+        info: &EpochInfo,
+        solver: &str,
+        decision: Option<&<Self::Problem as Problem>::Decision>,
+    ) -> Vec<Self::Record>;
+
+    /// Whether `solver` names a solver of this problem.
+    fn knows(&self, solver: &str) -> bool {
+        self.solver(solver).is_some()
+    }
+
+    /// Solves the epoch with the solver called `solver` and turns its answer into records.
+    /// Never fails: a solver error becomes a run with status `error` and its message, a
+    /// decision that fails the re-check one with status `invalid`.
     fn solve(
         &self,
-        instance: &Self::Instance,
-        epoch: &EpochInfo,
+        epoch: &Self::Epoch,
+        info: &EpochInfo,
         solver: &str,
         budget: &Budget,
-    ) -> SolverRun<Self::Record>;
+    ) -> SolverRun<Self::Record> {
+        let Some(chosen) = self.solver(solver) else {
+            return self.failed(epoch, info, solver, format!("unknown solver `{solver}`"));
+        };
+        let unplanned = || self.epoch_records(epoch, info, solver, None);
+        match chosen.solve(self.problem(epoch), budget) {
+            Err(error) => SolverRun::error(&error, unplanned()),
+            Ok(outcome) => match outcome.valid_decision() {
+                Some(decision) => {
+                    let records = self.epoch_records(epoch, info, solver, Some(decision));
+                    SolverRun::from_outcome(&outcome, records)
+                }
+                None => SolverRun::from_outcome(&outcome, unplanned()),
+            },
+        }
+    }
 
     /// The run of a solver that could not answer (it panicked, or is unknown): status `error`
     /// with `reason`, and a record per request saying it was not planned.
     fn failed(
         &self,
-        instance: &Self::Instance,
-        epoch: &EpochInfo,
+        epoch: &Self::Epoch,
+        info: &EpochInfo,
         solver: &str,
         reason: String,
-    ) -> SolverRun<Self::Record>;
+    ) -> SolverRun<Self::Record> {
+        SolverRun::failure(reason, self.epoch_records(epoch, info, solver, None))
+    }
 }
 
 /// A row of `requests.csv`, written and read back with serde.
@@ -129,26 +166,6 @@ impl<R> SolverRun<R> {
             nodes: outcome.stats.nodes,
             iterations: outcome.stats.iterations,
             records,
-        }
-    }
-
-    /// The run of `chosen` on `instance`: `records` of its decision when the executor's
-    /// re-check by the instance's own [`Problem::evaluate`] found nothing broken, else the
-    /// `unplanned` records with status `error` (the solver failed), the outcome's (no decision)
-    /// or `invalid` (the decision breaks a constraint).
-    pub fn checked<P: Problem>(
-        chosen: &dyn Solver<P>,
-        instance: &P,
-        budget: &Budget,
-        unplanned: impl Fn() -> Vec<R>,
-        records: impl FnOnce(&P::Decision) -> Vec<R>,
-    ) -> Self {
-        match chosen.solve(instance, budget) {
-            Err(error) => Self::error(&error, unplanned()),
-            Ok(outcome) => match outcome.valid_decision() {
-                Some(decision) => Self::from_outcome(&outcome, records(decision)),
-                None => Self::from_outcome(&outcome, unplanned()),
-            },
         }
     }
 

@@ -12,7 +12,7 @@ use super::Error;
 use super::epochs::{EpochInfo, RowCounts, Rows, instance_seed, solver_seed};
 use super::problem::{ReplayProblem, SolverRun};
 use super::records::{EpochRecord, TimingRecord, gap_to_exact};
-use crate::solve::Budget;
+use crate::solve::{Budget, Problem};
 use crate::system::Error as InputError;
 use crate::system::trace::{Epoch, EpochRule, Epochs, Request};
 use std::collections::BTreeMap;
@@ -404,7 +404,8 @@ fn solve_epoch<P: ReplayProblem>(
     exact: Option<usize>,
 ) -> Result<SolvedEpoch<P::Record>, Error> {
     let info = EpochInfo::of(epoch);
-    let instance = problem.instance(epoch, instance_seed(options.seed, info.index))?;
+    let instance = problem.build_epoch(epoch, instance_seed(options.seed, info.index))?;
+    let sense = problem.problem(&instance).sense();
     let budget = Budget {
         time_limit: options.time_limit,
         gap: options.gap,
@@ -452,7 +453,7 @@ fn solve_epoch<P: ReplayProblem>(
             gap: run.gap,
             gap_to_exact: optimum
                 .zip(run.objective)
-                .map(|(o, v)| gap_to_exact(v, o, problem.sense())),
+                .map(|(o, v)| gap_to_exact(v, o, sense)),
             nodes: run.nodes,
             iterations: run.iterations,
             reason: run.reason.unwrap_or_default(),
@@ -476,7 +477,8 @@ fn solve_epoch<P: ReplayProblem>(
 mod tests {
     use super::*;
     use crate::replay::files::RunInfo;
-    use crate::replay::problem::{RecordStats, RequestRecord};
+    use crate::replay::problem::{RecordStats, ReplaySolver, RequestRecord};
+    use crate::solve::{Evaluation, Found, Problem, Sense, SolveError, Solver};
     use serde::{Deserialize, Serialize};
 
     /// A toy problem: the instance is the epoch's prompt tokens; solver `sum` answers their
@@ -515,16 +517,52 @@ mod tests {
         }
     }
 
+    /// The toy's instance: the epoch's (request, prompt tokens).
+    struct Prompts(Vec<(u64, u32)>);
+
+    impl Problem for Prompts {
+        type Decision = ();
+        fn sense(&self) -> Sense {
+            Sense::Minimise
+        }
+        fn evaluate(&self, _: &()) -> Evaluation {
+            Evaluation {
+                objective: self.0.iter().map(|p| f64::from(p.1)).sum(),
+                violations: Vec::new(),
+            }
+        }
+    }
+
+    /// The toy's solvers: `sum` answers the sum (proven), `panic` panics.
+    struct ToySolver(&'static str);
+
+    impl Solver<Prompts> for ToySolver {
+        fn name(&self) -> &str {
+            self.0
+        }
+        fn search(&self, p: &Prompts, _: &Budget) -> Result<Found<()>, SolveError> {
+            if self.0 == "panic" {
+                panic!("toy panic");
+            }
+            let sum = p.evaluate(&()).objective;
+            Ok(Found::decision((), sum).with_bound(sum))
+        }
+    }
+
     impl ReplayProblem for Toy {
-        type Instance = Vec<(u64, u32)>;
+        type Epoch = Prompts;
+        type Problem = Prompts;
         type Record = Row;
         type Stats = Count;
 
         fn name(&self) -> &'static str {
             "toy"
         }
-        fn knows(&self, solver: &str) -> bool {
-            ["sum", "panic"].contains(&solver)
+        fn solver(&self, name: &str) -> Option<ReplaySolver<Prompts>> {
+            ["sum", "panic"]
+                .into_iter()
+                .find(|&n| n == name)
+                .map(|n| Box::new(ToySolver(n)) as ReplaySolver<Prompts>)
         }
         fn solver_names(&self) -> Vec<&'static str> {
             vec!["sum", "panic"]
@@ -532,62 +570,34 @@ mod tests {
         fn exact_solver(&self) -> Option<&'static str> {
             Some("sum")
         }
-        fn sense(&self) -> crate::solve::Sense {
-            crate::solve::Sense::Minimise
-        }
-        fn instance(&self, epoch: &Epoch, _: u64) -> Result<Self::Instance, Error> {
+        fn build_epoch(&self, epoch: &Epoch, _: u64) -> Result<Prompts, Error> {
             if epoch.requests.first().map(|r| r.id) == self.fail_at {
                 return Err(Error::config("toy", "cannot build"));
             }
-            Ok(epoch
-                .requests
-                .iter()
-                .map(|r| (r.id, r.prompt_tokens))
-                .collect())
+            Ok(Prompts(
+                epoch
+                    .requests
+                    .iter()
+                    .map(|r| (r.id, r.prompt_tokens))
+                    .collect(),
+            ))
         }
-        fn solve(
+        fn problem<'a>(&self, epoch: &'a Prompts) -> &'a Prompts {
+            epoch
+        }
+        fn epoch_records(
             &self,
-            instance: &Self::Instance,
+            p: &Prompts,
             _: &EpochInfo,
             solver: &str,
-            _: &Budget,
-        ) -> SolverRun<Row> {
-            if solver == "panic" {
-                panic!("toy panic");
-            }
-            let records = instance
-                .iter()
+            _: Option<&()>,
+        ) -> Vec<Row> {
+            p.0.iter()
                 .map(|&(request, _)| Row {
                     solver: solver.into(),
                     request,
                 })
-                .collect();
-            SolverRun {
-                status: "optimal",
-                reason: None,
-                objective: Some(instance.iter().map(|p| f64::from(p.1)).sum()),
-                bound: None,
-                gap: None,
-                nodes: 0,
-                iterations: 0,
-                records,
-            }
-        }
-        fn failed(
-            &self,
-            instance: &Self::Instance,
-            _: &EpochInfo,
-            solver: &str,
-            reason: String,
-        ) -> SolverRun<Row> {
-            let records = instance
-                .iter()
-                .map(|&(request, _)| Row {
-                    solver: solver.into(),
-                    request,
-                })
-                .collect();
-            SolverRun::failure(reason, records)
+                .collect()
         }
     }
 

@@ -25,7 +25,9 @@ pub enum DataPath {
 }
 
 impl DataPath {
-    /// A path as a user writes it: `bundled:<path>` for a bundled file, else a file on disk.
+    /// A path as a user writes it: `bundled:<path>` for a bundled file; else the file on disk,
+    /// or, when there is none and the path names a bundled file
+    /// (`datasets/traces/azure_llm_2023_conv.csv` from any folder), the bundled file.
     pub fn parse(text: &str) -> Result<DataPath> {
         match text.strip_prefix(BUNDLED_PREFIX) {
             Some(rest) => bundle::path(rest)
@@ -34,7 +36,13 @@ impl DataPath {
                     file: text.into(),
                     message: "no such bundled file".into(),
                 }),
-            None => Ok(DataPath::File(PathBuf::from(text))),
+            None => {
+                let path = PathBuf::from(text);
+                Ok(match bundle::path(text) {
+                    Some(bundled) if !path.exists() => DataPath::Bundled(bundled),
+                    _ => DataPath::File(path),
+                })
+            }
         }
     }
 
@@ -243,6 +251,29 @@ mod tests {
             "{e}"
         );
         assert_eq!(DataPath::parse(&small.to_string()).unwrap(), small);
+    }
+
+    #[test]
+    fn a_path_not_on_disk_that_names_a_bundled_file_is_the_bundled_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let on_disk = dir.path().join("datasets/traces/azure_llm_2023_conv.csv");
+        let text = on_disk.display().to_string();
+        assert_eq!(
+            DataPath::parse(&text).unwrap(),
+            DataPath::File(on_disk.clone())
+        );
+        let relative = "datasets/traces/azure_llm_2023_conv.csv";
+        let expected = if Path::new(relative).exists() {
+            DataPath::File(relative.into())
+        } else {
+            DataPath::Bundled(relative)
+        };
+        assert_eq!(DataPath::parse(relative).unwrap(), expected);
+        assert_eq!(
+            DataPath::parse("no/such.csv").unwrap(),
+            DataPath::File("no/such.csv".into())
+        );
+        assert!(DataPath::parse("bundled:no/such.csv").is_err());
     }
 
     #[test]

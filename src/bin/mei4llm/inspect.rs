@@ -1,26 +1,25 @@
 //! `mei4llm inspect`: what running a model costs.
 
-use crate::table::{Table, si, time};
 use mei4llm::system::cost_report::{
     MEDIAN_OUTPUT_TOKENS, MEDIAN_PROMPT_TOKENS, ModelReport, NodeSpeed, ScenarioReport,
     hardware_rows,
 };
 use mei4llm::system::{Catalogue, Precision, Scenario};
+use mei4llm::text::{Table, si, time};
 use serde::Serialize;
 use std::error::Error;
-use std::path::PathBuf;
 
 #[derive(clap::Args)]
 #[command(
-    after_help = "Examples:\n  mei4llm inspect --scenario scenarios/small.toml\n  mei4llm inspect --model Llama-2-7B --device \"NVIDIA L4 24GB\"\n  mei4llm inspect --model Llama-3.2-3B --device \"Qualcomm Snapdragon 8 Gen 3\" --precision int4 --json\n  mei4llm inspect --list"
+    after_help = "Examples:\n  mei4llm inspect --scenarios\n  mei4llm inspect --scenario small\n  mei4llm inspect --scenario scenarios/small.toml\n  mei4llm inspect --model Llama-2-7B --device \"NVIDIA L4 24GB\"\n  mei4llm inspect --model Llama-3.2-3B --device \"Qualcomm Snapdragon 8 Gen 3\" --precision int4 --json\n  mei4llm inspect --list"
 )]
 pub struct Args {
-    /// A scenario file (.toml or .json): cost of each of its models on each of its devices,
-    /// edge servers and cloud.
-    #[arg(long, conflicts_with_all = ["model", "list"])]
-    scenario: Option<PathBuf>,
+    /// A scenario file (.toml or .json) or a bundled scenario's name: cost of each of its
+    /// models on each of its devices, edge servers and cloud.
+    #[arg(long, value_name = "FILE|NAME", conflicts_with_all = ["model", "list", "scenarios"])]
+    scenario: Option<String>,
     /// A model of the catalogue (e.g. Llama-2-7B): its per-layer table and split points.
-    #[arg(long, required_unless_present_any = ["scenario", "list"])]
+    #[arg(long, required_unless_present_any = ["scenario", "list", "scenarios"])]
     model: Option<String>,
     /// A device profile (e.g. "NVIDIA L4 24GB"): adds its prefill and decode speed and
     /// whether the model fits in its memory.
@@ -38,6 +37,10 @@ pub struct Args {
     /// List the models and device profiles of the catalogue.
     #[arg(long)]
     list: bool,
+    /// List the bundled scenarios (names `--scenario` takes from any folder) and the problems
+    /// each one has a section for.
+    #[arg(long, conflicts_with_all = ["model", "list"])]
+    scenarios: bool,
     /// Print JSON instead of tables.
     #[arg(long)]
     json: bool,
@@ -48,8 +51,11 @@ pub fn run(args: &Args) -> Result<(), Box<dyn Error>> {
     if args.list {
         return list(catalogue, args.json);
     }
-    if let Some(path) = &args.scenario {
-        return scenario(&Scenario::from_path(path)?, args);
+    if args.scenarios {
+        return scenarios(args.json);
+    }
+    if let Some(name) = &args.scenario {
+        return scenario(&Scenario::open(name)?, args);
     }
     let name = args.model.as_deref().unwrap_or_default();
     let cost = catalogue.model(name)?.cost(args.precision);
@@ -69,6 +75,51 @@ pub fn run(args: &Args) -> Result<(), Box<dyn Error>> {
     } else {
         print_model(&report);
     }
+    Ok(())
+}
+
+/// One bundled scenario: its name, description and problem sections.
+#[derive(Serialize)]
+struct Bundled {
+    name: String,
+    problems: Vec<&'static str>,
+    description: String,
+}
+
+fn scenarios(json: bool) -> Result<(), Box<dyn Error>> {
+    let mut rows = Vec::new();
+    for name in mei4llm::system::bundle::scenarios() {
+        let s = Scenario::bundled(name)?;
+        let problems = mei4llm::problems::registry::all()
+            .iter()
+            .filter(|e| match e.section() {
+                Some(section) => s.sections.iter().any(|t| t == section),
+                None => s.workload.is_some(),
+            })
+            .map(|e| e.name())
+            .collect();
+        rows.push(Bundled {
+            name: name.into(),
+            problems,
+            description: s.description,
+        });
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(());
+    }
+    let mut t = Table::new(&["scenario", "problems", "description"]);
+    for r in &rows {
+        t.row(vec![
+            r.name.clone(),
+            r.problems.join(", "),
+            r.description.clone(),
+        ]);
+    }
+    t.print();
+    println!(
+        "\nName one with --scenario from any folder; `mei4llm inspect --scenario NAME` shows its costs."
+    );
     Ok(())
 }
 

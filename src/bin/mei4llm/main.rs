@@ -4,13 +4,10 @@ mod args;
 mod export;
 mod inspect;
 mod plan;
-mod plan_batching;
-mod plan_caching;
 mod report;
 mod run_summary;
 mod serve;
 mod solve_trace;
-mod table;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -40,15 +37,14 @@ enum Command {
     /// What running a model costs: per-layer table, prefill and decode time per tier, bytes
     /// crossing each split, KV bytes per token, and whether it fits in memory.
     Inspect(inspect::Args),
-    /// Plan one epoch of a scenario's requests: per request the split point, tier and server,
-    /// and per edge server the uplink-bandwidth and compute shares, by one solver; or, with
-    /// `--problem caching`, which models each edge server stores; or, with `--problem
-    /// batching`, which waiting requests join the next batch on which server and precision.
+    /// Plan a scenario's instance of a problem by one solver: with `--problem split` (the
+    /// default) per request of an epoch the split point, tier, server and shares; with
+    /// `caching` which models each edge server stores; with `batching` which waiting requests
+    /// join the next batch on which server and precision.
     Plan(plan::Args),
     /// Replay a request trace epoch by epoch through several solvers side by side, in
     /// parallel, into CSV rows, a JSON summary (latency percentiles, SLO goodput, energy, hit
-    /// ratios or admitted shares, gap to the optimum) and SVG plots; `--problem split`,
-    /// `caching` or `batching`.
+    /// ratios or admitted shares, gap to the optimum) and SVG plots, for any problem.
     SolveTrace(solve_trace::Args),
     /// Serve a request trace with continuous batching on the scenario's edge servers, a
     /// batching planner (or a vLLM-like baseline) choosing each next batch: TTFT and TPOT

@@ -4,18 +4,26 @@ use crate::run_summary::print_summary;
 use std::error::Error;
 use std::path::PathBuf;
 
+fn after_help() -> String {
+    let plots: String = mei4llm::problems::registry::all()
+        .iter()
+        .map(|entry| format!("  {:<10}{}\n", entry.name(), entry.plots().join(", ")))
+        .collect();
+    format!(
+        "Reads run.json, epochs.csv, requests.csv and timings.csv of a directory written by\n\
+         `mei4llm solve-trace` (of the problem run.json names), and writes summary.json,\n\
+         timings.json, solve_time.svg and the problem's plots again, for instance after a run was\n\
+         interrupted, or after editing the CSV files. The result is the same as the run's own when\n\
+         the CSV files are unchanged.\n\
+         \nThe plots of each problem:\n{plots}\
+         \nExamples:\n\
+         \x20 mei4llm report runs/small\n\
+         \x20 mei4llm report runs/small --quiet"
+    )
+}
+
 #[derive(clap::Args)]
-#[command(
-    after_help = "Reads run.json, epochs.csv, requests.csv and timings.csv of a directory written by\n\
-    `mei4llm solve-trace` (split or caching, as run.json says), and writes summary.json,\n\
-    timings.json, solve_time.svg and the problem's plots again (split: latency_cdf.svg and\n\
-    choices.svg; caching: hit_ratio.svg and latency_cdf.svg), for instance after a run was\n\
-    interrupted, or after editing the CSV files. The result is the same as the run's own when\n\
-    the CSV files are unchanged.\n\
-    \nExamples:\n\
-    \x20 mei4llm report runs/small\n\
-    \x20 mei4llm report runs/small --quiet"
-)]
+#[command(after_help = after_help())]
 pub struct Args {
     /// A directory written by `mei4llm solve-trace`.
     dir: PathBuf,
@@ -25,7 +33,7 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> Result<(), Box<dyn Error>> {
-    let (run, redrawn) = mei4llm::replay::report(&args.dir)?;
+    let (run, redrawn) = mei4llm::problems::registry::report(&args.dir)?;
     if !args.quiet {
         print_summary(&args.dir)?;
         println!();

@@ -2,7 +2,6 @@
 //! simulation per policy, into a table, CSV files and SVG plots.
 
 use crate::args::parse_duration;
-use crate::table::{Table, time};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use mei4llm::serve::{
     GOODPUT_SVG, POLICIES, Policy, PolicyRun, PolicySummary, TPOT_SVG, TTFT_SVG, Workload,
@@ -10,6 +9,7 @@ use mei4llm::serve::{
 };
 use mei4llm::solve::Budget;
 use mei4llm::system::Scenario;
+use mei4llm::text::{Table, time};
 use std::error::Error;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -60,13 +60,14 @@ Example:
 #[derive(Debug, clap::Args)]
 #[command(after_help = AFTER_HELP)]
 pub struct Args {
-    /// Scenario file with a [batching] section and the edge servers.
-    #[arg(long)]
-    pub scenario: PathBuf,
+    /// Scenario file with a [batching] section and the edge servers, or a bundled scenario's
+    /// name (`batching-serve`).
+    #[arg(long, value_name = "FILE|NAME")]
+    pub scenario: String,
     /// Trace (Azure CSV, Mooncake JSONL, ...), read from its first request; default: the
     /// [batching] section's trace from its start.
     #[arg(long)]
-    pub trace: Option<PathBuf>,
+    pub trace: Option<String>,
     /// Comma-separated policies to compare.
     #[arg(
         long,
@@ -111,9 +112,9 @@ pub fn run(args: &Args) -> Result<(), Box<dyn Error>> {
     if policies.is_empty() {
         return Err(format!("--policies is empty; known: {}", POLICIES.join(", ")).into());
     }
-    let scenario = Scenario::from_path(&args.scenario)?;
+    let scenario = Scenario::open(&args.scenario)?;
     let options = WorkloadOptions {
-        trace: args.trace.as_ref().map(mei4llm::system::DataPath::from),
+        trace: crate::args::trace(&args.trace)?,
         requests: args.requests,
         duration_s: args.duration.map(|d| d.as_secs_f64()),
         arrival_speedup: args.arrival_speedup,

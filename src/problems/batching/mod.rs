@@ -33,14 +33,18 @@ mod assignment;
 mod baselines;
 mod brute_force;
 mod decision;
+pub mod env;
 mod evaluate;
 mod exact;
+pub mod formulation;
 mod greedy;
 mod instance;
 mod moore_hodgson;
-mod registry;
+mod plan;
+pub mod replay;
 mod section;
 mod shares;
+mod solvers;
 mod state;
 mod timing;
 
@@ -50,13 +54,14 @@ pub use brute_force::BruteForce;
 pub use decision::{BatchDecision, RequestMetrics, ServerMetrics};
 pub use evaluate::TOLERANCE;
 pub use exact::Exact;
+pub use formulation::Batching;
 pub use greedy::DensityGreedy;
 pub(crate) use instance::precision_index;
 pub use instance::{
     BatchServer, BatchingInstance, BatchingParts, MLPERF_TPOT_S, MLPERF_TTFT_S, RunningRequest,
     ServerOption, TraceWindow, VLLM_MEMORY_UTILISATION, WaitingRequest, accepts,
 };
-pub use registry::{SOLVERS, solver};
 pub use section::{Objective, Section};
+pub use solvers::{SOLVERS, solver};
 pub(crate) use state::Packing;
 pub use timing::{BatchTime, COMBINATIONS, decode_time, prefill_time};

@@ -39,13 +39,17 @@ mod baselines;
 mod brute_force;
 mod cover;
 mod decision;
+pub mod env;
 mod evaluate;
 mod exact;
+pub mod formulation;
 mod greedy;
 mod instance;
 mod library;
-mod registry;
+mod plan;
+pub mod replay;
 mod section;
+mod solvers;
 mod trimcaching;
 
 pub use baselines::{Popularity, SharingBlind};
@@ -53,6 +57,7 @@ pub use brute_force::BruteForce;
 pub use decision::{CacheMetrics, Placement};
 pub use evaluate::TOLERANCE;
 pub use exact::Exact;
+pub use formulation::Caching;
 pub use greedy::Greedy;
 pub use instance::{
     CacheServer, CacheUser, CachingInstance, CachingParts, Demand, Generator, SUM_TOLERANCE,
@@ -62,6 +67,6 @@ pub use library::{
     Block, BlockKind, LibraryFileFormat, LibraryModel, LibrarySpec, ModelLibrary, Projection,
     lora_params, weights_bytes,
 };
-pub use registry::{SOLVERS, solver};
 pub use section::{LibrarySource, PopularitySource, RateSource, Section};
+pub use solvers::{SOLVERS, solver};
 pub use trimcaching::{TrimCaching, knapsack};

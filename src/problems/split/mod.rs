@@ -6,11 +6,15 @@ mod baselines;
 mod brute_force;
 mod choice;
 mod decision;
+pub mod env;
 mod evaluate;
 mod exact;
+pub mod formulation;
 mod heuristics;
 mod instance;
-mod registry;
+mod plan;
+pub mod replay;
+mod solvers;
 mod state;
 mod terms;
 
@@ -21,9 +25,10 @@ pub use choice::{Choice, Tier};
 pub use decision::{Assignment, RequestMetrics, SplitDecision};
 pub use evaluate::TOLERANCE;
 pub use exact::Exact;
+pub use formulation::Split;
 pub use heuristics::{CoordinateDescent, Greedy};
 pub use instance::{Objective, OptionCost, SplitInstance, SplitRequest};
-pub use registry::{SOLVERS, solver};
+pub use solvers::{SOLVERS, solver};
 pub(crate) use state::State;
 pub use terms::Terms;
 

@@ -1,0 +1,112 @@
+//! A policy (trained agent, rule, or a Python callable) as a [`Solver`] of the `split`
+//! problem, so that it is compared with the exact and heuristic solvers on the
+//! same instances by the same [`Problem::evaluate`].
+//!
+//! [`SplitPolicy`] walks the instance's requests in order exactly as [`super::SplitEnv`]
+//! presents them: for each request it writes the environment's observation and mask (layout in
+//! [`SplitLayout`]), asks the policy for an action and places the request. The shares are then
+//! set to their optimum for the chosen placements
+//! ([`crate::problems::split::allocate`]) and the plan is judged by `evaluate`. The outcome's
+//! status is `feasible` (a policy proves nothing, so never `optimal`) with no bound, or
+//! `not_found` with the first broken constraint. A policy that fails, or returns an action
+//! outside the mask, is a [`SolveError::Policy`].
+//!
+//! The caching environment decides online, request by request, while a caching decision
+//! ([`crate::problems::caching::Placement`]) is one static placement, so a caching policy is
+//! not wrapped as a caching solver.
+//!
+//! ```
+//! use mei4llm::problems::split::env::SplitPolicy;
+//! use mei4llm::problems::split::{Objective, SplitInstance};
+//! use mei4llm::solve::{Budget, Problem, Solver, Status};
+//! use mei4llm::system::Scenario;
+//! use std::path::Path;
+//! use std::sync::Arc;
+//!
+//! let scenario = Arc::new(Scenario::from_path(Path::new("scenarios/small.toml"))?);
+//! let instance = SplitInstance::from_scenario(scenario, Objective::Latency)?;
+//! // The valid action of least marginal cost (observation components 0..n).
+//! let greedy = SplitPolicy::new("marginal", |observation: &[f32], mask: &[bool]| {
+//!     (0..mask.len())
+//!         .filter(|&a| mask[a])
+//!         .min_by(|&a, &b| observation[a].total_cmp(&observation[b]))
+//!         .ok_or_else(|| "empty mask".to_string())
+//! });
+//! let outcome = greedy.solve(&instance, &Budget::default())?;
+//! assert_eq!(outcome.status, Status::Feasible);
+//! assert_eq!(outcome.bound, None);
+//! let evaluation = instance.evaluate(outcome.decision.as_ref().unwrap());
+//! assert!(evaluation.is_feasible());
+//! assert_eq!(evaluation.objective, outcome.objective.unwrap());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use super::SplitLayout;
+use crate::env::policy::{ask, judged, out_of_time, policy_error};
+use crate::problems::split::{SplitDecision, SplitInstance, State, allocate};
+use crate::solve::executor::deadline;
+use crate::solve::{Budget, Found, SolveError, Solver};
+use std::time::Instant;
+
+/// A function from an observation and an action mask to an action, as a `split` solver.
+pub struct SplitPolicy<F> {
+    name: String,
+    policy: F,
+}
+
+impl<F> SplitPolicy<F>
+where
+    F: Fn(&[f32], &[bool]) -> Result<usize, String>,
+{
+    /// The solver called `name` that asks `policy` for every request's action; an `Err` of the
+    /// policy says why it could not answer.
+    pub fn new(name: impl Into<String>, policy: F) -> SplitPolicy<F> {
+        SplitPolicy {
+            name: name.into(),
+            policy,
+        }
+    }
+}
+
+impl<F> Solver<SplitInstance> for SplitPolicy<F>
+where
+    F: Fn(&[f32], &[bool]) -> Result<usize, String>,
+{
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn search(
+        &self,
+        instance: &SplitInstance,
+        budget: &Budget,
+    ) -> Result<Found<SplitDecision>, SolveError> {
+        let deadline = deadline(Instant::now(), budget);
+        if let Some(why) = instance.infeasibility() {
+            return Ok(Found::infeasible(why));
+        }
+        let layout = SplitLayout::of(&instance.scenario);
+        let mut observation = vec![0.0; layout.observation_space().len()];
+        let mut mask = vec![false; layout.action_space().n];
+        let mut state = State::new(instance);
+        let requests = instance.requests.len();
+        for k in 0..requests {
+            if deadline.is_some_and(|t| Instant::now() >= t) {
+                return Ok(out_of_time(k, requests));
+            }
+            layout.observe(instance, &state, k, &mut observation, &mut mask);
+            let fail = |message| policy_error(&self.name, k, instance.requests[k].id, message);
+            let action = ask(&self.policy, &observation, &mask).map_err(fail)?;
+            let i = layout
+                .candidate(instance, k, action)
+                .ok_or_else(|| fail(format!("action {action} names no candidate")))?;
+            state.apply(k, i);
+        }
+        let options = state.options();
+        let found = match allocate(instance, &options) {
+            Ok(allocated) => judged(instance, allocated.decision),
+            Err(why) => Found::not_found(why),
+        };
+        Ok(found.with_work(0, requests as u64))
+    }
+}
