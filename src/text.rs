@@ -7,14 +7,15 @@
 //! let mut t = Table::new(&["solver", "time"]);
 //! t.row(vec!["exact".into(), time(2.5)]);
 //! t.row(vec!["greedy".into(), time(0.000_094)]);
-//! assert_eq!(t.render(), "solver  time\n------  --------\nexact    2.500 s\ngreedy  94.0 µs\n");
+//! assert_eq!(t.render(), "solver  time\n------  -------\nexact   2.500 s\ngreedy  94.0 µs\n");
 //! assert_eq!(si(8192.0, "B"), "8.192 kB");
 //! ```
 
 use std::fmt::Write;
 
-/// A table: a header and rows of cells; cells that start with a digit or a sign are
-/// right-aligned (except in the first column).
+/// A table: a header and rows of cells; cells that hold a number, with or without its unit
+/// (`12`, `-3.5%`, `2.500 s`), are right-aligned (except in the first column); text, even text
+/// that starts with a digit (`4 edge servers`), is left-aligned.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Table {
     header: Vec<String>,
@@ -77,11 +78,6 @@ impl Table {
 
     /// One line of cells padded to `width` (no width limit, unlike `format!`'s).
     fn line(&self, out: &mut String, cells: &[String], width: &[usize]) {
-        let numeric = |s: &str| {
-            s.chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_digit() || c == '-' || c == '+')
-        };
         let mut line = String::new();
         for (c, s) in cells.iter().enumerate() {
             if c > 0 {
@@ -102,6 +98,22 @@ impl Table {
         }
         let _ = writeln!(out, "{}", line.trim_end());
     }
+}
+
+/// Whether `cell` is a number, optionally followed by one unit (`2.500 s`, `12%`, `3.1×`), or
+/// `-`, a missing number.
+fn numeric(cell: &str) -> bool {
+    if cell == "-" {
+        return true;
+    }
+    let mut tokens = cell.split_whitespace();
+    let first = tokens.next().unwrap_or("");
+    let value = first.trim_end_matches(['%', '×', 'x']);
+    let starts_like_a_number = first
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_digit() || c == '-' || c == '+');
+    starts_like_a_number && value.parse::<f64>().is_ok() && tokens.count() <= 1
 }
 
 /// A quantity with an SI prefix and three decimals: `1.234 GB`.
@@ -160,6 +172,26 @@ mod tests {
         t.row(vec!["edge-1".into(), wide.clone()]);
         let text = t.render();
         assert!(text.lines().nth(2).unwrap().ends_with(&wide));
+    }
+
+    #[test]
+    fn numbers_align_right_and_text_that_starts_with_a_digit_left() {
+        let mut t = Table::new(&["name", "value", "description"]);
+        t.row(vec!["a".into(), "12.5%".into(), "4 edge servers".into()]);
+        t.row(vec!["b".into(), "2.500 s".into(), "x".into()]);
+        assert_eq!(
+            t.render(),
+            "name  value    description\n\
+             ----  -------  --------------\n\
+             a       12.5%  4 edge servers\n\
+             b     2.500 s  x\n"
+        );
+        for cell in ["12", "-3.5", "+1e3", "3.1×", "94.0 µs", "-"] {
+            assert!(numeric(cell), "{cell}");
+        }
+        for cell in ["4 edge servers", "--", "2nd", "1/8", ""] {
+            assert!(!numeric(cell), "{cell}");
+        }
     }
 
     #[test]

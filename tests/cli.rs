@@ -353,3 +353,52 @@ fn plan_caching_exact_and_heuristics() {
         stderr(&no_section)
     );
 }
+
+/// From an empty folder, away from the checkout: the bundled scenarios are listed, planned,
+/// inspected and replayed by name, on their bundled data.
+#[test]
+fn bundled_scenarios_work_from_any_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let run_here = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_mei4llm"))
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .expect("the mei4llm binary runs")
+    };
+    let listed = run_here(&["inspect", "--scenarios"]);
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    for name in ["small", "city", "caching-small", "batching-small"] {
+        assert!(stdout(&listed).contains(name), "{}", stdout(&listed));
+    }
+    let plan = run_here(&["plan", "--scenario", "small", "--json"]);
+    assert!(plan.status.success(), "{}", stderr(&plan));
+    let v: Value = serde_json::from_str(&stdout(&plan)).unwrap();
+    assert_eq!(v["status"], "optimal");
+    for (problem, scenario) in [("caching", "caching-small"), ("batching", "batching-small")] {
+        let o = run_here(&["plan", "--problem", problem, "--scenario", scenario]);
+        assert!(o.status.success(), "{problem}: {}", stderr(&o));
+    }
+    let o = run_here(&["inspect", "--scenario", "small"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run_here(&[
+        "solve-trace",
+        "--scenario",
+        "small",
+        "--solvers",
+        "greedy",
+        "--max-epochs",
+        "2",
+        "--quiet",
+        "--out",
+        "run",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let run: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("run/run.json")).unwrap())
+            .unwrap();
+    assert!(
+        run["trace"].as_str().unwrap().starts_with("bundled:"),
+        "{run}"
+    );
+}

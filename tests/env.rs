@@ -404,13 +404,16 @@ fn bad_options_are_errors_naming_the_option_and_value() {
         .unwrap()
         .to_string();
     assert!(e.contains("has no [caching] section"), "{e}");
-    let e = CachingEnv::new(caching_small(), CachingEnvOptions::default())
-        .err()
-        .unwrap()
-        .to_string();
+    let e = CachingEnv::new(
+        scenario("scenarios/caching-city.toml"),
+        CachingEnvOptions::default(),
+    )
+    .err()
+    .unwrap()
+    .to_string();
     assert_eq!(
         e,
-        "invalid option `trace`: scenario `caching-small` has no [workload] trace; give one"
+        "invalid option `trace`: scenario `caching-city` has no [workload] trace; give one"
     );
     let e = CachingEnv::new(
         caching_small(),

@@ -620,7 +620,8 @@ fn bad_input_is_refused_with_what_is_wrong() {
         message.contains("--ttft-slo does not apply to the `caching` problem"),
         "{message}"
     );
-    // A scenario without a [caching] section, or a caching scenario without a trace.
+    // A scenario without a [caching] section, or a caching scenario without a trace
+    // (`caching-city` names none).
     let message = fails(&[
         "solve-trace",
         "--problem",
@@ -637,7 +638,7 @@ fn bad_input_is_refused_with_what_is_wrong() {
         "--problem",
         "caching",
         "--scenario",
-        SMALL,
+        "scenarios/caching-city.toml",
         "--epoch",
         "1s",
         "--quiet",

@@ -439,7 +439,7 @@ def test_solve_trace_input_errors(tmp_path: Path) -> None:
     with pytest.raises(mei4llm.ScenarioError, match="no-such.toml"):
         mei4llm.solve_trace(tmp_path / "no-such.toml")
     with pytest.raises(mei4llm.InputError, match="give `trace`"):
-        mei4llm.solve_trace(CACHING_SMALL, max_epochs=1)
+        mei4llm.solve_trace(ROOT / "scenarios" / "caching-city.toml", max_epochs=1)
     corrupt = corrupt_trace(tmp_path)
     with pytest.raises(mei4llm.TraceError, match=r"corrupt\.csv:4: field `ContextTokens`"):
         mei4llm.solve_trace("scenarios/small.toml", trace=corrupt, **TRACE_ARGS)

@@ -22,7 +22,7 @@ from mei4llm.envs import BatchingEnv  # noqa: E402
 ROOT = Path(__file__).resolve().parents[2]
 BATCHING_SMALL = ROOT / "scenarios" / "batching-small.toml"
 SMALL = ROOT / "scenarios" / "small.toml"
-BATCHING = {"scenario": str(BATCHING_SMALL), "decisions_per_episode": 1}
+BATCHING = {"scenario": str(BATCHING_SMALL), "epochs_per_episode": 1}
 
 
 def first_fit(mask: np.ndarray) -> int:
@@ -50,8 +50,8 @@ def play(env: gymnasium.Env, seed: int, policy) -> tuple[list[float], list[dict]
 
 def test_the_id_is_registered_with_a_vector_entry_point() -> None:
     spec = gymnasium.spec("mei4llm/Batching-v0")
-    assert spec.entry_point == "mei4llm.envs.batching:BatchingEnv"
-    assert spec.vector_entry_point == "mei4llm.envs.batching:BatchingVectorEnv"
+    assert spec.entry_point == "mei4llm.envs:BatchingEnv"
+    assert spec.vector_entry_point == "mei4llm.envs:BatchingVectorEnv"
 
 
 def test_check_env_passes() -> None:
@@ -76,7 +76,7 @@ def test_spaces_are_exact() -> None:
 
 
 def test_rewards_sum_to_the_objective_and_the_optimum_bounds_it() -> None:
-    env = BatchingEnv(scenario=str(BATCHING_SMALL), decisions_per_episode=2)
+    env = BatchingEnv(scenario=str(BATCHING_SMALL), epochs_per_episode=2, optimum="exact")
     rewards, reports = play(env, 3, first_fit)
     assert len(rewards) == 80 and len(reports) == 2
     first = reports[0]
@@ -178,8 +178,8 @@ def test_an_instance_is_solved_evaluated_and_turned_into_arrays() -> None:
 
 
 def test_bad_input_is_a_value_error_with_the_rust_message() -> None:
-    with pytest.raises(ValueError, match="decisions_per_episode"):
-        BatchingEnv(scenario=str(BATCHING_SMALL), decisions_per_episode=0)
+    with pytest.raises(ValueError, match="epochs_per_episode"):
+        BatchingEnv(scenario=str(BATCHING_SMALL), epochs_per_episode=0)
     with pytest.raises(ValueError, match="lifo"):
         BatchingEnv(scenario=str(BATCHING_SMALL), optimum="lifo")
     with pytest.raises(ValueError, match=r"\[batching\]"):

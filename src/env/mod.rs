@@ -31,7 +31,8 @@
 //! as if seeded with 0.
 //!
 //! ```
-//! use mei4llm::env::{Buffers, CachingEnv, CachingEnvOptions, Env, VecEnv};
+//! use mei4llm::env::{Buffers, Env, VecEnv};
+//! use mei4llm::problems::caching::env::{CachingEnv, CachingEnvOptions};
 //! use mei4llm::system::Scenario;
 //! use std::path::Path;
 //! use std::sync::Arc;
@@ -41,6 +42,7 @@
 //!     trace: Some("datasets/traces/azure_llm_2023_conv.csv".into()),
 //!     window: "50".parse()?,
 //!     epochs_per_episode: 1,
+//!     optimum: Some("exact".into()),
 //!     ..CachingEnvOptions::default()
 //! };
 //! let env = CachingEnv::new(scenario, options)?;

@@ -137,6 +137,14 @@ pub trait Formulation: Sized + Send + Sync + 'static {
         vec![("size", Self::size(instance).into())]
     }
 
+    /// `instance` as JSON text that [`Formulation::restore`] reads back, on the scenario it was
+    /// built from, to an instance that solves and evaluates the same (how Python pickles it).
+    fn save(instance: &Self::Instance) -> Result<String, Error>;
+
+    /// The instance [`Formulation::save`] wrote, on `scenario`; an error names what in `text`
+    /// does not fit the scenario.
+    fn restore(scenario: &Arc<Scenario>, text: &str) -> Result<Self::Instance, Error>;
+
     /// The report of `outcome` on `instance`.
     fn report(
         &self,

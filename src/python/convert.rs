@@ -11,10 +11,19 @@ pub(crate) fn to_python<T: Serialize + ?Sized>(py: Python<'_>, value: &T) -> PyR
     Ok(py.import("json")?.call_method1("loads", (text,))?.unbind())
 }
 
-/// The JSON text of a Python value made of dicts, lists, strings, numbers and `None`.
+/// The JSON text of a Python value made of dicts, lists, strings, numbers, paths
+/// (`os.PathLike`, as their text) and `None`.
 pub(crate) fn json_text(value: &Bound<'_, PyAny>) -> PyResult<String> {
     let py = value.py();
+    let kwargs = pyo3::types::PyDict::new(py);
+    kwargs.set_item("default", py.import("os")?.getattr("fspath")?)?;
     py.import("json")?
-        .call_method1("dumps", (value,))?
+        .call_method("dumps", (value,), Some(&kwargs))
+        .map_err(|e| {
+            pyo3::exceptions::PyTypeError::new_err(format!(
+                "not a value of dicts, lists, strings, numbers, paths and None: {}",
+                e.value(py)
+            ))
+        })?
         .extract::<String>()
 }

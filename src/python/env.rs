@@ -6,12 +6,13 @@
 use super::error::{registry_error, value_error};
 use super::info::{batched, info_dict};
 use super::instance::kwargs_json;
-use super::scenario::AnyScenario;
+use super::scenario::{AnyScenario, PyScenario};
 use crate::env::{BoxSpace, EnvError};
 use crate::problems::registry::{self, AnyEnv, AnyVecEnv, RegistryError};
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
+use std::sync::Arc;
 
 /// `(low, high, names, n_actions)` of the observation and action spaces.
 type Spaces<'py> = (
@@ -67,6 +68,7 @@ fn env_error(error: EnvError) -> PyErr {
 pub struct PyEnv {
     inner: Box<dyn AnyEnv>,
     problem: &'static str,
+    scenario: Py<PyScenario>,
 }
 
 #[pymethods]
@@ -82,14 +84,16 @@ impl PyEnv {
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
         let entry = registry::find(problem).map_err(registry_error)?;
-        let (scenario, _) = scenario.load()?;
+        let scenario = scenario.object(py)?;
+        let resolved = Arc::clone(&scenario.get().inner);
         let args = kwargs_json(kwargs)?;
         let inner = py
-            .allow_threads(|| entry.env(scenario, &args))
+            .allow_threads(|| entry.env(resolved, &args))
             .map_err(registry_error)?;
         Ok(PyEnv {
             inner,
             problem: entry.name(),
+            scenario,
         })
     }
 
@@ -123,7 +127,7 @@ impl PyEnv {
         let step = py.allow_threads(|| inner.step(a)).map_err(env_error)?;
         let info = if step.report.is_some() || step.invalid_action {
             let info = match &step.report {
-                Some(report) => info_dict(py, report)?,
+                Some(report) => info_dict(py, report, &self.scenario)?,
                 None => PyDict::new(py),
             };
             if step.invalid_action {
@@ -170,6 +174,7 @@ type VecStepped<'py> = (
 #[pyclass(name = "VecEnv", module = "mei4llm._core")]
 pub struct PyVecEnv {
     inner: Box<dyn AnyVecEnv>,
+    scenario: Py<PyScenario>,
 }
 
 impl PyVecEnv {
@@ -202,13 +207,14 @@ impl PyVecEnv {
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
         let entry = registry::find(problem).map_err(registry_error)?;
-        let (scenario, _) = scenario.load()?;
+        let scenario = scenario.object(py)?;
+        let resolved = Arc::clone(&scenario.get().inner);
         let args = kwargs_json(kwargs)?;
         let mut inner = py
-            .allow_threads(|| entry.vec_env(scenario, &args, num_envs))
+            .allow_threads(|| entry.vec_env(resolved, &args, num_envs))
             .map_err(registry_error)?;
         inner.set_parallel(parallel);
-        Ok(PyVecEnv { inner })
+        Ok(PyVecEnv { inner, scenario })
     }
 
     /// `(low, high, names, n_actions)` of one environment's spaces.
@@ -243,7 +249,7 @@ impl PyVecEnv {
             .allow_threads(|| inner.step(&actions))
             .map_err(env_error)?;
         let (observations, masks) = self.arrays(py)?;
-        let infos = batched(py, self.inner.len(), &reports)?;
+        let infos = batched(py, self.inner.len(), &reports, &self.scenario)?;
         let b = self.inner.buffers();
         Ok((
             observations,

@@ -4,6 +4,7 @@
 
 use super::arrays::arrays_to_python;
 use super::instance::PyInstance;
+use super::scenario::PyScenario;
 use crate::problems::formulation::Info;
 use crate::problems::registry::Reported;
 use numpy::PyArray1;
@@ -58,8 +59,12 @@ pub(crate) fn plain(py: Python<'_>, v: &serde_json::Value) -> PyResult<PyObject>
     })
 }
 
-/// The `(key, value)` pairs of a report, the instance (as `instance`) last.
-fn entries(py: Python<'_>, report: &Reported) -> PyResult<Vec<(&'static str, Cell)>> {
+/// The `(key, value)` pairs of a report, the instance (as `instance`, on `scenario`) last.
+fn entries(
+    py: Python<'_>,
+    report: &Reported,
+    scenario: &Py<PyScenario>,
+) -> PyResult<Vec<(&'static str, Cell)>> {
     let mut out: Vec<(&'static str, Cell)> = report
         .info
         .iter()
@@ -70,6 +75,7 @@ fn entries(py: Python<'_>, report: &Reported) -> PyResult<Vec<(&'static str, Cel
             py,
             PyInstance {
                 inner: instance.clone(),
+                scenario: scenario.clone_ref(py),
             },
         )?;
         out.push(("instance", Cell::Object(instance.into_any())));
@@ -77,10 +83,14 @@ fn entries(py: Python<'_>, report: &Reported) -> PyResult<Vec<(&'static str, Cel
     Ok(out)
 }
 
-/// The `info` dict of one environment's report.
-pub(crate) fn info_dict<'py>(py: Python<'py>, report: &Reported) -> PyResult<Bound<'py, PyDict>> {
+/// The `info` dict of one environment's report (the environment on `scenario`).
+pub(crate) fn info_dict<'py>(
+    py: Python<'py>,
+    report: &Reported,
+    scenario: &Py<PyScenario>,
+) -> PyResult<Bound<'py, PyDict>> {
     let info = PyDict::new(py);
-    for (key, cell) in entries(py, report)? {
+    for (key, cell) in entries(py, report, scenario)? {
         info.set_item(key, cell.into_py(py))?;
     }
     Ok(info)
@@ -123,15 +133,16 @@ impl Cell {
 /// The reports of `n` environments (`(index, report)`) batched into one `info` dict: for each
 /// key, an array over the environments (`int64`, `float64` or `bool` when every report has
 /// that kind, else `object` with `None` where absent) and the `bool` mask `_key` of the
-/// environments that report it.
+/// environments that report it (the environments on `scenario`).
 pub(crate) fn batched<'py>(
     py: Python<'py>,
     n: usize,
     reports: &[(usize, Reported)],
+    scenario: &Py<PyScenario>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let mut keys: Vec<(&'static str, Vec<(usize, Cell)>)> = Vec::new();
     for (i, report) in reports {
-        for (key, cell) in entries(py, report)? {
+        for (key, cell) in entries(py, report, scenario)? {
             match keys.iter_mut().find(|(k, _)| *k == key) {
                 Some((_, column)) => column.push((*i, cell)),
                 None => keys.push((key, vec![(*i, cell)])),

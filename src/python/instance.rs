@@ -2,17 +2,19 @@
 
 use super::convert::to_python;
 use super::error::registry_error;
-use super::scenario::AnyScenario;
+use super::scenario::{AnyScenario, PyScenario};
 use crate::problems::registry::{self, AnyInstance};
 use pyo3::exceptions::PyAttributeError;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyTuple};
 use std::sync::Arc;
 
 /// An instance of a registered problem (`problem` says which).
 #[pyclass(name = "Instance", module = "mei4llm._core", frozen)]
 pub struct PyInstance {
     pub(crate) inner: Arc<dyn AnyInstance>,
+    /// The scenario it was built on, which it pickles with.
+    pub(crate) scenario: Py<PyScenario>,
 }
 
 /// The keyword arguments `kwargs` as one JSON object (for settings and environment options).
@@ -39,12 +41,41 @@ impl PyInstance {
         settings: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
         let entry = registry::find(problem).map_err(registry_error)?;
-        let (scenario, _) = scenario.load()?;
+        let scenario = scenario.object(py)?;
+        let resolved = Arc::clone(&scenario.get().inner);
         let settings = kwargs_json(settings)?;
         let inner = py
-            .allow_threads(|| entry.instance(scenario, &settings))
+            .allow_threads(|| entry.instance(resolved, &settings))
             .map_err(registry_error)?;
-        Ok(PyInstance { inner })
+        Ok(PyInstance { inner, scenario })
+    }
+
+    /// The instance that `__reduce__` saved as `text`, of `problem` on `scenario`.
+    #[staticmethod]
+    fn _restore(
+        py: Python<'_>,
+        problem: &str,
+        scenario: Py<PyScenario>,
+        text: &str,
+    ) -> PyResult<Self> {
+        let entry = registry::find(problem).map_err(registry_error)?;
+        let resolved = Arc::clone(&scenario.get().inner);
+        let inner = py
+            .allow_threads(|| entry.restore(resolved, text))
+            .map_err(registry_error)?;
+        Ok(PyInstance { inner, scenario })
+    }
+
+    /// Pickles as its problem, its scenario (which pickles as where it was read from) and the
+    /// instance's own data as text.
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
+        let py = slf.py();
+        let this = slf.get();
+        let text = this.inner.save().map_err(registry_error)?;
+        let args = (this.inner.problem(), this.scenario.clone_ref(py), text).into_pyobject(py)?;
+        Ok((slf.get_type().getattr("_restore")?, args))
     }
 
     /// The problem (`split`, `caching`, `batching`, …).

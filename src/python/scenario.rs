@@ -48,6 +48,15 @@ pub(crate) enum AnyScenario<'py> {
 }
 
 impl AnyScenario<'_> {
+    /// The scenario as a `Scenario` object (read from its file or the bundle when given by
+    /// path or name), which pickles as where it was read from.
+    pub(crate) fn object(self, py: Python<'_>) -> PyResult<Py<PyScenario>> {
+        match self {
+            AnyScenario::Object(s) => Ok(s.into()),
+            AnyScenario::Path(path) => Py::new(py, PyScenario::from_path(path)?),
+        }
+    }
+
     /// The scenario (its problem sections read by their problems), and its file or name as
     /// given (empty for one read from a dict).
     pub(crate) fn load(self) -> PyResult<(Arc<Scenario>, String)> {

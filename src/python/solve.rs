@@ -7,7 +7,7 @@ use super::error::{panic_error, registry_error, value_error};
 use super::instance::PyInstance;
 use super::policy::policy;
 use crate::problems::registry::{self, AnyOutcome, RegistryError};
-use crate::solve::{Budget, Sense};
+use crate::solve::{Budget, Sense, Status};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -47,6 +47,63 @@ pub struct PyOutcome {
 
 #[pymethods]
 impl PyOutcome {
+    /// The outcome whose fields `state` (what `__reduce__` gives) holds.
+    #[staticmethod]
+    fn _restore(state: &Bound<'_, PyDict>) -> PyResult<Self> {
+        let field = |key: &str| -> PyResult<Bound<'_, PyAny>> {
+            state
+                .get_item(key)?
+                .ok_or_else(|| value_error(format!("an Outcome's state has no `{key}`")))
+        };
+        let known = |key: &str, names: &[&'static str]| -> PyResult<&'static str> {
+            let given: String = field(key)?.extract()?;
+            names
+                .iter()
+                .find(|n| **n == given)
+                .copied()
+                .ok_or_else(|| value_error(format!("an Outcome's `{key}` cannot be `{given}`")))
+        };
+        let problems: Vec<&'static str> = registry::all().iter().map(|e| e.name()).collect();
+        Ok(PyOutcome {
+            problem: known("problem", &problems)?,
+            solver: field("solver")?.extract()?,
+            status: known("status", &Status::NAMES)?,
+            reason: field("reason")?.extract()?,
+            sense: known("sense", &["minimise", "maximise"])?,
+            objective: field("objective")?.extract()?,
+            bound: field("bound")?.extract()?,
+            gap: field("gap")?.extract()?,
+            time_s: field("time_s")?.extract()?,
+            nodes: field("nodes")?.extract()?,
+            iterations: field("iterations")?.extract()?,
+            decision: field("decision")?.unbind(),
+            plan: field("plan")?.unbind(),
+        })
+    }
+
+    /// Pickles as its fields.
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyDict>,))> {
+        let py = slf.py();
+        let o = slf.get();
+        let state = PyDict::new(py);
+        state.set_item("problem", o.problem)?;
+        state.set_item("solver", &o.solver)?;
+        state.set_item("status", o.status)?;
+        state.set_item("reason", &o.reason)?;
+        state.set_item("sense", o.sense)?;
+        state.set_item("objective", o.objective)?;
+        state.set_item("bound", o.bound)?;
+        state.set_item("gap", o.gap)?;
+        state.set_item("time_s", o.time_s)?;
+        state.set_item("nodes", o.nodes)?;
+        state.set_item("iterations", o.iterations)?;
+        state.set_item("decision", o.decision.clone_ref(py))?;
+        state.set_item("plan", o.plan.clone_ref(py))?;
+        Ok((slf.get_type().getattr("_restore")?, (state,)))
+    }
+
     fn __repr__(&self) -> String {
         let number = |v: Option<f64>| v.map_or_else(|| "None".to_string(), |v| v.to_string());
         format!(

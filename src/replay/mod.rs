@@ -23,14 +23,15 @@
 //!   beyond, in bounded memory.
 //!
 //! ```
-//! use mei4llm::problems::split::Objective;
-//! use mei4llm::replay::{replay, OutputDir, ReplayOptions, RunInfo, Slo, SplitRecord, SplitReplay, SplitStats};
+//! use mei4llm::problems::Split;
+//! use mei4llm::problems::split::{Objective, replay::Slo};
+//! use mei4llm::replay::{ReplayOptions, replay};
 //! use mei4llm::system::{Scenario, trace::TraceReader};
 //! use std::path::Path;
 //! use std::sync::Arc;
 //!
 //! let scenario = Arc::new(Scenario::from_path(Path::new("scenarios/small.toml"))?);
-//! let problem = SplitReplay::new(scenario, Objective::Latency, Slo::default())?;
+//! let problem = Split::with(scenario, Objective::Latency, Slo::default())?;
 //! let trace = TraceReader::open(Path::new("datasets/traces/azure_llm_2023_conv.csv"))?;
 //! let options = ReplayOptions {
 //!     rule: "1s".parse()?,

@@ -27,6 +27,16 @@ pub enum Status {
 }
 
 impl Status {
+    /// Every status's [`Status::name`].
+    pub const NAMES: [&'static str; 6] = [
+        "optimal",
+        "feasible",
+        "time_limit",
+        "infeasible",
+        "not_found",
+        "invalid",
+    ];
+
     /// Short lower-case name (`optimal`, `feasible`, `time_limit`, `infeasible`, `not_found`,
     /// `invalid`).
     pub fn name(&self) -> &'static str {

@@ -115,6 +115,14 @@ impl Formulation for Batching {
         ]
     }
 
+    fn save(instance: &BatchingInstance) -> Result<String, Error> {
+        Ok(instance.save())
+    }
+
+    fn restore(scenario: &Arc<Scenario>, text: &str) -> Result<BatchingInstance, Error> {
+        BatchingInstance::restore(scenario, text)
+    }
+
     fn report(&self, instance: &BatchingInstance, outcome: &Outcome<BatchDecision>) -> Report {
         report(&self.scenario.name, instance, outcome)
     }

@@ -14,7 +14,7 @@ use crate::system::trace::{Request, TraceReader};
 use crate::system::{Architecture, ModelCost, Node, Part, Precision, Scenario};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 use super::section::{Objective, Section};
@@ -49,7 +49,7 @@ pub(crate) fn precision_index(p: Precision) -> usize {
 }
 
 /// A request waiting to be admitted.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WaitingRequest {
     /// Identifier (the trace row).
     pub id: u64,
@@ -90,7 +90,7 @@ impl WaitingRequest {
 
 /// A sequence already in a server's decode batch: its KV cache is reserved and it is read at
 /// every decode step, and its TPOT SLO must keep holding.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunningRequest {
     /// Identifier.
     pub id: u64,

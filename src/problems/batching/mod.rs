@@ -42,6 +42,7 @@ mod instance;
 mod moore_hodgson;
 mod plan;
 pub mod replay;
+mod saved;
 mod section;
 mod shares;
 mod solvers;

@@ -104,6 +104,14 @@ impl Formulation for Caching {
         ]
     }
 
+    fn save(instance: &CachingInstance) -> Result<String, Error> {
+        Ok(instance.to_json())
+    }
+
+    fn restore(_scenario: &Arc<Scenario>, text: &str) -> Result<CachingInstance, Error> {
+        CachingInstance::from_json_str("saved caching instance", text)
+    }
+
     fn report(&self, instance: &CachingInstance, outcome: &Outcome<Placement>) -> Report {
         report(&self.scenario.name, instance, outcome)
     }

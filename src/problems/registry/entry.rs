@@ -302,6 +302,15 @@ impl<F: Formulation + Replays + Plays> Registered for Entry<F> {
         Ok(Arc::new(Held::<F>::new(Arc::new(instance), f.scenario())))
     }
 
+    fn restore(
+        &self,
+        scenario: Arc<Scenario>,
+        text: &str,
+    ) -> Result<Arc<dyn AnyInstance>, RegistryError> {
+        let instance = F::restore(&scenario, text)?;
+        Ok(Arc::new(Held::<F>::new(Arc::new(instance), &scenario)))
+    }
+
     fn replay(
         &self,
         scenario: Arc<Scenario>,

@@ -75,6 +75,8 @@ pub trait AnyInstance: Send + Sync {
     fn evaluate(&self, decision: &GivenDecision) -> Result<Evaluation, RegistryError>;
     /// `decision` as arrays.
     fn arrays(&self, decision: &GivenDecision) -> Result<Arrays, RegistryError>;
+    /// The instance as text that the problem's registry entry restores on the same scenario.
+    fn save(&self) -> Result<String, RegistryError>;
 }
 
 /// An instance of formulation `F`.
@@ -187,5 +189,9 @@ impl<F: Formulation + Plays> AnyInstance for Held<F> {
 
     fn arrays(&self, decision: &GivenDecision) -> Result<Arrays, RegistryError> {
         Ok(F::arrays(&self.instance, &self.decision(decision)?))
+    }
+
+    fn save(&self) -> Result<String, RegistryError> {
+        Ok(F::save(&self.instance)?)
     }
 }

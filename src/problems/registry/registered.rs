@@ -132,6 +132,13 @@ pub trait Registered: Send + Sync {
         settings: &Value,
     ) -> Result<Arc<dyn AnyInstance>, RegistryError>;
 
+    /// The instance `text` (an instance's `save`) describes, on `scenario`.
+    fn restore(
+        &self,
+        scenario: Arc<Scenario>,
+        text: &str,
+    ) -> Result<Arc<dyn AnyInstance>, RegistryError>;
+
     /// Replays a trace: into the run directory `out` when given, and into memory when `keep`.
     fn replay(
         &self,

@@ -189,6 +189,14 @@ impl Formulation for Split {
         vec![("requests", instance.requests.len().into())]
     }
 
+    fn save(instance: &SplitInstance) -> Result<String, Error> {
+        Ok(instance.save())
+    }
+
+    fn restore(scenario: &Arc<Scenario>, text: &str) -> Result<SplitInstance, Error> {
+        SplitInstance::restore(Arc::clone(scenario), text)
+    }
+
     fn report(
         &self,
         instance: &SplitInstance,

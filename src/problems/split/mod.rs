@@ -14,6 +14,7 @@ mod heuristics;
 mod instance;
 mod plan;
 pub mod replay;
+mod saved;
 mod solvers;
 mod state;
 mod terms;

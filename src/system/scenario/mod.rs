@@ -73,7 +73,7 @@ use std::sync::Arc;
 pub const MAX_SCENARIO_BYTES: u64 = 16 << 20;
 
 /// What a device's radio link delivers.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
 pub struct Radio {
     /// Uplink rate when the device has its serving cell's whole uplink.
     pub uplink_bps: f64,

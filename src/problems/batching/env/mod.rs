@@ -29,13 +29,18 @@
 //!   `reset(None)` continues the random stream; a new environment behaves as if seeded with 0.
 //!
 //! ```
-//! use mei4llm::env::{BatchingEnv, BatchingEnvOptions, Env};
+//! use mei4llm::env::Env;
+//! use mei4llm::problems::batching::env::{BatchingEnv, BatchingEnvOptions};
 //! use mei4llm::system::Scenario;
 //! use std::path::Path;
 //! use std::sync::Arc;
 //!
 //! let scenario = Arc::new(Scenario::from_path(Path::new("scenarios/batching-small.toml"))?);
-//! let options = BatchingEnvOptions { epochs_per_episode: 1, ..BatchingEnvOptions::default() };
+//! let options = BatchingEnvOptions {
+//!     epochs_per_episode: 1,
+//!     optimum: Some("exact".into()),
+//!     ..BatchingEnvOptions::default()
+//! };
 //! let mut env = BatchingEnv::new(scenario, options)?;
 //! env.reset(Some(3))?;
 //! let mut rewards = 0.0;

@@ -31,12 +31,14 @@
 //! its first request.
 //!
 //! ```
-//! use mei4llm::replay::{BatchingReplay, ReplayOptions, replay};
+//! use mei4llm::problems::Batching;
+//! use mei4llm::replay::{ReplayOptions, replay};
 //! use mei4llm::system::{Scenario, trace::{EpochRule, TraceReader}};
 //! use std::path::Path;
+//! use std::sync::Arc;
 //!
 //! let scenario = Scenario::from_path(Path::new("scenarios/batching-small.toml"))?;
-//! let problem = BatchingReplay::new(&scenario)?;
+//! let problem = Batching::of(Arc::new(scenario))?;
 //! let trace = TraceReader::open(Path::new("datasets/traces/azure_llm_2023_conv.csv"))?;
 //! let options = ReplayOptions {
 //!     rule: EpochRule::Count { requests: 12 },

@@ -25,12 +25,14 @@
 //! (`--epoch 60s`) make the placements differ.
 //!
 //! ```
-//! use mei4llm::replay::{CachingReplay, ReplayOptions, replay};
+//! use mei4llm::problems::Caching;
+//! use mei4llm::replay::{ReplayOptions, replay};
 //! use mei4llm::system::{Scenario, trace::TraceReader};
 //! use std::path::Path;
+//! use std::sync::Arc;
 //!
 //! let scenario = Scenario::from_path(Path::new("scenarios/caching-small.toml"))?;
-//! let problem = CachingReplay::new(&scenario)?;
+//! let problem = Caching::of(Arc::new(scenario))?;
 //! let trace = TraceReader::open(Path::new("datasets/traces/azure_llm_2023_conv.csv"))?;
 //! let options = ReplayOptions {
 //!     rule: "60s".parse()?,

@@ -35,16 +35,21 @@
 //!   seeded with 0. The reference solver is deterministic unless its time limit stops it.
 //!
 //! ```
-//! use mei4llm::env::{Env, SplitEnv, SplitEnvOptions};
+//! use mei4llm::env::Env;
+//! use mei4llm::problems::split::env::{SplitEnv, SplitEnvOptions};
 //! use mei4llm::system::Scenario;
 //! use std::path::Path;
 //! use std::sync::Arc;
 //!
 //! let scenario = Arc::new(Scenario::from_path(Path::new("scenarios/small.toml"))?);
-//! let options = SplitEnvOptions { epochs_per_episode: 1, ..SplitEnvOptions::default() };
+//! let options = SplitEnvOptions {
+//!     epochs_per_episode: 1,
+//!     optimum: Some("exact".into()),
+//!     ..SplitEnvOptions::default()
+//! };
 //! let mut env = SplitEnv::new(scenario, options)?;
 //! env.reset(Some(7))?;
-//! let mut rewards = 0.0;
+//! let mut rewards = 0.0_f64;
 //! loop {
 //!     // The valid action with the smallest marginal cost (the greedy policy).
 //!     let (observation, mask) = (env.observation(), env.action_mask());
