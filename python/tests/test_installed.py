@@ -77,8 +77,9 @@ def test_the_ecosystems_render_modes_are_accepted(env_id: str) -> None:
     env.reset(seed=0)
     image = env.render()
     assert image.dtype == np.uint8 and image.ndim == 3 and image.shape[2] == 3
-    # sb3-contrib's MaskablePPO reads the mask from the made (wrapped) env.
-    assert env.unwrapped.action_masks().dtype == bool
+    # sb3-contrib's MaskablePPO reads the mask from the made env itself.
+    assert env.action_masks().dtype == bool
+    assert env.action_masks().shape == (env.action_space.n,)
 
 
 @pytest.mark.parametrize("env_id", sorted(IDS))

@@ -86,4 +86,9 @@ for _id, _problem in IDS.items():
             id=_id,
             entry_point=f"{__name__}:{_name}Env",
             vector_entry_point=f"{__name__}:{_name}VectorEnv",
+            # The environment refuses a step before reset itself and passes `check_env`, so
+            # `make` returns it unwrapped: `make(id).action_masks()` works as sb3-contrib
+            # expects. `make(id, disable_env_checker=False)` adds Gymnasium's checker back.
+            order_enforce=False,
+            disable_env_checker=True,
         )
