@@ -12,19 +12,17 @@ use mei4llm::problems::Error;
 use mei4llm::problems::arrays::{Array, Arrays};
 use mei4llm::problems::formulation::{
     BoxedSolver, Check, EnvReport, Formulation, Info, PlanReport, Plays, Policy, Replays,
-    SettingInfo, SolverInfo, TraceDefaults,
+    SettingInfo, SolverInfo,
 };
 use mei4llm::problems::registry::{
     self, AnyInstance, Entry, GivenDecision, Registered, TraceRequest,
 };
-use mei4llm::replay::{
-    EpochInfo, RecordStats, RequestRecord, RunInfo, TraceSource, epoch_rule, run_seed,
-};
+use mei4llm::replay::{EpochInfo, RecordStats, RequestRecord, RunInfo, TraceSource, epoch_rule};
 use mei4llm::solve::{
     Budget, Evaluation, Found, Outcome, Problem, Sense, SolveError, Solver, Violation,
 };
+use mei4llm::system::Scenario;
 use mei4llm::system::trace::{Epoch, Epochs, Request, TraceReader};
-use mei4llm::system::{DataPath, Scenario};
 use mei4llm::text::Table;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -546,19 +544,6 @@ value: generated tokens) under a budget of capacity_share of their prompt tokens
     type Epoch = KnapsackInstance;
     type Record = KnapsackRecord;
     type Stats = KnapsackStats;
-
-    fn defaults(
-        &self,
-        trace: Option<&DataPath>,
-        rule: Option<&str>,
-        seed: Option<u64>,
-    ) -> Result<TraceDefaults, Error> {
-        Ok(TraceDefaults {
-            source: TraceSource::of(&self.scenario, trace),
-            rule: epoch_rule(&self.scenario, rule)?,
-            seed: run_seed(&self.scenario, seed),
-        })
-    }
 
     fn epoch(&self, epoch: &Epoch, _seed: u64) -> Result<KnapsackInstance, Error> {
         Ok(KnapsackInstance::of(&epoch.requests, self.capacity_share))

@@ -11,7 +11,7 @@
 use super::Error;
 use super::arrays::Arrays;
 use crate::env::{Env, EnvError, OptimumReport};
-use crate::replay::{EpochInfo, RecordStats, RequestRecord, TraceSource};
+use crate::replay::{EpochInfo, RecordStats, RequestRecord, TraceSource, epoch_rule, run_seed};
 use crate::solve::milp::RecordedModel;
 use crate::solve::{Evaluation, Outcome, Problem, Solver, Violation};
 use crate::system::trace::{Epoch, EpochRule};
@@ -239,13 +239,21 @@ pub trait Replays: Formulation {
     /// The statistics of the records, for `summary.json` and the plots.
     type Stats: RecordStats<Self::Record>;
 
-    /// The trace, epoch rule and seed of a run, from what was given and the scenario.
+    /// The trace, epoch rule and seed of a run, from what was given and the scenario: by
+    /// default the given ones, else the scenario's `[workload]` trace, epoch and seed.
     fn defaults(
         &self,
         trace: Option<&DataPath>,
         rule: Option<&str>,
         seed: Option<u64>,
-    ) -> Result<TraceDefaults, Error>;
+    ) -> Result<TraceDefaults, Error> {
+        let scenario = self.scenario();
+        Ok(TraceDefaults {
+            source: TraceSource::of(scenario, trace),
+            rule: epoch_rule(scenario, rule)?,
+            seed: run_seed(scenario, seed),
+        })
+    }
 
     /// What `epoch` becomes; `seed` is the epoch's own seed.
     fn epoch(&self, epoch: &Epoch, seed: u64) -> Result<Self::Epoch, Error>;

@@ -9,10 +9,10 @@ use crate::problems::Error;
 use crate::problems::arrays::{Array, Arrays};
 use crate::problems::formulation::{
     BoxedSolver, EnvReport, Formulation, Info, Milp, Plays, Replays, SettingInfo, SolverInfo,
-    TraceDefaults, optimum_info,
+    optimum_info,
 };
 use crate::problems::split::formulation::seconds;
-use crate::replay::{EpochInfo, TraceSource, epoch_rule, run_seed};
+use crate::replay::EpochInfo;
 use crate::solve::milp::record;
 use crate::solve::{Budget, Outcome, Solver};
 use crate::system::trace::Epoch;
@@ -188,19 +188,6 @@ server; plots hit_ratio.svg, latency_cdf.svg.";
     type Epoch = CachingEpoch;
     type Record = CachingRecord;
     type Stats = CachingStats;
-
-    fn defaults(
-        &self,
-        trace: Option<&DataPath>,
-        rule: Option<&str>,
-        seed: Option<u64>,
-    ) -> Result<TraceDefaults, Error> {
-        Ok(TraceDefaults {
-            source: TraceSource::of(&self.scenario, trace),
-            rule: epoch_rule(&self.scenario, rule)?,
-            seed: run_seed(&self.scenario, seed),
-        })
-    }
 
     fn epoch(&self, epoch: &Epoch, seed: u64) -> Result<CachingEpoch, Error> {
         self.replay.epoch(epoch, seed)

@@ -9,9 +9,9 @@ use crate::problems::Error;
 use crate::problems::arrays::{Array, Arrays};
 use crate::problems::formulation::{
     BoxedSolver, EnvReport, Formulation, Info, Milp, Plays, Policy, Replays, SettingInfo,
-    SolverInfo, TraceDefaults, optimum_info,
+    SolverInfo, optimum_info,
 };
-use crate::replay::{EpochInfo, TraceSource, epoch_rule, run_seed};
+use crate::replay::EpochInfo;
 use crate::solve::milp::record;
 use crate::solve::{Budget, Solver};
 use crate::system::trace::Epoch;
@@ -348,19 +348,6 @@ Llama-3.1-8B (TTFT 2 s, TPOT 100 ms; mlcommons/inference loadgen/mlperf.conf).";
     type Epoch = SplitInstance;
     type Record = SplitRecord;
     type Stats = SplitStats;
-
-    fn defaults(
-        &self,
-        trace: Option<&DataPath>,
-        rule: Option<&str>,
-        seed: Option<u64>,
-    ) -> Result<TraceDefaults, Error> {
-        Ok(TraceDefaults {
-            source: TraceSource::of(&self.scenario, trace),
-            rule: epoch_rule(&self.scenario, rule)?,
-            seed: run_seed(&self.scenario, seed),
-        })
-    }
 
     fn epoch(&self, epoch: &Epoch, seed: u64) -> Result<SplitInstance, Error> {
         SplitInstance::from_trace(
