@@ -123,6 +123,19 @@ def test_descent_matches_the_cli(split_instance: mei4llm.SplitInstance) -> None:
     assert outcome.objective == pytest.approx(report["objective"], rel=1e-9)
 
 
+def test_exact_solves_take_any_thread_count_in_any_order(
+    split_instance: mei4llm.SplitInstance,
+) -> None:
+    caching = mei4llm.CachingInstance.from_scenario(mei4llm.Scenario.from_path(CACHING_SMALL))
+    first = mei4llm.solve(split_instance, solver="exact", threads=1)
+    for threads in (2, 1, 3, 2, 1):
+        for instance in (split_instance, caching):
+            outcome = mei4llm.solve(instance, solver="exact", threads=threads)
+            assert outcome.status == "optimal", (threads, outcome.reason)
+        again = mei4llm.solve(split_instance, solver="exact", threads=threads)
+        assert again.objective == pytest.approx(first.objective, rel=1e-6)
+
+
 def test_energy_objective_changes_what_is_minimised() -> None:
     scenario = mei4llm.Scenario.from_path(SMALL)
     energy = mei4llm.SplitInstance.from_scenario(scenario, objective="energy")

@@ -203,17 +203,13 @@ impl MilpModel {
             "random_seed",
             (budget.seed % i32::MAX as u64) as i32,
         )?;
-        set_option(
-            &mut model,
-            "threads",
-            budget.threads.min(i32::MAX as usize) as i32,
-        )?;
+        let threads = budget.threads.min(i32::MAX as usize) as i32;
+        set_option(&mut model, "threads", threads)?;
         if let Some(limit) = budget.time_limit {
             set_option(&mut model, "time_limit", limit.as_secs_f64())?;
         }
         let started = Instant::now();
-        let mut solved = model
-            .try_solve()
+        let mut solved = super::scheduler::with_threads(threads, || model.try_solve())
             .map_err(|e| SolveError::Backend(format!("run failed: {e:?}")))?;
         let time_s = started.elapsed().as_secs_f64();
         let status = match solved.status() {
@@ -479,8 +475,7 @@ fn note_if_recording(model: &MilpModel, objective: &Expression, maximise: bool) 
 
 /// Reads a model file written by [`MilpModel::write`] (or any MPS / LP file) into a fresh HiGHS
 /// instance and solves it to `relative_gap`, to cross-check an export: HiGHS's model status
-/// (`highs_sys::MODEL_STATUS_*`) and the objective. One thread, like the library's own solves,
-/// since HiGHS's task scheduler is process-wide and every instance must ask for the same count.
+/// (`highs_sys::MODEL_STATUS_*`) and the objective, on one thread.
 pub fn solve_model_file(
     path: &std::path::Path,
     relative_gap: f64,
@@ -500,7 +495,7 @@ pub fn solve_model_file(
             highs_sys::Highs_destroy(h);
             return Err(SolveError::Backend(format!("HiGHS cannot read {text}")));
         }
-        highs_sys::Highs_run(h);
+        super::scheduler::with_threads(1, || highs_sys::Highs_run(h));
         let status = highs_sys::Highs_getModelStatus(h);
         let objective = highs_sys::Highs_getObjectiveValue(h);
         highs_sys::Highs_destroy(h);
