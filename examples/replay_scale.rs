@@ -134,6 +134,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         settings: problem.settings(),
         complete: false,
         stopped_by: None,
+        solver_errors: 0,
         epochs: 0,
         requests: 0,
         rows: Default::default(),

@@ -230,6 +230,19 @@ impl Solver<KnapsackInstance> for Greedy {
     }
 }
 
+/// A solver that panics on every instance, to show what a failing solver does to a run.
+struct Fragile;
+
+impl Solver<KnapsackInstance> for Fragile {
+    fn name(&self) -> &str {
+        "fragile"
+    }
+
+    fn search(&self, p: &KnapsackInstance, _: &Budget) -> Result<Found<Packing>, SolveError> {
+        panic!("fragile: {} items are too many", p.items.len())
+    }
+}
+
 /// A policy walking the items in order as the environment shows them.
 struct Walk {
     name: String,
@@ -334,6 +347,12 @@ const SOLVERS: &[SolverInfo] = &[
         default: false,
         help: "every subset (a test oracle)",
     },
+    SolverInfo {
+        name: "fragile",
+        exact: false,
+        default: false,
+        help: "panics on every instance (a test of failing solvers)",
+    },
 ];
 
 impl Knapsack {
@@ -373,6 +392,7 @@ impl Formulation for Knapsack {
             "exact" => Some(Box::new(Exact)),
             "greedy" => Some(Box::new(Greedy)),
             "brute-force" => Some(Box::new(BruteForce)),
+            "fragile" => Some(Box::new(Fragile)),
             _ => None,
         }
     }
@@ -861,6 +881,14 @@ fn plan_answers_by_every_solver_and_the_exact_optimum_is_the_brute_force_one() {
     assert!(optimum > 0);
     let mut objectives = Vec::new();
     for solver in entry().solvers() {
+        if solver.name == "fragile" {
+            let e = entry()
+                .plan(small(), &json!({}), solver.name, &Budget::default())
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("panicked") && e.contains("too many"), "{e}");
+            continue;
+        }
         let plan = entry()
             .plan(small(), &json!({}), solver.name, &Budget::default())
             .unwrap();
@@ -903,7 +931,7 @@ fn plan_refuses_what_the_problem_does_not_take() {
         .plan(small(), &json!({}), "simplex", &budget)
         .unwrap_err()
         .to_string();
-    assert!(e.contains("exact, greedy, brute-force"), "{e}");
+    assert!(e.contains("exact, greedy, brute-force, fragile"), "{e}");
 }
 
 #[test]
@@ -1019,6 +1047,50 @@ fn solve_trace_writes_the_run_files_with_a_row_per_epoch_and_request() {
     let (columns, rows) = kept.rows("requests").unwrap();
     assert_eq!(columns, KnapsackRecord::COLUMNS);
     assert_eq!(rows.len(), 160);
+}
+
+/// A solver that panics leaves an `error` row in every epoch, and the run, which goes on to
+/// the end, is not complete.
+#[test]
+fn a_run_in_which_a_solver_panics_goes_on_and_is_not_complete() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let request = TraceRequest {
+        scenario_file: "scenarios/small.toml".into(),
+        epoch: Some("20".into()),
+        max_epochs: Some(3),
+        solvers: Some(vec!["exact".into(), "fragile".into()]),
+        threads: 2,
+        ..TraceRequest::default()
+    };
+    let replayed = entry()
+        .replay(
+            small(),
+            &json!({}),
+            &request,
+            Some(&out),
+            false,
+            &mut |_| {},
+        )
+        .unwrap();
+    let totals = &replayed.totals;
+    assert_eq!(totals.epochs, 3);
+    assert!(totals.stopped_by.is_none());
+    assert_eq!(totals.solver_errors.count, 3);
+    let first = totals.solver_errors.first.as_deref().unwrap();
+    assert!(first.starts_with("epoch 0, solver fragile:"), "{first}");
+    assert!(first.contains("20 items are too many"), "{first}");
+    let run: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
+    assert_eq!(run["complete"], false);
+    assert_eq!(run["solver_errors"], 3);
+    assert_eq!(run["stopped_by"], Value::Null);
+    let mut epochs = csv::Reader::from_path(out.join("epochs.csv")).unwrap();
+    let statuses: Vec<String> = epochs
+        .records()
+        .map(|r| r.unwrap()[5].to_string())
+        .collect();
+    assert_eq!(statuses, ["optimal", "error"].repeat(3));
 }
 
 /// Python's `solve`: the instance, solved by name, evaluated in both decision forms, saved

@@ -78,10 +78,14 @@ pub struct RunInfo {
     pub max_epochs: Option<u64>,
     /// The problem's own settings (objective, SLOs, …).
     pub settings: serde_json::Value,
-    /// Whether the run reached the end of the trace (or the epoch limit).
+    /// Whether the run reached the end of the trace (or the epoch limit) with no solver run
+    /// in status `error`.
     pub complete: bool,
-    /// What stopped it otherwise.
+    /// What stopped it before the end, if anything did.
     pub stopped_by: Option<String>,
+    /// Solver runs in status `error` (the solver panicked or its back end failed).
+    #[serde(default)]
+    pub solver_errors: u64,
     /// Epochs written.
     pub epochs: u64,
     /// Requests in them.
@@ -135,15 +139,17 @@ impl RunInfo {
             settings,
             complete: false,
             stopped_by: None,
+            solver_errors: 0,
             epochs: 0,
             requests: 0,
             rows: RowCounts::default(),
         }
     }
 
-    /// Records how far the run got: complete unless something stopped it.
+    /// Records how far the run got: complete unless something stopped it or a solver failed.
     pub fn record(&mut self, totals: &ReplayTotals) {
-        self.complete = totals.stopped_by.is_none();
+        self.solver_errors = totals.solver_errors.count;
+        self.complete = totals.stopped_by.is_none() && self.solver_errors == 0;
         self.stopped_by = totals.stopped_by.as_ref().map(|e| e.to_string());
         self.epochs = totals.epochs;
         self.requests = totals.requests;

@@ -8,7 +8,7 @@ use super::Error;
 use super::files::{OutputDir, RunInfo};
 use super::problem::{RecordStats, RequestRecord};
 use super::records::{EpochRecord, TimingRecord};
-use super::run::{ReplayTotals, Sink, SolvedEpoch};
+use super::run::{ReplayTotals, Sink, SolvedEpoch, SolverErrors};
 use super::summary::{Summary, SummaryReport, TimingReport, Timings};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -114,6 +114,11 @@ impl<R: RequestRecord> RunRecords<R> {
         }
         run.epochs = epochs.len() as u64;
         run.requests = epochs.iter().map(|e| e.epoch.requests as u64).sum();
+        run.solver_errors = epochs
+            .iter()
+            .map(|e| SolverErrors::of(&e.epochs).count)
+            .sum();
+        run.complete = run.stopped_by.is_none() && run.solver_errors == 0;
         Ok(RunRecords {
             run,
             failed_epoch,
@@ -232,6 +237,7 @@ fn settings(run: &RunInfo) -> RunInfo {
         wall_time_s: 0.0,
         stopped_by: None,
         failed_epoch: None,
+        solver_errors: Default::default(),
     });
     run
 }

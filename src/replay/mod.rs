@@ -70,7 +70,9 @@ pub use memory::RunRecords;
 pub use plots::SOLVE_TIME_SVG;
 pub use problem::{RecordStats, ReplayProblem, ReplaySolver, RequestRecord, SolverRun};
 pub use records::{EpochRecord, TimingRecord, gap_to_exact};
-pub use run::{Progress, ReplayOptions, ReplayTotals, Shard, Sink, SolvedEpoch, replay};
+pub use run::{
+    Progress, ReplayOptions, ReplayTotals, Shard, Sink, SolvedEpoch, SolverErrors, replay,
+};
 pub use share_series::{ShareBin, ShareSeries};
 pub use summary::{
     Distribution, EXACT_LIMIT, EpochReport, EpochStats, Quantiles, RELATIVE_ACCURACY,

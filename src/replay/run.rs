@@ -12,7 +12,7 @@ use super::Error;
 use super::epochs::{EpochInfo, RowCounts, Rows, instance_seed, solver_seed};
 use super::problem::{ReplayProblem, SolverRun};
 use super::records::{EpochRecord, TimingRecord, gap_to_exact};
-use crate::solve::{Budget, Problem};
+use crate::solve::{Budget, MAX_THREADS, Problem};
 use crate::system::Error as InputError;
 use crate::system::trace::{Epoch, EpochRule, Epochs, Request};
 use std::collections::BTreeMap;
@@ -122,13 +122,16 @@ impl ReplayOptions {
                 return Err(Error::config("solvers", format!("`{name}` is given twice")));
             }
         }
-        if self.threads == 0 {
-            return Err(Error::config("threads", "at least one thread is needed"));
+        if !(1..=MAX_THREADS).contains(&self.threads) {
+            return Err(Error::config(
+                "threads",
+                format!("{}; it must be in 1..={MAX_THREADS}", self.threads),
+            ));
         }
-        if !(self.gap.is_finite() && self.gap >= 0.0) {
+        if !(0.0..1.0).contains(&self.gap) {
             return Err(Error::config(
                 "gap",
-                format!("{}; it must be finite and non-negative", self.gap),
+                format!("{}; it must be in [0, 1)", self.gap),
             ));
         }
         if !(self.start_s.is_finite() && self.start_s >= 0.0) {
@@ -237,6 +240,40 @@ pub struct ReplayTotals {
     pub stopped_by: Option<Error>,
     /// The index of the epoch whose failure stopped the run, when an epoch did.
     pub failed_epoch: Option<u64>,
+    /// Solver runs of the delivered epochs that ended in status `error`.
+    pub solver_errors: SolverErrors,
+}
+
+/// Solver runs that ended in status `error` (the solver panicked or its back end failed): the
+/// run goes on, but it is not complete.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SolverErrors {
+    /// How many.
+    pub count: u64,
+    /// The first, in epoch order: `epoch N, solver S: reason`.
+    pub first: Option<String>,
+}
+
+impl SolverErrors {
+    /// The errors among the rows of one epoch.
+    pub fn of(epochs: &[EpochRecord]) -> Self {
+        let mut errors = SolverErrors::default();
+        for row in epochs.iter().filter(|row| row.status == "error") {
+            errors.count += 1;
+            errors.first.get_or_insert_with(|| {
+                format!("epoch {}, solver {}: {}", row.epoch, row.solver, row.reason)
+            });
+        }
+        errors
+    }
+
+    /// Adds `later`'s errors (from later epochs) to these.
+    pub fn add(&mut self, later: SolverErrors) {
+        self.count += later.count;
+        if self.first.is_none() {
+            self.first = later.first;
+        }
+    }
 }
 
 /// What a task reports about its epoch.
@@ -244,7 +281,7 @@ type Done<T> = Result<T, Error>;
 
 /// Epochs read and not yet delivered, by sequence number: their size in requests, their
 /// index, and what their task reported once it is done.
-type Pending<T> = BTreeMap<u64, (usize, u64, Option<Done<T>>)>;
+type Pending<T> = BTreeMap<u64, (usize, u64, Option<Done<(SolverErrors, T)>>)>;
 
 /// Replays `requests` (a trace, in arrival order) through `problem` with every solver of
 /// `options`, delivering epochs to `sink` in order and calling `progress` after each.
@@ -278,7 +315,7 @@ where
         .and_then(|name| solvers.iter().position(|s| s == name));
     let mut rows = Rows::new(requests, options.skip_bad_rows, options.start_s);
     let mut epochs = Epochs::new(&mut rows, options.rule)?;
-    let (tx, rx) = mpsc::channel::<(u64, Done<S::Prepared>)>();
+    let (tx, rx) = mpsc::channel::<(u64, Done<(SolverErrors, S::Prepared)>)>();
     let mut pending: Pending<S::Prepared> = BTreeMap::new();
     let mut next_seq = 0u64;
     let mut reading = true;
@@ -286,6 +323,7 @@ where
     let mut read_error: Option<Error> = None;
     // An epoch that failed (its index and error) ends the run there: later epochs are dropped.
     let mut failed: Option<(u64, Error)> = None;
+    let mut solver_errors = SolverErrors::default();
     let mut delivered = Progress {
         epochs: 0,
         requests: 0,
@@ -320,7 +358,8 @@ where
                 scope.spawn(move |_| {
                     // A panic must not leave the delivering thread waiting for this message.
                     let done = catch_unwind(AssertUnwindSafe(|| {
-                        solve_epoch(problem, &epoch, options, exact).map(S::prepare)
+                        solve_epoch(problem, &epoch, options, exact)
+                            .map(|solved| (SolverErrors::of(&solved.epochs), S::prepare(solved)))
                     }))
                     .unwrap_or_else(|panic| {
                         Err(Error::Panicked {
@@ -356,8 +395,9 @@ where
                     continue;
                 }
                 match done {
-                    Some(Ok(prepared)) => {
+                    Some(Ok((errors, prepared))) => {
                         sink.epoch(prepared)?;
+                        solver_errors.add(errors);
                         delivered.epochs += 1;
                         delivered.requests += requests as u64;
                         delivered.elapsed = started.elapsed();
@@ -382,6 +422,7 @@ where
         wall_time_s: started.elapsed().as_secs_f64(),
         stopped_by: failed.map(|(_, error)| error).or(read_error),
         failed_epoch,
+        solver_errors,
     })
 }
 
@@ -631,6 +672,11 @@ mod tests {
         let (epochs, totals) = run(&Toy { fail_at: None }, 3, 5);
         assert_eq!((totals.epochs, totals.requests), (34, 100));
         assert!(totals.stopped_by.is_none());
+        // Every epoch's `panic` run is counted, the first named.
+        assert_eq!(totals.solver_errors.count, 34);
+        let first = totals.solver_errors.first.as_deref().unwrap_or_default();
+        assert!(first.starts_with("epoch 0, solver panic:"), "{first}");
+        assert!(first.contains("toy panic"), "{first}");
         for (i, e) in epochs.iter().enumerate() {
             assert_eq!(e.epoch.index, i as u64);
             let sum: u32 = (0..e.epoch.requests as u32)

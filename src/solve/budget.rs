@@ -3,6 +3,10 @@
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
+/// The most threads a solve, a replay or an environment may ask for: far above any machine's
+/// cores for these problems, and low enough that a typo cannot start thousands of threads.
+pub const MAX_THREADS: usize = 256;
+
 /// Limits and knobs every solver honours.
 ///
 /// ```
@@ -65,18 +69,19 @@ impl Budget {
         self
     }
 
-    /// Checks that the gap is a finite non-negative number and at least one thread is allowed.
+    /// Checks that the gap is in `[0, 1)` and the thread count in `1..=MAX_THREADS`.
     pub fn validate(&self) -> Result<(), super::SolveError> {
-        if !(self.gap.is_finite() && self.gap >= 0.0) {
+        if !(0.0..1.0).contains(&self.gap) {
             return Err(super::SolveError::InvalidBudget(format!(
-                "gap must be a finite non-negative number, got {}",
+                "gap must be in [0, 1), got {}",
                 self.gap
             )));
         }
-        if self.threads == 0 {
-            return Err(super::SolveError::InvalidBudget(
-                "threads must be at least 1".into(),
-            ));
+        if !(1..=MAX_THREADS).contains(&self.threads) {
+            return Err(super::SolveError::InvalidBudget(format!(
+                "threads must be in 1..={MAX_THREADS}, got {}",
+                self.threads
+            )));
         }
         Ok(())
     }

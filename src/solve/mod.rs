@@ -21,9 +21,10 @@ pub mod executor;
 pub mod milp;
 mod outcome;
 mod problem;
+mod scheduler;
 pub mod waterfill;
 
-pub use budget::Budget;
+pub use budget::{Budget, MAX_THREADS};
 pub use error::SolveError;
 pub use executor::{Found, Search};
 pub use outcome::{Outcome, Stats, Status};

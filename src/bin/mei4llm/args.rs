@@ -4,6 +4,7 @@
 use mei4llm::problems::Error as ProblemError;
 use mei4llm::problems::registry::{self, Registered, RegistryError};
 use mei4llm::replay::Error as ReplayError;
+use mei4llm::solve::MAX_THREADS;
 use mei4llm::system::{DataPath, Scenario};
 use serde_json::{Map, Value};
 use std::sync::Arc;
@@ -63,13 +64,13 @@ pub struct ProblemArgs {
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct SloArgs {
     /// TTFT SLO of split's replayed requests, e.g. 2s.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, allow_hyphen_values = true)]
     pub ttft_slo: Option<Duration>,
     /// TPOT SLO of split, which sets each request's end-to-end SLO without --e2e-slo.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, allow_hyphen_values = true)]
     pub tpot_slo: Option<Duration>,
     /// A fixed end-to-end SLO of split for every request, e.g. 30s.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, allow_hyphen_values = true)]
     pub e2e_slo: Option<Duration>,
 }
 
@@ -180,6 +181,18 @@ pub fn problems_help(with_settings: bool) -> String {
     text
 }
 
+/// A thread count in `1..=MAX_THREADS`.
+pub fn parse_threads(text: &str) -> Result<usize, String> {
+    let threads: usize = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a thread count such as 2"))?;
+    if !(1..=MAX_THREADS).contains(&threads) {
+        return Err(format!("`{text}`: threads must be in 1..={MAX_THREADS}"));
+    }
+    Ok(threads)
+}
+
 /// `5s`, `500ms`, `2m`, `1.5s` or a bare number of seconds; positive, finite and at most
 /// about 31 years.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -222,6 +235,15 @@ mod tests {
         assert!(parse_duration("0s").is_err());
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("1e30s").unwrap_err().contains("at most"));
+        assert!(parse_duration("-1s").unwrap_err().contains("positive"));
+    }
+
+    #[test]
+    fn thread_counts() {
+        assert_eq!(parse_threads("2"), Ok(2));
+        assert!(parse_threads("0").unwrap_err().contains("1..=256"));
+        assert!(parse_threads("10000").unwrap_err().contains("1..=256"));
+        assert!(parse_threads("-1").unwrap_err().contains("thread count"));
     }
 
     #[test]

@@ -49,14 +49,14 @@ pub struct Args {
     #[arg(long, default_value = "exact")]
     solver: String,
     /// Wall-clock limit of the solve, e.g. 5s, 500ms, 2m (default: none).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, allow_hyphen_values = true)]
     time_limit: Option<Duration>,
     /// Relative optimality gap at which the exact solver stops, in [0, 1).
-    #[arg(long, default_value_t = 1e-6)]
+    #[arg(long, default_value_t = 1e-6, allow_hyphen_values = true)]
     gap: f64,
     /// Seed of the solver's random choices (the requests' devices and models come from the
     /// workload's own seed).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
     seed: u64,
     /// Print one JSON object instead of tables.
     #[arg(long)]

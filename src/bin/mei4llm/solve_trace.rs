@@ -1,7 +1,9 @@
 //! `mei4llm solve-trace`: a request trace solved epoch by epoch by several solvers side by
 //! side, with a progress bar, into a directory of CSV, JSON and SVG files.
 
-use crate::args::{ProblemArgs, SloArgs, parse_duration, problems_help, trace, with_flags};
+use crate::args::{
+    ProblemArgs, SloArgs, parse_duration, parse_threads, problems_help, trace, with_flags,
+};
 use crate::run_summary::print_summary;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use mei4llm::problems::registry::{self, TraceMeter, TraceRequest};
@@ -34,7 +36,7 @@ fn after_help() -> String {
     }
     text.push_str(
         "\nFiles in --out:\n\
-         \x20 run.json          what was run; `complete` is false if the run stopped early\n\
+         \x20 run.json          what was run; `complete` is false if the run stopped early or a solver failed\n\
          \x20 epochs.csv        per epoch and solver: status, objective, bound, gap, gap_to_exact\n\
          \x20                   (how much worse than the exact solver's proven optimum), reason\n\
          \x20 requests.csv      per epoch, solver and request: the problem's record (above)\n\
@@ -82,31 +84,31 @@ pub struct Args {
     solvers: Option<Vec<String>>,
     /// Epochs: a time window (1s, 500ms) or a request count (200); default: the problem's,
     /// from the scenario.
-    #[arg(long, value_name = "RULE")]
+    #[arg(long, value_name = "RULE", allow_hyphen_values = true)]
     epoch: Option<String>,
-    /// Worker threads (default: every core).
-    #[arg(long)]
+    /// Worker threads, at most 256 (default: every core).
+    #[arg(long, value_parser = parse_threads, allow_hyphen_values = true)]
     threads: Option<usize>,
     /// Seed of the run (default: the problem's, from the scenario, else 0).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     seed: Option<u64>,
     /// Directory for the files (created if missing; the files of an earlier run are replaced).
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
     /// Wall-clock limit of each solve, e.g. 5s, 500ms (default: none).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, allow_hyphen_values = true)]
     time_limit: Option<Duration>,
     /// Relative optimality gap at which the exact solver stops, in [0, 1).
-    #[arg(long, default_value_t = 1e-6)]
+    #[arg(long, default_value_t = 1e-6, allow_hyphen_values = true)]
     gap: f64,
     /// Skip malformed trace rows (counted in run.json) instead of stopping at the first.
     #[arg(long)]
     skip_bad_rows: bool,
     /// Stop after this many epochs.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
     max_epochs: Option<u64>,
     /// Epochs held in memory at once (default: 8 x threads).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
     in_flight: Option<usize>,
     /// No progress bar.
     #[arg(long)]
@@ -199,13 +201,22 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn Error>> {
         args.out.display(),
         entry.plots().join(", ")
     );
-    match &totals.stopped_by {
-        None => Ok(ExitCode::SUCCESS),
-        Some(error) => Err(format!(
+    if let Some(error) = &totals.stopped_by {
+        return Err(format!(
             "{error}\n(the run stopped there; the {} epochs before it are in {})",
             totals.epochs,
             args.out.display()
         )
-        .into()),
+        .into());
     }
+    let errors = &totals.solver_errors;
+    if let Some(first) = &errors.first {
+        return Err(format!(
+            "{} solver run(s) failed (status `error` in {}); the first: {first}",
+            errors.count,
+            args.out.join(EPOCHS_CSV).display()
+        )
+        .into());
+    }
+    Ok(ExitCode::SUCCESS)
 }
