@@ -157,11 +157,12 @@ impl Solver<SplitInstance> for Exact {
         let cones = cone_keys(instance);
         // Warm start: greedy then coordinate descent, priced exactly.
         let mut incumbent: Option<Incumbent> = None;
+        // The warm start takes at most a tenth of the time budget.
+        let polish_until = budget.time_limit.map(|t| started + t / 10);
         if let Ok(mut state) = greedy_state(instance) {
-            descend(&mut state, 50, None);
+            descend(&mut state, 50, polish_until);
             // A better warm start often certifies at the root: alternate pair moves and
-            // descent while they improve, within a tenth of the time budget.
-            let polish_until = budget.time_limit.map(|t| started + t / 10);
+            // descent while they improve.
             while pair_moves(&mut state, polish_until) {
                 descend(&mut state, 50, polish_until);
                 if polish_until.is_some_and(|t| Instant::now() >= t) {
@@ -182,9 +183,10 @@ impl Solver<SplitInstance> for Exact {
         // HiGHS's absolute feasibility tolerance on each cone row means the same on every
         // instance, whether it costs microjoules or hours.
         let scale = master_scale(instance, incumbent.as_ref().map(|i| i.objective));
+        let tops = grid_tops(instance, scale);
         let mut ratios: HashMap<ConeKey, Vec<f64>> = cones
             .iter()
-            .map(|&c| (c, tangent_grid(instance, c, scale)))
+            .map(|&c| (c, tangent_grid(instance, c, scale, &tops)))
             .collect();
         let mut lower = f64::NEG_INFINITY;
         let mut nodes = 0;
@@ -435,7 +437,12 @@ fn master_scale(instance: &SplitInstance, warm: Option<f64>) -> f64 {
 /// The first tangents of a cone: a geometric grid of ratios `V/β` from the smallest a request
 /// can have (`√part` of its cheapest option there, at its whole share... of one) up to the
 /// largest a server can force (`Σ √part` of every candidate there, all requests at once).
-fn tangent_grid(instance: &SplitInstance, (k, e, kind): ConeKey, scale: f64) -> Vec<f64> {
+fn tangent_grid(
+    instance: &SplitInstance,
+    (k, e, kind): ConeKey,
+    scale: f64,
+    tops: &HashMap<(usize, Kind), f64>,
+) -> Vec<f64> {
     let own = instance
         .candidates(k)
         .iter()
@@ -445,23 +452,35 @@ fn tangent_grid(instance: &SplitInstance, (k, e, kind): ConeKey, scale: f64) -> 
     let Some(low) = own.fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.min(v)))) else {
         return Vec::new();
     };
-    let high: f64 = (0..instance.requests.len())
-        .map(|j| {
-            instance
-                .candidates(j)
-                .iter()
-                .filter(|o| kind.on(o, e))
-                .map(|o| kind.part(o, scale).sqrt())
-                .fold(0.0, f64::max)
-        })
-        .sum::<f64>()
-        .max(low);
+    let high = tops.get(&(e, kind)).copied().unwrap_or(0.0).max(low);
     let mut grid = vec![low];
     while *grid.last().unwrap_or(&high) < high {
         let next = grid[grid.len() - 1] * GRID_FACTOR;
         grid.push(next);
     }
     grid
+}
+
+/// Per server and kind of cone, the largest ratio a server can force: the sum over requests
+/// of the largest `√part` among their candidates there (each request counted once).
+fn grid_tops(instance: &SplitInstance, scale: f64) -> HashMap<(usize, Kind), f64> {
+    let mut tops: HashMap<(usize, Kind), f64> = HashMap::default();
+    for k in 0..instance.requests.len() {
+        for e in 0..instance.edge_count() {
+            for kind in Kind::ALL {
+                let largest = instance
+                    .candidates(k)
+                    .iter()
+                    .filter(|o| kind.on(o, e))
+                    .map(|o| kind.part(o, scale).sqrt())
+                    .fold(0.0, f64::max);
+                if largest > 0.0 {
+                    *tops.entry((e, kind)).or_default() += largest;
+                }
+            }
+        }
+    }
+    tops
 }
 
 /// Every cone the master needs: per request and server, the objective's parts, and the
