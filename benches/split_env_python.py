@@ -526,6 +526,7 @@ class PythonSplitEnv(gymnasium.Env):
         ttft, e2e, energy = np.zeros((count, 3)), np.zeros((count, 3)), np.zeros((count, 3))
         device_memory = np.empty(count)
         edge_kv = np.zeros(count)
+        server_kv_of = np.zeros(count)
 
         # Device-only.
         local = node.phase_costs(on_device, n, m)
@@ -594,6 +595,7 @@ class PythonSplitEnv(gymnasium.Env):
                     energy[rows, 2] = idle * e2e[rows, 2]
                     edge_kv[rows] = server_kv
                 device_memory[rows] = split_memory
+                server_kv_of[rows] = server_kv
         per_second, per_joule = self._weights
         cost = per_second * e2e + per_joule * energy if per_joule > 0.0 else e2e * per_second
         return {
@@ -606,15 +608,21 @@ class PythonSplitEnv(gymnasium.Env):
             "cost": cost,
             "device_memory": device_memory,
             "edge_kv": edge_kv,
+            "server_kv": server_kv_of,
         }
 
     def _candidates(self, request: dict[str, Any], uplink_bps: float) -> Candidates:
         """The candidates of ``request``: memory-feasible on their own, not dominated."""
         o = self._options(request, uplink_bps)
         fits = o["device_memory"] <= self._device_nodes[request["device"]].memory_bytes
-        edge = o["tier"] == EDGE
+        edge, cloud = o["tier"] == EDGE, o["tier"] == CLOUD
         held = self._held[request["model"]][np.minimum(o["split"], self._layers)]
         fits &= ~edge | (held + o["edge_kv"] <= self._room[o["slot"]])
+        # A cloud request has a GPU of its own, which holds its server part and KV cache.
+        fits &= ~cloud | (held + o["server_kv"] <= self._cloud_node.memory_bytes)
+        # No tier serves a request beyond its model's context window.
+        window = self._models[request["model"]]["architecture"]["max_position_embeddings"]
+        fits &= request["prompt"] + request["output"] <= window
         index = np.flatnonzero(fits)
         tier, slot, split = o["tier"][index], o["slot"][index], o["split"][index]
         kv = o["edge_kv"][index]
@@ -648,6 +656,23 @@ class PythonSplitEnv(gymnasium.Env):
         keep[index[~beaten.any(axis=0)]] = True
         return Candidates(o, keep, self._actions)
 
+    def _draw_model(self, context: int, draw: float) -> int:
+        """The model of a request of ``context`` tokens: by the shares of the models whose
+        context window holds it (by every model's share when none or all do)."""
+        windows = [m["architecture"]["max_position_embeddings"] for m in self._models]
+        pool = [j for j, window in enumerate(windows) if context <= window]
+        total = 1.0
+        if not pool or len(pool) == len(self._models):
+            pool = list(range(len(self._models)))
+        else:
+            total = sum(self._shares[j] for j in pool)
+        acc = 0.0
+        for j in pool:
+            acc += self._shares[j] / total
+            if draw < acc:
+                return j
+        return pool[-1]
+
     def _load_next_epoch(self) -> None:
         """Builds the next epoch of the episode with a request (``self._plan`` is ``None``
         when the episode has none left)."""
@@ -668,17 +693,12 @@ class PythonSplitEnv(gymnasium.Env):
             rng.shuffle(devices)
             requests, candidates = [], []
             for i, (_, prompt, output) in enumerate(epoch.requests):
-                draw, acc, model = rng.unit_f64(), 0.0, len(self._models) - 1
-                for j, share in enumerate(self._shares):
-                    acc += share
-                    if draw < acc:
-                        model = j
-                        break
+                prompt, output = max(prompt, 1), max(output, 1)
                 request = {
                     "device": devices[i % len(devices)],
-                    "model": model,
-                    "prompt": max(prompt, 1),
-                    "output": max(output, 1),
+                    "model": self._draw_model(prompt + output, rng.unit_f64()),
+                    "prompt": prompt,
+                    "output": output,
                 }
                 options = self._candidates(request, uplinks[request["device"]])
                 if len(options.action) == 0:

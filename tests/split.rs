@@ -50,7 +50,18 @@ struct Group<'a> {
 /// A scenario with edge servers `edge-0`, `edge-1`, ... of the given hardware, the given device
 /// groups, and models `(name, device precision, server precision)`.
 fn world(edges: &[&str], groups: &[Group], models: &[(&str, &str, &str)]) -> Arc<Scenario> {
-    let mut text = format!("name = \"test\"\n{LINKS}\n");
+    world_in(CLOUD, edges, groups, models)
+}
+
+/// [`world`] with the cloud's GPUs of hardware `cloud`.
+fn world_in(
+    cloud: &str,
+    edges: &[&str],
+    groups: &[Group],
+    models: &[(&str, &str, &str)],
+) -> Arc<Scenario> {
+    let links = LINKS.replace(CLOUD, cloud);
+    let mut text = format!("name = \"test\"\n{links}\n");
     for g in groups {
         let covered: Vec<String> = g
             .covered_by
@@ -79,6 +90,8 @@ fn world(edges: &[&str], groups: &[Group], models: &[(&str, &str, &str)]) -> Arc
     )
 }
 
+/// The cloud's GPU in [`LINKS`].
+const CLOUD: &str = "NVIDIA H100 SXM 80GB";
 const PHONE: &str = "Qualcomm Snapdragon 8 Gen 3";
 const PHONE_ELITE: &str = "Qualcomm Snapdragon 8 Elite";
 const JETSON: &str = "NVIDIA Jetson Orin Nano 8GB";
@@ -263,7 +276,14 @@ impl Draw {
             .iter()
             .enumerate()
             .map(|(k, &(device, model, row, weight, _, _))| {
-                let (prompt, output) = rows[row % rows.len()];
+                // Rows beyond the model's context window would make every draw infeasible.
+                let window = scenario.models[model].architecture.max_position_embeddings;
+                let fitting: Vec<(u32, u32)> = rows
+                    .iter()
+                    .copied()
+                    .filter(|&(p, o)| u64::from(p.max(1)) + u64::from(o.max(1)) <= window)
+                    .collect();
+                let (prompt, output) = fitting[row % fitting.len()];
                 SplitRequest {
                     weight,
                     ..request(row as u64 * 10 + k as u64, device, model, prompt, output)
@@ -968,6 +988,61 @@ fn a_model_that_fits_nowhere_is_infeasible_for_every_solver() {
     }
     let reasons = assert_all_infeasible(&instance, &["device memory", "edge memory", "deadline"]);
     println!("{}", reasons.join("\n"));
+}
+
+/// Llama-3.1-8B in fp16 (16 GB of weights) on an 8 GB Jetson whose edge server and cloud GPUs
+/// are 8 GB Jetsons too: no node holds the whole model, and no split leaves a part both sides
+/// hold. Without a deadline only memory rules the cloud out.
+#[test]
+fn a_model_larger_than_every_node_is_infeasible_for_every_solver() {
+    let scenario = world_in(
+        JETSON,
+        &[JETSON],
+        &[Group {
+            name: "jetson",
+            count: 1,
+            hardware: JETSON,
+            radio: "5g-static",
+            covered_by: &[0],
+        }],
+        &[("Llama-3.1-8B", "fp16", "fp16")],
+    );
+    let instance = SplitInstance::new(
+        scenario,
+        vec![request(0, 0, 0, 374, 44)],
+        Objective::Latency,
+    )
+    .unwrap();
+    let why = instance.infeasibility().expect("infeasible").to_string();
+    for part in ["request 0", "device memory", "edge memory", "cloud memory"] {
+        assert!(why.contains(part), "{part} missing: {why}");
+    }
+    assert_all_infeasible(&instance, &["memory"]);
+    let in_the_cloud = SplitDecision {
+        assignments: vec![assign(Choice::cloud(0, 0), 1.0, 0.0)],
+    };
+    expect_violation(&instance, &in_the_cloud, "cloud memory", "request 0");
+}
+
+/// GPT-2 was trained for 1,024 tokens of context: a request of 1,000 prompt and 100 output
+/// tokens fits no tier, however much memory there is.
+#[test]
+fn a_request_beyond_its_models_context_window_is_infeasible_for_every_solver() {
+    let scenario = random_world(&[L4, A100]);
+    let requests = vec![request(0, 0, 0, 1000, 100), request(1, 1, 1, 91, 16)];
+    let instance = SplitInstance::new(scenario, requests, Objective::Latency).unwrap();
+    let why = instance.infeasibility().expect("infeasible").to_string();
+    for part in ["request 0", "context window", "1024"] {
+        assert!(why.contains(part), "{part} missing: {why}");
+    }
+    assert_all_infeasible(&instance, &["context window"]);
+    let served = SplitDecision {
+        assignments: vec![
+            assign(Choice::cloud(0, 0), 0.5, 0.0),
+            assign(Choice::cloud(0, 0), 0.5, 0.0),
+        ],
+    };
+    expect_violation(&instance, &served, "context window", "request 0");
 }
 
 /// A 1 ms TTFT deadline: every choice needs at least the phone's prefill or a round trip.

@@ -34,8 +34,9 @@ pub struct Neurosurgeon;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RandomChoice;
 
-/// Allocates shares for fixed choices and judges the plan: a plan that breaks a constraint is
-/// reported as not found, with the first violation.
+/// Allocates shares for fixed choices and judges the plan: a choice that a request cannot take
+/// whatever the others do, or a plan that breaks a constraint, is reported as not found, with
+/// the request and constraint.
 fn fixed_choices(
     instance: &SplitInstance,
     choices: impl Fn(usize) -> Choice,
@@ -43,10 +44,17 @@ fn fixed_choices(
     let mut options: Vec<OptionCost> = Vec::with_capacity(instance.requests.len());
     for k in 0..instance.requests.len() {
         let choice = choices(k);
-        match instance.option_cost(k, choice) {
-            Ok(o) => options.push(o),
-            Err(why) => return Found::not_found(format!("request {k}: {choice}: {why}")),
-        }
+        let why = match instance.option_cost(k, choice) {
+            Ok(o) => match instance.alone_infeasibility(k, &o) {
+                None => {
+                    options.push(o);
+                    continue;
+                }
+                Some(why) => why,
+            },
+            Err(why) => why,
+        };
+        return Found::not_found(format!("request {k}: {choice}: {why}"));
     }
     let refs: Vec<&OptionCost> = options.iter().collect();
     finish(instance, &refs)

@@ -179,6 +179,18 @@ impl Search<'_> {
 /// taken at their largest accepted value `1 + TOLERANCE`).
 fn broken_alone(instance: &SplitInstance, k: usize, option: &OptionCost) -> Option<String> {
     let r = &instance.requests[k];
+    if let Some(why) = instance.context_window_excess(k) {
+        return Some(why);
+    }
+    let cloud = instance.scenario.cloud.node.profile.memory_bytes;
+    let cloud_need = instance.cloud_memory_bytes(k, option.choice);
+    if cloud_need - cloud > TOLERANCE * cloud {
+        return Some(format!(
+            "cloud memory: needs {:.3} GB of {:.3} GB",
+            cloud_need / 1e9,
+            cloud / 1e9
+        ));
+    }
     let device = &instance.scenario.devices[r.device];
     let memory = device.node.profile.memory_bytes;
     if option.device_memory_bytes - memory > TOLERANCE * memory {

@@ -142,6 +142,14 @@ impl Problem for SplitInstance {
                     excess,
                 );
             }
+            if let Some(why) = self.context_window_excess(k) {
+                violate("context window", format!("{request}: {why}"), 1.0);
+            }
+            let cloud_memory = self.scenario.cloud.node.profile.memory_bytes;
+            let excess = self.cloud_memory_bytes(k, a.choice) - cloud_memory;
+            if excess > TOLERANCE * cloud_memory {
+                violate("cloud memory", request.clone(), excess);
+            }
             if let Some(e) = a.choice.server {
                 if a.choice.tier != Tier::Device {
                     bandwidth[e] += b;

@@ -5,7 +5,7 @@ use super::choice::{Choice, Tier};
 use super::terms::Terms;
 use crate::problems::Error;
 use crate::system::trace::{EpochRule, Epochs, Request, TraceReader};
-use crate::system::{ModelCost, Node, Part, PhaseCosts, Scenario, TOKEN_ID_BYTES};
+use crate::system::{ModelCost, Node, Part, PhaseCosts, Scenario, ServedModel, TOKEN_ID_BYTES};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -204,7 +204,8 @@ impl SplitInstance {
 
     /// Builds the instance of one epoch of trace requests: each request is given a distinct
     /// device while there are enough (a seeded shuffle), a model drawn by the scenario's
-    /// shares, weight 1 and the workload's deadlines.
+    /// shares among the models whose context window holds it (see [`draw_model`]), weight 1
+    /// and the workload's deadlines.
     pub fn from_trace(
         scenario: Arc<Scenario>,
         epoch: &[Request],
@@ -223,21 +224,14 @@ impl SplitInstance {
             .enumerate()
             .map(|(i, r)| {
                 let draw: f64 = rng.r#gen();
-                let mut acc = 0.0;
-                let model = scenario
-                    .models
-                    .iter()
-                    .position(|m| {
-                        acc += m.share;
-                        draw < acc
-                    })
-                    .unwrap_or(scenario.models.len() - 1);
+                let (prompt, output) = (r.prompt_tokens.max(1), r.output_tokens.max(1));
+                let context = u64::from(prompt) + u64::from(output);
                 SplitRequest {
                     id: r.id,
                     device: devices[i % devices.len()],
-                    model,
-                    prompt_tokens: r.prompt_tokens.max(1),
-                    output_tokens: r.output_tokens.max(1),
+                    model: draw_model(&scenario.models, context, draw),
+                    prompt_tokens: prompt,
+                    output_tokens: output,
                     weight: 1.0,
                     ttft_deadline_s: ttft,
                     e2e_deadline_s: e2e,
@@ -499,10 +493,53 @@ impl SplitInstance {
         choices
     }
 
+    /// Why request `k` does not fit its model's context window (prompt and output tokens
+    /// together), if so: no tier can serve it.
+    pub fn context_window_excess(&self, k: usize) -> Option<String> {
+        let r = &self.requests[k];
+        let architecture = &self.scenario.models[r.model].architecture;
+        let context = r.prompt_tokens as u64 + r.output_tokens as u64;
+        (context > architecture.max_position_embeddings).then(|| {
+            format!(
+                "context window: {} prompt and {} output tokens exceed the {} tokens of context `{}` was trained for",
+                r.prompt_tokens,
+                r.output_tokens,
+                architecture.max_position_embeddings,
+                architecture.name
+            )
+        })
+    }
+
+    /// Bytes a cloud GPU holds to serve request `k` by `choice`: the server part's weights and
+    /// the request's KV cache (each cloud request has a GPU of its own); 0 off the cloud.
+    pub fn cloud_memory_bytes(&self, k: usize, choice: Choice) -> f64 {
+        if choice.tier != Tier::Cloud {
+            return 0.0;
+        }
+        let r = &self.requests[k];
+        let model = &self.scenario.models[r.model];
+        let part = Part::server(choice.split, model.architecture.layers);
+        let context = (r.prompt_tokens as u64 + r.output_tokens as u64) as f64;
+        self.server_weight_bytes(r.model, choice.split)
+            + model.on_server.kv_bytes_per_token(part) * context
+    }
+
     /// Why `option` cannot be used by request `k` whatever the other requests do, if so.
-    fn alone_infeasibility(&self, k: usize, option: &OptionCost) -> Option<String> {
+    pub(super) fn alone_infeasibility(&self, k: usize, option: &OptionCost) -> Option<String> {
         let r = &self.requests[k];
         let device = &self.scenario.devices[r.device];
+        if let Some(why) = self.context_window_excess(k) {
+            return Some(why);
+        }
+        let cloud_need = self.cloud_memory_bytes(k, option.choice);
+        let cloud_memory = self.scenario.cloud.node.profile.memory_bytes;
+        if cloud_need > cloud_memory {
+            return Some(format!(
+                "cloud memory: needs {:.2} GB of {:.2} GB",
+                cloud_need / 1e9,
+                cloud_memory / 1e9
+            ));
+        }
         if option.device_memory_bytes > device.node.profile.memory_bytes {
             return Some(format!(
                 "device memory: needs {:.2} GB of {:.2} GB",
@@ -581,6 +618,32 @@ impl SplitInstance {
         self.infeasible = infeasible;
         Ok(())
     }
+}
+
+/// The model of a request of `context` tokens (prompt and output) for a uniform `draw` in
+/// `[0, 1)`: by the shares of the models whose context window holds it, so that a long request
+/// goes to a long-context model as a serving system would route it; by every model's share
+/// when none holds it (the request then has no choice, and the instance says so).
+pub fn draw_model(models: &[ServedModel], context: u64, draw: f64) -> usize {
+    let pool: Vec<usize> = (0..models.len())
+        .filter(|&m| context <= models[m].architecture.max_position_embeddings)
+        .collect();
+    let (pool, total) = if pool.is_empty() || pool.len() == models.len() {
+        // The plain shares, so that the draw does not depend on how they sum.
+        ((0..models.len()).collect(), 1.0)
+    } else {
+        let total = pool.iter().map(|&m| models[m].share).sum();
+        (pool, total)
+    };
+    let mut acc = 0.0;
+    pool.iter()
+        .copied()
+        .find(|&m| {
+            acc += models[m].share / total;
+            draw < acc
+        })
+        .or_else(|| pool.last().copied())
+        .unwrap_or(0)
 }
 
 /// The phase costs ([`PhaseCosts`]) of one request on its device and on the servers of its

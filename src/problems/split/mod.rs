@@ -28,7 +28,7 @@ pub use evaluate::TOLERANCE;
 pub use exact::Exact;
 pub use formulation::Split;
 pub use heuristics::{CoordinateDescent, Greedy};
-pub use instance::{Objective, OptionCost, SplitInstance, SplitRequest};
+pub use instance::{Objective, OptionCost, SplitInstance, SplitRequest, draw_model};
 pub use solvers::{SOLVERS, solver};
 pub(crate) use state::State;
 pub use terms::Terms;

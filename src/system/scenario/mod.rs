@@ -115,7 +115,8 @@ pub struct EdgeServer {
 /// The cloud, reached through an edge server.
 #[derive(Debug, Clone, Serialize)]
 pub struct Cloud {
-    /// Its hardware (capacity is taken as ample: each request gets a whole GPU).
+    /// Its hardware (capacity is taken as ample: each request gets a whole GPU, which must
+    /// hold the server part of its model and its KV cache).
     pub node: Arc<Node>,
     /// Round-trip time from a device to the cloud.
     pub rtt_s: f64,

@@ -6,7 +6,7 @@
 //!   rule or the one given), starting at a seeded epoch. Each epoch is a [`SplitInstance`]
 //!   built by [`SplitInstance::from_trace`] (devices and models drawn with a seed derived from
 //!   the episode's seed and the epoch index, [`crate::replay::instance_seed`]) on the scenario
-//!   with each device's uplink scaled by a measured series (below). Requests that no choice can serve (deadlines or memory) are dropped from their epoch
+//!   with each device's uplink scaled by a measured series (below). Requests that no choice can serve (context window, deadlines or memory) are dropped from their epoch
 //!   and counted in its report; an epoch left without requests is skipped.
 //! - **Step**: the action places the current request (see [`SplitLayout`] for the action and
 //!   observation layout). The reward is minus the increase of the epoch objective when the
