@@ -23,6 +23,7 @@
 //! - [`serve`] — a request trace served by edge servers with continuous batching, a batching
 //!   planner called at every scheduling point: TTFT and TPOT percentiles and SLO goodput per
 //!   policy, against a vLLM-like baseline.
+//! - [`output`] — output files written whole or not at all.
 //!
 //! Every constant in the cost model comes from the files under `datasets/` or from a cited
 //! published fact; `datasets/README.md` keeps the provenance.
@@ -40,6 +41,7 @@
 #![deny(missing_docs)]
 
 pub mod env;
+pub mod output;
 pub mod problems;
 #[cfg(feature = "python")]
 mod python;

@@ -11,9 +11,23 @@
 //! | `*.svg` | the problem's plots; `solve_time.svg` | yes, except `solve_time.svg` |
 //!
 //! "Reproducible" files are byte-identical for the same inputs and seed whatever the thread
-//! count (as long as no time limit binds). CSV rows are appended one epoch at a time with a
-//! single write each, so a run that is interrupted leaves complete rows for the epochs done;
-//! `report` then rebuilds `summary.json`, `timings.json` and the plots from the CSV files.
+//! count (as long as no time limit binds).
+//!
+//! Every file is written whole or not at all:
+//!
+//! - `run.json`, `summary.json`, `timings.json` and the plots are written under a temporary
+//!   name and renamed over the old file once every write and the close succeeded
+//!   ([`crate::output`]).
+//! - The CSV files are created, and the files of an earlier run in the folder replaced, only
+//!   when the first epoch is delivered: a run that stops before (a malformed second line of
+//!   the trace, a setting the first epoch rejects) leaves an earlier run there untouched and
+//!   writes nothing.
+//! - CSV rows are then appended one epoch at a time, `epochs.csv` last, each with a checked
+//!   write; a write that fails is cut back to the rows before it and ends the run with an
+//!   error. So a run that is interrupted or fails leaves complete rows for the epochs done, and
+//!   `report` rebuilds `summary.json`, `timings.json` and the plots from them. A last line
+//!   without its newline (a run killed in the middle of a write) is no row: `report` leaves
+//!   it out and says so ([`Redrawn::incomplete`]).
 
 use super::Error;
 use super::epochs::RowCounts;
@@ -22,10 +36,11 @@ use super::problem::{RecordStats, ReplayProblem, RequestRecord};
 use super::records::{EpochRecord, TimingRecord};
 use super::run::{ReplayOptions, ReplayTotals, Sink, SolvedEpoch};
 use super::summary::{Summary, Timings};
+use crate::output::{WriteError, write_whole};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::fs::File;
-use std::io::Write;
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 
@@ -161,7 +176,12 @@ impl RunInfo {
 pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), Error> {
     let mut text = serde_json::to_string_pretty(value).map_err(|e| Error::write(path, e))?;
     text.push('\n');
-    std::fs::write(path, text).map_err(|e| Error::write(path, e))
+    write_whole(path, text.as_bytes()).map_err(unwritten)
+}
+
+/// The replay's error for a file that could not be written whole.
+fn unwritten(error: WriteError) -> Error {
+    Error::write(error.path, error.source)
 }
 
 /// Reads a JSON file.
@@ -182,68 +202,166 @@ pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, Error> {
 struct CsvFile {
     path: PathBuf,
     file: File,
+    /// Bytes of the complete rows written so far.
+    len: u64,
 }
 
 impl CsvFile {
     /// Creates (truncates) the file and writes its header.
     fn create(path: PathBuf, columns: &[&str]) -> Result<CsvFile, Error> {
-        let mut file = File::create(&path).map_err(|e| Error::write(&path, e))?;
+        let file = File::create(&path).map_err(|e| Error::write(&path, e))?;
         let mut header = csv::Writer::from_writer(Vec::new());
         header
             .write_record(columns)
             .map_err(|e| Error::write(&path, e))?;
         let bytes = header.into_inner().map_err(|e| Error::write(&path, e))?;
-        file.write_all(&bytes).map_err(|e| Error::write(&path, e))?;
-        Ok(CsvFile { path, file })
+        let mut csv = CsvFile { path, file, len: 0 };
+        csv.append(&bytes)?;
+        Ok(csv)
     }
 
-    /// Appends an epoch's rows with one write, so the file never holds part of an epoch.
+    /// Appends an epoch's rows with one checked write. A write that fails is cut back to the
+    /// rows before it, so the file never holds part of an epoch.
     fn append(&mut self, bytes: &[u8]) -> Result<(), Error> {
-        self.file
-            .write_all(bytes)
-            .and_then(|()| self.file.flush())
-            .map_err(|e| Error::write(&self.path, e))
+        match self.file.write_all(bytes).and_then(|()| self.file.flush()) {
+            Ok(()) => {
+                self.len += bytes.len() as u64;
+                Ok(())
+            }
+            Err(e) => {
+                // Freeing space cannot fail for want of it; should it fail anyway, the error
+                // reported is still the write's.
+                let _ = self.file.set_len(self.len);
+                let _ = self.file.seek(SeekFrom::Start(self.len));
+                Err(Error::write(&self.path, e))
+            }
+        }
     }
 }
 
-/// Streams the rows of a CSV file written by a run, naming the file and line of a bad one.
+/// Streams the rows of a CSV file written by a run, naming the file and line of a bad one. A
+/// last line without its newline is not read: it is what a write cut short leaves, and its
+/// values may be cut too ([`incomplete_line`] says where it is).
 pub fn read_csv<T: DeserializeOwned>(
     path: &Path,
 ) -> Result<impl Iterator<Item = Result<T, Error>>, Error> {
-    let file = File::open(path).map_err(|e| Error::Read {
+    let unreadable = |e: std::io::Error| Error::Read {
         file: path.to_path_buf(),
         line: None,
         message: e.to_string(),
-    })?;
+    };
+    let mut file = File::open(path).map_err(unreadable)?;
+    let (complete, _) = complete_len(&mut file).map_err(unreadable)?;
     let path = path.to_path_buf();
-    Ok(csv::Reader::from_reader(std::io::BufReader::new(file))
-        .into_deserialize::<T>()
-        .map(move |row| {
-            row.map_err(|e| Error::Read {
-                file: path.clone(),
-                line: e.position().map(|p| p.line()),
-                message: e.to_string(),
-            })
-        }))
+    Ok(
+        csv::Reader::from_reader(std::io::BufReader::new(file.take(complete)))
+            .into_deserialize::<T>()
+            .map(move |row| {
+                row.map_err(|e| Error::Read {
+                    file: path.clone(),
+                    line: e.position().map(|p| p.line()),
+                    message: e.to_string(),
+                })
+            }),
+    )
+}
+
+/// The 1-based line of a last line without its newline in the CSV file `path`, if it ends in
+/// one ([`read_csv`] leaves it out).
+pub fn incomplete_line(path: &Path) -> Result<Option<u64>, Error> {
+    let unreadable = |e: std::io::Error| Error::Read {
+        file: path.to_path_buf(),
+        line: None,
+        message: e.to_string(),
+    };
+    let mut file = File::open(path).map_err(unreadable)?;
+    let (complete, partial) = complete_len(&mut file).map_err(unreadable)?;
+    if !partial {
+        return Ok(None);
+    }
+    let mut lines = 1;
+    let mut rest = std::io::BufReader::new(file.take(complete));
+    let mut chunk = [0u8; 1 << 16];
+    loop {
+        let n = rest.read(&mut chunk).map_err(unreadable)?;
+        if n == 0 {
+            return Ok(Some(lines));
+        }
+        lines += chunk[..n].iter().filter(|&&b| b == b'\n').count() as u64;
+    }
+}
+
+/// The length of `file` up to its last newline, and whether bytes follow that newline;
+/// leaves the file at its start.
+fn complete_len(file: &mut File) -> std::io::Result<(u64, bool)> {
+    let len = file.seek(SeekFrom::End(0))?;
+    let mut end = len;
+    let mut chunk = [0u8; 4096];
+    let mut complete = 0;
+    while end > 0 {
+        let start = end.saturating_sub(chunk.len() as u64);
+        let part = &mut chunk[..(end - start) as usize];
+        file.seek(SeekFrom::Start(start))?;
+        file.read_exact(part)?;
+        if let Some(i) = part.iter().rposition(|&b| b == b'\n') {
+            complete = start + i as u64 + 1;
+            break;
+        }
+        end = start;
+    }
+    file.seek(SeekFrom::Start(0))?;
+    Ok((complete, complete < len))
+}
+
+/// The CSV files of a run, open for appending.
+struct CsvFiles {
+    epochs: CsvFile,
+    requests: CsvFile,
+    timings: CsvFile,
 }
 
 /// The output directory of a run: a [`Sink`] that appends each epoch's rows to the CSV files
 /// and keeps the statistics; [`finish`](Self::finish) writes the JSON files and the plots.
+/// Nothing is written in the directory before the first epoch is delivered (see [`files`](self)).
 pub struct OutputDir<R, S> {
     dir: PathBuf,
-    epochs: CsvFile,
-    requests: CsvFile,
-    timings: CsvFile,
+    /// `run.json` as the run starts.
+    run: RunInfo,
+    /// Open once the first epoch is delivered.
+    csv: Option<CsvFiles>,
     summary: Summary<S>,
     times: Timings,
     record: PhantomData<fn(R)>,
 }
 
 impl<R: RequestRecord, S: RecordStats<R>> OutputDir<R, S> {
-    /// Creates `dir` if needed, writes `run.json` (as not complete yet) and the CSV headers,
-    /// replacing the files of an earlier run there.
+    /// Creates `dir` if needed for the run `run`; its files are written once the first epoch
+    /// is delivered.
     pub fn create(dir: &Path, run: &RunInfo) -> Result<Self, Error> {
         std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
+        Ok(OutputDir {
+            dir: dir.to_path_buf(),
+            run: run.clone(),
+            csv: None,
+            summary: Summary::new(&run.solvers),
+            times: Timings::new(&run.solvers),
+            record: PhantomData,
+        })
+    }
+
+    /// The CSV files, opened the first time: writes `run.json` (as not complete yet) and the
+    /// CSV headers, replacing the files of an earlier run.
+    fn csv(&mut self) -> Result<&mut CsvFiles, Error> {
+        if self.csv.is_none() {
+            self.csv = Some(Self::start(&self.dir, &self.run)?);
+        }
+        self.csv
+            .as_mut()
+            .ok_or_else(|| Error::write(&self.dir, "the CSV files are not open"))
+    }
+
+    /// Replaces an earlier run's files in `dir` with `run.json` and the CSV headers of `run`.
+    fn start(dir: &Path, run: &RunInfo) -> Result<CsvFiles, Error> {
         write_json(&dir.join(RUN_JSON), run)?;
         // Files of an earlier run that this one may not rewrite (if it is interrupted) must not
         // be mistaken for its own.
@@ -256,24 +374,25 @@ impl<R: RequestRecord, S: RecordStats<R>> OutputDir<R, S> {
                 _ => {}
             }
         }
-        Ok(OutputDir {
-            dir: dir.to_path_buf(),
+        Ok(CsvFiles {
             epochs: CsvFile::create(dir.join(EPOCHS_CSV), EpochRecord::COLUMNS)?,
             requests: CsvFile::create(dir.join(REQUESTS_CSV), R::COLUMNS)?,
             timings: CsvFile::create(dir.join(TIMINGS_CSV), TimingRecord::COLUMNS)?,
-            summary: Summary::new(&run.solvers),
-            times: Timings::new(&run.solvers),
-            record: PhantomData,
         })
     }
 
-    /// Writes `run.json` (final), `summary.json`, `timings.json` and the plots.
+    /// Writes `run.json` (final), `summary.json`, `timings.json` and the plots. A run that
+    /// stopped before its first epoch writes nothing: the files of an earlier run stay.
     pub fn finish(
-        self,
+        mut self,
         run: &RunInfo,
         threads: Option<usize>,
         wall_time_s: Option<f64>,
     ) -> Result<(), Error> {
+        if self.csv.is_none() && !run.complete {
+            return Ok(());
+        }
+        self.csv()?;
         write_json(&self.dir.join(RUN_JSON), run)?;
         write_outputs(
             &self.dir,
@@ -321,10 +440,11 @@ impl<R: RequestRecord, S: RecordStats<R>> Sink<R> for OutputDir<R, S> {
 
     fn epoch(&mut self, prepared: PreparedEpoch<R>) -> Result<(), Error> {
         let [requests, timings, epochs] = prepared.bytes.map_err(|e| Error::write(&self.dir, e))?;
-        self.requests.append(&requests)?;
-        self.timings.append(&timings)?;
+        let csv = self.csv()?;
+        csv.requests.append(&requests)?;
+        csv.timings.append(&timings)?;
         // epochs.csv last: an epoch listed there has all its rows in the other files.
-        self.epochs.append(&epochs)?;
+        csv.epochs.append(&epochs)?;
         let solved = prepared.solved;
         for row in &solved.epochs {
             self.summary.add_epoch(row)?;
@@ -354,8 +474,7 @@ fn write_outputs<R, S: RecordStats<R>>(
     let mut plots = summary.plots(run);
     plots.push((plots::SOLVE_TIME_SVG, plots::solve_time(times)));
     for (name, svg) in plots {
-        let path = dir.join(name);
-        std::fs::write(&path, svg).map_err(|e| Error::write(&path, e))?;
+        write_whole(&dir.join(name), svg.as_bytes()).map_err(unwritten)?;
         files.push(name.to_string());
     }
     Ok(files)
@@ -370,12 +489,16 @@ pub struct Redrawn {
     pub request_rows: u64,
     /// Files written.
     pub files: Vec<String>,
+    /// Each CSV file that ended in a line without its newline, with that line (1-based),
+    /// which was left out.
+    pub incomplete: Vec<(String, u64)>,
 }
 
 /// Rebuilds `summary.json`, `timings.json` and the plots of a run directory from its CSV
 /// files, for records of type `R` summarised by `S` (see [`report`](super::report), which
 /// picks them from `run.json`). Threads and wall time are carried over from an existing
-/// `timings.json`.
+/// `timings.json`. A last line without its newline, which a write cut short leaves, is left
+/// out and named in [`Redrawn::incomplete`]; any other bad row is an error naming its line.
 pub fn redraw<R: RequestRecord, S: RecordStats<R>>(
     dir: &Path,
     run: &RunInfo,
@@ -416,9 +539,90 @@ pub fn redraw<R: RequestRecord, S: RecordStats<R>>(
     let (threads, wall_time_s) = read_json::<super::summary::TimingReport>(&dir.join(TIMINGS_JSON))
         .map_or((None, None), |t| (t.threads, t.wall_time_s));
     let files = write_outputs(dir, run, &summary, &times, threads, wall_time_s)?;
+    let mut incomplete = Vec::new();
+    for name in [EPOCHS_CSV, REQUESTS_CSV, TIMINGS_CSV] {
+        let path = dir.join(name);
+        if let Some(line) = path.is_file().then(|| incomplete_line(&path)).transpose()? {
+            incomplete.extend(line.map(|line| (name.to_string(), line)));
+        }
+    }
     Ok(Redrawn {
         epochs,
         request_rows,
         files,
+        incomplete,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, PartialEq, Deserialize)]
+    struct Row {
+        epoch: u64,
+        value: f64,
+    }
+
+    /// The rows `read_csv` reads from `text`, and the line `incomplete_line` names.
+    fn read(text: &str) -> (Vec<Row>, Option<u64>) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rows.csv");
+        std::fs::write(&path, text).unwrap();
+        let rows = read_csv::<Row>(&path)
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        (rows, incomplete_line(&path).unwrap())
+    }
+
+    #[test]
+    fn a_last_line_without_its_newline_is_left_out_and_named() {
+        let (rows, line) = read("epoch,value\n0,1.5\n1,2.25\n2,3.1");
+        assert_eq!(rows.len(), 2);
+        assert_eq!(
+            rows[1],
+            Row {
+                epoch: 1,
+                value: 2.25
+            }
+        );
+        assert_eq!(line, Some(4));
+    }
+
+    #[test]
+    fn complete_files_are_read_whole() {
+        assert_eq!(
+            read("epoch,value\n0,1.5\n1,2.25\n"),
+            (
+                vec![
+                    Row {
+                        epoch: 0,
+                        value: 1.5
+                    },
+                    Row {
+                        epoch: 1,
+                        value: 2.25
+                    }
+                ],
+                None
+            )
+        );
+        assert_eq!(read(""), (Vec::new(), None));
+        assert_eq!(read("epoch,val").1, Some(1));
+    }
+
+    #[test]
+    fn a_long_cut_line_is_found_across_chunks() {
+        let long = "7".repeat(10_000);
+        let (rows, line) = read(&format!("epoch,value\n0,1\n1,{long}"));
+        assert_eq!(
+            rows,
+            vec![Row {
+                epoch: 0,
+                value: 1.0
+            }]
+        );
+        assert_eq!(line, Some(3));
+    }
 }

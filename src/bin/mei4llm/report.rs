@@ -14,7 +14,9 @@ fn after_help() -> String {
          `mei4llm solve-trace` (of the problem run.json names), and writes summary.json,\n\
          timings.json, solve_time.svg and the problem's plots again, for instance after a run was\n\
          interrupted, or after editing the CSV files. The result is the same as the run's own when\n\
-         the CSV files are unchanged.\n\
+         the CSV files are unchanged. A CSV file's last line without its newline is what a write\n\
+         cut short leaves (a run killed mid-write): it is left out, with a note; any other bad row\n\
+         is an error naming its file and line. The files are written whole or not at all.\n\
          \nThe plots of each problem:\n{plots}\
          \nExamples:\n\
          \x20 mei4llm report runs/small\n\
@@ -34,6 +36,12 @@ pub struct Args {
 
 pub fn run(args: &Args) -> Result<(), Box<dyn Error>> {
     let (run, redrawn) = mei4llm::problems::registry::report(&args.dir)?;
+    for (file, line) in &redrawn.incomplete {
+        eprintln!(
+            "note: {}:{line}: left out an incomplete last line (no newline: a write cut short)",
+            args.dir.join(file).display()
+        );
+    }
     if !args.quiet {
         print_summary(&args.dir)?;
         println!();

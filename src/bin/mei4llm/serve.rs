@@ -3,6 +3,7 @@
 
 use crate::args::parse_duration;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use mei4llm::output::write_whole;
 use mei4llm::serve::{
     GOODPUT_SVG, POLICIES, Policy, PolicyRun, PolicySummary, TPOT_SVG, TTFT_SVG, Workload,
     WorkloadOptions, goodput, latency_cdf, simulate,
@@ -51,6 +52,7 @@ Files in --out:
                  both SLOs per second of arrivals, and as a share), planner calls and
                  mean planner time (the only column that varies between runs)
   ttft_cdf.svg, tpot_cdf.svg, goodput.svg
+Each file is written whole or not at all (under a temporary name beside it, then renamed).
 
 Example:
   mei4llm serve --scenario scenarios/batching-serve.toml \\
@@ -94,7 +96,8 @@ pub struct Args {
     /// Threads of each planner call (the exact solver's HiGHS threads).
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
-    /// Directory for the CSV files and plots (created if missing).
+    /// Directory for the CSV files and plots (created if missing; each file written whole or
+    /// not at all).
     #[arg(long)]
     pub out: PathBuf,
     /// No progress bar.
@@ -167,36 +170,37 @@ fn write(
     runs: &[PolicyRun],
     summaries: &[PolicySummary],
 ) -> Result<(), Box<dyn Error>> {
-    let context = |file: &str| {
-        let path = out.join(file);
-        move |e: csv::Error| format!("{}: {e}", path.display())
-    };
     std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
-    let mut requests =
-        csv::Writer::from_path(out.join(REQUESTS_CSV)).map_err(context(REQUESTS_CSV))?;
-    for record in runs.iter().flat_map(|r| &r.records) {
-        requests.serialize(record).map_err(context(REQUESTS_CSV))?;
-    }
-    requests
-        .flush()
-        .map_err(|e| format!("{}: {e}", out.join(REQUESTS_CSV).display()))?;
-    let mut summary =
-        csv::Writer::from_path(out.join(SUMMARY_CSV)).map_err(context(SUMMARY_CSV))?;
-    for s in summaries {
-        summary.serialize(s).map_err(context(SUMMARY_CSV))?;
-    }
-    summary
-        .flush()
-        .map_err(|e| format!("{}: {e}", out.join(SUMMARY_CSV).display()))?;
+    let path = out.join(REQUESTS_CSV);
+    write_whole(
+        &path,
+        &csv_bytes(&path, runs.iter().flat_map(|r| &r.records))?,
+    )?;
+    let path = out.join(SUMMARY_CSV);
+    write_whole(&path, &csv_bytes(&path, summaries)?)?;
     for (file, svg) in [
         (TTFT_SVG, latency_cdf(runs, false)),
         (TPOT_SVG, latency_cdf(runs, true)),
         (GOODPUT_SVG, goodput(summaries)),
     ] {
-        let path = out.join(file);
-        std::fs::write(&path, svg).map_err(|e| format!("{}: {e}", path.display()))?;
+        write_whole(&out.join(file), svg.as_bytes())?;
     }
     Ok(())
+}
+
+/// The CSV text of `rows` with a header, for the file `path` (which errors name).
+fn csv_bytes<T: serde::Serialize>(
+    path: &Path,
+    rows: impl IntoIterator<Item = T>,
+) -> Result<Vec<u8>, String> {
+    let context = |e: csv::Error| format!("{}: {e}", path.display());
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    for row in rows {
+        writer.serialize(row).map_err(context)?;
+    }
+    writer
+        .into_inner()
+        .map_err(|e| format!("{}: {}", path.display(), e.error()))
 }
 
 fn print(scenario: &Scenario, workload: &Workload, summaries: &[PolicySummary]) {

@@ -92,7 +92,9 @@ pub struct Args {
     /// Seed of the run (default: the problem's, from the scenario, else 0).
     #[arg(long, allow_hyphen_values = true)]
     seed: Option<u64>,
-    /// Directory for the files (created if missing; the files of an earlier run are replaced).
+    /// Directory for the files (created if missing). The files of an earlier run there are
+    /// replaced once the first epoch is solved, so a run that stops before leaves them as they
+    /// were; each file is written whole or not at all.
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
     /// Wall-clock limit of each solve, e.g. 5s, 500ms (default: none).
@@ -181,6 +183,13 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn Error>> {
     bar.finish_and_clear();
     let replayed = replayed.map_err(with_flags)?;
     let totals = &replayed.totals;
+    if let (0, Some(error)) = (totals.epochs, &totals.stopped_by) {
+        return Err(format!(
+            "{error}\n(the run stopped before its first epoch: nothing was written in {})",
+            args.out.display()
+        )
+        .into());
+    }
     print_summary(&args.out)?;
     println!(
         "\n{} epochs, {} requests, {} solvers in {} on {threads} thread(s).",
