@@ -47,6 +47,7 @@
 //! assert_eq!(small.devices.len(), 8);
 //! ```
 
+pub(crate) mod excerpt;
 mod file;
 mod resolve;
 mod source;
