@@ -146,7 +146,7 @@ fn resolve(scenario: &Scenario, b: BatchingFile) -> Result<Section> {
     let source = &scenario.source;
     let model = Catalogue::bundled()
         .model(&b.model)
-        .map_err(|e| source.value_error("model", &b.model, "batching.model", e.to_string()))?
+        .map_err(|e| source.value_error(&b.model, "batching.model", e.to_string()))?
         .clone();
     let precisions = b
         .precisions

@@ -214,7 +214,7 @@ fn resolve(scenario: &Scenario, c: CachingFile) -> Result<Section> {
         None => RateSource::Radio,
         Some(s) => RateSource::Series(
             ThroughputSeries::five_gophers(&s.carrier, s.connections, &s.server).map_err(|e| {
-                source.value_error("carrier", &s.carrier, "caching.rate_series", e.to_string())
+                source.value_error(&s.carrier, "caching.rate_series", e.to_string())
             })?,
         ),
     };
@@ -253,7 +253,6 @@ fn library(scenario: &Scenario, l: LibraryFile) -> Result<LibrarySource> {
     for (j, b) in l.bases.iter().enumerate() {
         let arch = Catalogue::bundled().model(&b.model).map_err(|e| {
             source.value_error(
-                "model",
                 &b.model,
                 &format!("caching.library.bases[{j}].model"),
                 e.to_string(),
@@ -264,7 +263,6 @@ fn library(scenario: &Scenario, l: LibraryFile) -> Result<LibrarySource> {
     for (j, p) in l.lora_projections.iter().enumerate() {
         if !PROJECTIONS.contains(&p.as_str()) {
             return Err(source.value_error(
-                "lora_projections",
                 p,
                 &format!("caching.library.lora_projections[{j}]"),
                 format!(
