@@ -11,7 +11,7 @@
 //! `[batching]`, …) is a problem's section: [`Scenario::section`] gives it to the problem, which
 //! parses it with the same line-accurate errors, and [`Scenario::resolve`] resolves the paths it
 //! names. A scenario is read from a file ([`Scenario::from_path`]), from the crate's bundle by
-//! name ([`Scenario::bundled`]: `small`, `city`, …; [`bundle::scenarios`](super::bundle::scenarios)
+//! name ([`Scenario::bundled`]: `small`, `city`, …; [`bundle::scenarios`]
 //! lists them), or from either ([`Scenario::open`]).
 //!
 //! A name given twice (a device group, an edge server, a model, a radio) is an error naming
