@@ -99,11 +99,14 @@ impl DataPath {
         name.rsplit_once('.').map(|(_, extension)| extension)
     }
 
-    /// The file's bytes, refusing files larger than `max_bytes` (before reading them whole).
+    /// The file's bytes, refusing anything but a regular file (a folder, a device, a pipe) and
+    /// files larger than `max_bytes`, before reading them; at most `max_bytes + 1` bytes are
+    /// ever read.
     pub fn read(&self, max_bytes: u64) -> Result<Vec<u8>> {
         let bytes = match self {
             DataPath::Bundled(path) => bundle::file(path).unwrap_or_default().to_vec(),
             DataPath::File(path) => {
+                self.check_regular(path, max_bytes)?;
                 let file = File::open(path).map_err(|source| self.io(source))?;
                 let mut bytes = Vec::new();
                 file.take(max_bytes.saturating_add(1))
@@ -113,37 +116,83 @@ impl DataPath {
             }
         };
         if bytes.len() as u64 > max_bytes {
-            return Err(Error::File {
-                file: self.to_string(),
-                message: format!(
-                    "is larger than {max_bytes} bytes, the most this kind of file may hold"
-                ),
-            });
+            return Err(self.too_large(max_bytes));
         }
         Ok(bytes)
     }
 
+    /// Refuses the file at `path` unless it is a regular file of at most `max_bytes` bytes
+    /// (checked before it is opened: opening a pipe would wait for a writer).
+    fn check_regular(&self, path: &Path, max_bytes: u64) -> Result<()> {
+        let metadata = path.metadata().map_err(|source| self.io(source))?;
+        if metadata.is_dir() {
+            return Err(self.not_a_file("is a folder, not a file"));
+        }
+        if !metadata.is_file() {
+            return Err(self.not_a_file(
+                "is not a regular file (a device, a pipe or a socket); this kind of file is read whole, so only a regular file is accepted",
+            ));
+        }
+        if metadata.len() > max_bytes {
+            return Err(self.too_large(max_bytes));
+        }
+        Ok(())
+    }
+
+    fn not_a_file(&self, message: &str) -> Error {
+        Error::File {
+            file: self.to_string(),
+            message: message.into(),
+        }
+    }
+
+    fn too_large(&self, max_bytes: u64) -> Error {
+        Error::File {
+            file: self.to_string(),
+            message: format!(
+                "is larger than {max_bytes} bytes, the most this kind of file may hold"
+            ),
+        }
+    }
+
     /// The file as UTF-8 text (a leading byte-order mark dropped), refusing files larger than
-    /// `max_bytes`.
+    /// `max_bytes`; bytes that are not UTF-8 are an error naming their line and column.
     pub fn read_to_string(&self, max_bytes: u64) -> Result<String> {
         let bytes = self.read(max_bytes)?;
-        let text = String::from_utf8(bytes).map_err(|e| Error::File {
-            file: self.to_string(),
-            message: format!("is not UTF-8 text: {e}"),
-        })?;
+        let text =
+            String::from_utf8(bytes).map_err(|e| self.not_utf8(e.as_bytes(), e.utf8_error()))?;
         Ok(match text.strip_prefix('\u{feff}') {
             Some(rest) => rest.to_string(),
             None => text,
         })
     }
 
-    /// A buffered reader of the file, streamed whatever its size.
+    /// The error for `bytes`, which stop being UTF-8 where `error` says.
+    fn not_utf8(&self, bytes: &[u8], error: std::str::Utf8Error) -> Error {
+        let valid = &bytes[..error.valid_up_to()];
+        let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        Error::Line {
+            file: self.to_string(),
+            line: valid.iter().filter(|&&b| b == b'\n').count() as u64 + 1,
+            message: format!(
+                "is not UTF-8 text: byte 0x{:02x} at column {} (byte {} of the file)",
+                bytes[valid.len()],
+                valid.len() - line_start + 1,
+                valid.len() + 1
+            ),
+        }
+    }
+
+    /// A buffered reader of the file, streamed whatever its size; a folder is refused.
     pub fn open(&self) -> Result<Box<dyn BufRead + Send>> {
         Ok(match self {
             DataPath::Bundled(path) => {
                 Box::new(Cursor::new(bundle::file(path).unwrap_or_default()))
             }
             DataPath::File(path) => {
+                if path.is_dir() {
+                    return Err(self.not_a_file("is a folder, not a file"));
+                }
                 let file = File::open(path).map_err(|source| self.io(source))?;
                 Box::new(BufReader::with_capacity(1 << 16, file))
             }
@@ -288,6 +337,23 @@ mod tests {
         assert_eq!(scenario.read_to_string(100).unwrap(), "name = 1");
         let e = scenario.read(4).unwrap_err().to_string();
         assert!(e.contains("larger than 4 bytes"), "{e}");
+        std::fs::write(dir.path().join("s.toml"), b"a = 1\nb = \"\xff\"\n").unwrap();
+        let e = scenario.read_to_string(100).unwrap_err().to_string();
+        assert!(
+            e.ends_with("s.toml:2: is not UTF-8 text: byte 0xff at column 6 (byte 12 of the file)"),
+            "{e}"
+        );
+        let folder = DataPath::File(dir.path().to_path_buf());
+        let e = folder.read(100).unwrap_err().to_string();
+        assert!(e.ends_with("is a folder, not a file"), "{e}");
+        assert!(folder.open().is_err());
+        if Path::new("/dev/zero").exists() {
+            let e = DataPath::from("/dev/zero")
+                .read(100)
+                .unwrap_err()
+                .to_string();
+            assert!(e.starts_with("/dev/zero: is not a regular file"), "{e}");
+        }
         let missing = DataPath::File(dir.path().join("missing.toml"));
         assert!(!missing.exists());
         assert!(

@@ -16,9 +16,12 @@
 //! objective = "requests"                   # or "tokens"
 //! seed = 1
 //! ```
+//!
+//! `requests` is at most [`MAX_EPOCH_REQUESTS`], the most one decision epoch holds.
 
 use crate::problems::Error;
 use crate::system::quantity::Seconds;
+use crate::system::trace::MAX_EPOCH_REQUESTS;
 use crate::system::{Architecture, Catalogue, DataPath, Precision, Scenario};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -146,7 +149,7 @@ fn resolve(scenario: &Scenario, b: BatchingFile) -> Result<Section> {
     let source = &scenario.source;
     let model = Catalogue::bundled()
         .model(&b.model)
-        .map_err(|e| source.value_error("model", &b.model, "batching.model", e.to_string()))?
+        .map_err(|e| source.value_error(&b.model, "batching.model", e.to_string()))?
         .clone();
     let precisions = b
         .precisions
@@ -175,7 +178,16 @@ fn resolve(scenario: &Scenario, b: BatchingFile) -> Result<Section> {
         }
     }
     if b.requests == 0 {
-        return Err(source.field_error("batching.requests", "must be at least 1"));
+        return Err(source.field_error("batching.requests", "must be at least 1, got 0"));
+    }
+    if b.requests as usize > MAX_EPOCH_REQUESTS {
+        return Err(source.field_error(
+            "batching.requests",
+            format!(
+                "{} requests; a decision holds at most {MAX_EPOCH_REQUESTS}",
+                b.requests
+            ),
+        ));
     }
     let arrival_speedup = b.arrival_speedup.unwrap_or(1.0);
     if !(arrival_speedup.is_finite() && arrival_speedup > 0.0) {

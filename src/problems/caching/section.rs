@@ -12,10 +12,15 @@
 //! seed = 1
 //! min_hit_ratio = 0.5                     # optional
 //! ```
+//!
+//! A generated library holds at most [`MAX_LORAS_PER_BASE`] LoRA models and
+//! [`MAX_FINETUNES_PER_BASE`] fine-tuned copies per base; a base model, a quantised precision
+//! or a projection listed twice is refused (it would give two models one name).
 
 use crate::problems::Error;
 use crate::system::network::ThroughputSeries;
 use crate::system::quantity::{Bytes, Seconds};
+use crate::system::scenario::Source;
 use crate::system::{Architecture, Catalogue, DataPath, Precision, Scenario};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -23,6 +28,12 @@ use std::path::PathBuf;
 
 /// The section's name in a scenario file.
 pub const SECTION: &str = "caching";
+
+/// The most LoRA models a generated library derives from one base (bundled: 21).
+pub const MAX_LORAS_PER_BASE: u32 = 1_000;
+
+/// The most fully fine-tuned copies a generated library derives from one base (bundled: 1).
+pub const MAX_FINETUNES_PER_BASE: u32 = 100;
 
 /// Projections a LoRA adapter may adapt ([`super::Projection`]).
 const PROJECTIONS: [&str; 7] = ["q", "k", "v", "o", "gate", "up", "down"];
@@ -32,7 +43,7 @@ const PROJECTIONS: [&str; 7] = ["q", "k", "v", "o", "gate", "up", "down"];
 #[serde(deny_unknown_fields)]
 struct CachingFile {
     storage: Bytes,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::system::scenario::unique::map")]
     storage_per_server: BTreeMap<String, Bytes>,
     latency_bound: Seconds,
     #[serde(default)]
@@ -214,7 +225,7 @@ fn resolve(scenario: &Scenario, c: CachingFile) -> Result<Section> {
         None => RateSource::Radio,
         Some(s) => RateSource::Series(
             ThroughputSeries::five_gophers(&s.carrier, s.connections, &s.server).map_err(|e| {
-                source.value_error("carrier", &s.carrier, "caching.rate_series", e.to_string())
+                source.value_error(&s.carrier, "caching.rate_series", e.to_string())
             })?,
         ),
     };
@@ -239,8 +250,8 @@ fn resolve(scenario: &Scenario, c: CachingFile) -> Result<Section> {
 
 fn library(scenario: &Scenario, l: LibraryFile) -> Result<LibrarySource> {
     let source = &scenario.source;
-    match (l.file, l.bases.is_empty()) {
-        (Some(path), true) => return Ok(LibrarySource::File(scenario.resolve(&path)?)),
+    match (&l.file, l.bases.is_empty()) {
+        (Some(path), true) => return Ok(LibrarySource::File(scenario.resolve(path)?)),
         (None, false) => {}
         _ => {
             return Err(source.field_error(
@@ -249,41 +260,14 @@ fn library(scenario: &Scenario, l: LibraryFile) -> Result<LibrarySource> {
             ));
         }
     }
-    let mut bases = Vec::new();
-    for (j, b) in l.bases.iter().enumerate() {
-        let arch = Catalogue::bundled().model(&b.model).map_err(|e| {
-            source.value_error(
-                "model",
-                &b.model,
-                &format!("caching.library.bases[{j}].model"),
-                e.to_string(),
-            )
-        })?;
-        bases.push((arch.clone(), b.precision));
-    }
-    for (j, p) in l.lora_projections.iter().enumerate() {
-        if !PROJECTIONS.contains(&p.as_str()) {
-            return Err(source.value_error(
-                "lora_projections",
-                p,
-                &format!("caching.library.lora_projections[{j}]"),
-                format!(
-                    "unknown projection `{p}`; expected one of {}",
-                    PROJECTIONS.join(", ")
-                ),
-            ));
-        }
-    }
-    if l.loras_per_base > 0 && (l.lora_ranks.is_empty() || l.lora_projections.is_empty()) {
+    let bases = bases(source, &l.bases)?;
+    check_projections(source, &l.lora_projections)?;
+    check_counts(source, &l)?;
+    check_ranks(source, &l.lora_ranks, &bases)?;
+    if let Some((j, p)) = first_repeat(&l.quantised, |a, b| a == b) {
         return Err(source.field_error(
-            "caching.library.loras_per_base",
-            "`loras_per_base` needs `lora_ranks` and `lora_projections`",
-        ));
-    }
-    if let Some(j) = l.lora_ranks.iter().position(|&r| r == 0) {
-        return Err(source.field_error(
-            &format!("caching.library.lora_ranks[{j}]"),
-            "a LoRA rank must be at least 1",
+            &format!("caching.library.quantised[{j}]"),
+            format!("`{p}` is listed twice"),
         ));
     }
     Ok(LibrarySource::Generate {
@@ -294,6 +278,116 @@ fn library(scenario: &Scenario, l: LibraryFile) -> Result<LibrarySource> {
         finetunes_per_base: l.finetunes_per_base,
         quantised: l.quantised,
     })
+}
+
+/// The index and value of the first item of `items` equal (by `same`) to an earlier one.
+fn first_repeat<T>(items: &[T], same: impl Fn(&T, &T) -> bool) -> Option<(usize, &T)> {
+    items
+        .iter()
+        .enumerate()
+        .find(|(j, item)| items[..*j].iter().any(|earlier| same(earlier, item)))
+}
+
+/// The base architectures, each listed once.
+fn bases(source: &Source, raw: &[BaseFile]) -> Result<Vec<(Architecture, Precision)>> {
+    let mut bases = Vec::new();
+    for (j, b) in raw.iter().enumerate() {
+        let path = format!("caching.library.bases[{j}].model");
+        let arch = Catalogue::bundled()
+            .model(&b.model)
+            .map_err(|e| source.value_error(&b.model, &path, e.to_string()))?;
+        if let Some(first) = bases
+            .iter()
+            .position(|(a, _): &(Architecture, Precision)| a.name == arch.name)
+        {
+            return Err(source.value_error(
+                &b.model,
+                &path,
+                format!(
+                    "base `{}` is listed twice: here and at line {} (its models would share names)",
+                    b.model,
+                    source.line_of_path(&format!("caching.library.bases[{first}].model"))
+                ),
+            ));
+        }
+        bases.push((arch.clone(), b.precision));
+    }
+    Ok(bases)
+}
+
+/// Every projection is known and listed once.
+fn check_projections(source: &Source, projections: &[String]) -> Result<()> {
+    for (j, p) in projections.iter().enumerate() {
+        let path = format!("caching.library.lora_projections[{j}]");
+        if !PROJECTIONS.contains(&p.as_str()) {
+            return Err(source.value_error(
+                p,
+                &path,
+                format!(
+                    "unknown projection `{p}`; expected one of {}",
+                    PROJECTIONS.join(", ")
+                ),
+            ));
+        }
+        if projections[..j].contains(p) {
+            return Err(source.field_error(&path, format!("`{p}` is listed twice")));
+        }
+    }
+    Ok(())
+}
+
+/// The counts of derived models per base are within their limits, and LoRA models have ranks
+/// and projections to be drawn from.
+fn check_counts(source: &Source, l: &LibraryFile) -> Result<()> {
+    if l.loras_per_base > MAX_LORAS_PER_BASE {
+        return Err(source.field_error(
+            "caching.library.loras_per_base",
+            format!(
+                "{} LoRA models per base; a library holds at most {MAX_LORAS_PER_BASE} per base",
+                l.loras_per_base
+            ),
+        ));
+    }
+    if l.finetunes_per_base > MAX_FINETUNES_PER_BASE {
+        return Err(source.field_error(
+            "caching.library.finetunes_per_base",
+            format!(
+                "{} fine-tuned copies per base; a library holds at most {MAX_FINETUNES_PER_BASE} per base",
+                l.finetunes_per_base
+            ),
+        ));
+    }
+    if l.loras_per_base > 0 && (l.lora_ranks.is_empty() || l.lora_projections.is_empty()) {
+        return Err(source.field_error(
+            "caching.library.loras_per_base",
+            format!(
+                "{} LoRA models per base need `lora_ranks` and `lora_projections`",
+                l.loras_per_base
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Every LoRA rank is at least 1 and at most the hidden size of every base (a rank-`r`
+/// adapter factors a matrix through `r` dimensions, at most its smaller side).
+fn check_ranks(source: &Source, ranks: &[u32], bases: &[(Architecture, Precision)]) -> Result<()> {
+    for (j, &rank) in ranks.iter().enumerate() {
+        let path = format!("caching.library.lora_ranks[{j}]");
+        if rank == 0 {
+            return Err(source.field_error(&path, "a LoRA rank must be at least 1, got 0"));
+        }
+        if let Some((arch, _)) = bases.iter().find(|(a, _)| u64::from(rank) > a.hidden) {
+            return Err(source.field_error(
+                &path,
+                format!(
+                    "rank {rank} exceeds the hidden size {} of `{}`",
+                    arch.hidden, arch.name
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn popularity(scenario: &Scenario, p: PopularityFile) -> Result<PopularitySource> {

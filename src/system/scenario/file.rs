@@ -9,7 +9,7 @@
 use super::spec::{DownlinkRate, TimeSpec, UplinkRate};
 use crate::system::precision::Precision;
 use crate::system::quantity::{Seconds, Watts};
-use serde::de::{self, IgnoredAny, MapAccess, Visitor};
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -41,6 +41,11 @@ pub(super) struct ScenarioFile {
     /// The keys of the other top-level tables, in file order.
     pub sections: Vec<String>,
 }
+
+/// The `[radios]` table: each radio by its name, a name given twice refused.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(transparent)]
+struct Radios(#[serde(deserialize_with = "super::unique::map")] BTreeMap<String, RadioFile>);
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -106,58 +111,73 @@ pub(super) struct WorkloadFile {
     pub seed: u64,
 }
 
-/// Whether a value is a table (a problem section) or something else (a misspelt key).
-struct Probe {
-    table: bool,
+/// Reads the value of an unknown top-level key: a table is a problem's section (skipped here),
+/// anything else a misspelt key, refused while its value is read so that the error is placed
+/// on the value's line and under its key.
+struct SectionProbe<'a> {
+    key: &'a str,
 }
 
-impl<'de> Deserialize<'de> for Probe {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Probe, D::Error> {
-        deserializer.deserialize_any(ProbeVisitor)
+impl SectionProbe<'_> {
+    fn refuse<E: de::Error>(&self) -> E {
+        E::custom(format!(
+            "unknown field `{}`, expected one of {} or a problem's section (a table such as [caching])",
+            self.key,
+            FIELDS
+                .iter()
+                .map(|f| format!("`{f}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
     }
 }
 
-struct ProbeVisitor;
+impl<'de> DeserializeSeed<'de> for SectionProbe<'_> {
+    type Value = ();
 
-impl<'de> Visitor<'de> for ProbeVisitor {
-    type Value = Probe;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for SectionProbe<'_> {
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any value")
+        f.write_str("a problem's section (a table)")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Probe, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(Probe { table: true })
+        Ok(())
     }
 
-    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Probe, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(Probe { table: false })
+    fn visit_seq<A: de::SeqAccess<'de>>(self, _: A) -> Result<(), A::Error> {
+        Err(self.refuse())
     }
 
-    fn visit_bool<E>(self, _: bool) -> Result<Probe, E> {
-        Ok(Probe { table: false })
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        Err(self.refuse())
     }
 
-    fn visit_i64<E>(self, _: i64) -> Result<Probe, E> {
-        Ok(Probe { table: false })
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        Err(self.refuse())
     }
 
-    fn visit_u64<E>(self, _: u64) -> Result<Probe, E> {
-        Ok(Probe { table: false })
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        Err(self.refuse())
     }
 
-    fn visit_f64<E>(self, _: f64) -> Result<Probe, E> {
-        Ok(Probe { table: false })
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        Err(self.refuse())
     }
 
-    fn visit_str<E>(self, _: &str) -> Result<Probe, E> {
-        Ok(Probe { table: false })
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        Err(self.refuse())
     }
 
-    fn visit_unit<E>(self) -> Result<Probe, E> {
-        Ok(Probe { table: false })
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Err(self.refuse())
     }
 }
 
@@ -190,7 +210,7 @@ impl<'de> Visitor<'de> for FileVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ScenarioFile, A::Error> {
-        let (mut name, mut description, mut radios) = (None, None, None);
+        let (mut name, mut description, mut radios) = (None, None, None::<Radios>);
         let (mut device_groups, mut edge_servers, mut cloud) = (None, None, None);
         let (mut models, mut workload) = (None, None);
         let mut sections: Vec<String> = Vec::new();
@@ -205,16 +225,7 @@ impl<'de> Visitor<'de> for FileVisitor {
                 "models" => once(&mut map, &mut models, "models")?,
                 "workload" => once(&mut map, &mut workload, "workload")?,
                 _ => {
-                    if !map.next_value::<Probe>()?.table {
-                        return Err(de::Error::custom(format!(
-                            "unknown field `{key}`, expected one of {} or a problem's section (a table such as [caching])",
-                            FIELDS
-                                .iter()
-                                .map(|f| format!("`{f}`"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )));
-                    }
+                    map.next_value_seed(SectionProbe { key: &key })?;
                     if sections.contains(&key) {
                         return Err(de::Error::custom(format!("duplicate section `{key}`")));
                     }
@@ -226,7 +237,7 @@ impl<'de> Visitor<'de> for FileVisitor {
         Ok(ScenarioFile {
             name: name.ok_or_else(|| missing("name"))?,
             description: description.unwrap_or_default(),
-            radios: radios.unwrap_or_default(),
+            radios: radios.map(|r| r.0).unwrap_or_default(),
             device_groups: device_groups.ok_or_else(|| missing("device_groups"))?,
             edge_servers: edge_servers.ok_or_else(|| missing("edge_servers"))?,
             cloud: cloud.ok_or_else(|| missing("cloud"))?,

@@ -11,8 +11,25 @@
 //! `[batching]`, …) is a problem's section: [`Scenario::section`] gives it to the problem, which
 //! parses it with the same line-accurate errors, and [`Scenario::resolve`] resolves the paths it
 //! names. A scenario is read from a file ([`Scenario::from_path`]), from the crate's bundle by
-//! name ([`Scenario::bundled`]: `small`, `city`, …; [`bundle::scenarios`](super::bundle::scenarios)
+//! name ([`Scenario::bundled`]: `small`, `city`, …; [`bundle::scenarios`]
 //! lists them), or from either ([`Scenario::open`]).
+//!
+//! A name given twice (a device group, an edge server, a model, a radio) is an error naming
+//! both lines. A leading byte-order mark is dropped in TOML and JSON alike; anything after a
+//! JSON document is an error. Sizes are bounded, each limit far above every bundled scenario:
+//!
+//! | limit | value | largest bundled |
+//! |---|---|---|
+//! | file size ([`MAX_SCENARIO_BYTES`]; only a regular file is read) | 16 MiB | 5.2 kB |
+//! | devices, over all groups ([`MAX_DEVICES`]) | 100,000 | 600 |
+//! | edge servers ([`MAX_EDGE_SERVERS`]) | 1,000 | 12 |
+//! | requests per epoch, `[workload] requests` ([`MAX_EPOCH_REQUESTS`](super::trace::MAX_EPOCH_REQUESTS)) | 100,000 | 500 |
+//! | LoRA models per base, `[caching]` (`MAX_LORAS_PER_BASE` of `src/problems/caching/section.rs`) | 1,000 | 21 |
+//! | fine-tuned copies per base, `[caching]` (`MAX_FINETUNES_PER_BASE`, the same file) | 100 | 1 |
+//! | a trace line ([`MAX_TRACE_LINE_BYTES`](super::trace::MAX_TRACE_LINE_BYTES)) | 1 MiB | 2,053 B |
+//! | prefix blocks of a request ([`MAX_PREFIX_BLOCKS`](super::trace::MAX_PREFIX_BLOCKS)) | 1,024 | 247 |
+//!
+//! An error quotes a value by at most its first 80 characters, with its size in bytes.
 //!
 //! ```
 //! use mei4llm::system::Scenario;
@@ -47,11 +64,16 @@
 //! assert_eq!(small.devices.len(), 8);
 //! ```
 
+pub(crate) mod excerpt;
 mod file;
+mod limits;
+mod locate;
 mod resolve;
 mod source;
 pub mod spec;
+pub(crate) mod unique;
 
+pub use limits::{MAX_DEVICES, MAX_EDGE_SERVERS, MAX_SCENARIO_BYTES};
 pub use source::{Format, Source};
 
 use super::architecture::{Architecture, name_key};
@@ -67,10 +89,6 @@ use serde::de::DeserializeOwned;
 use source::{line_of, located};
 use std::path::Path;
 use std::sync::Arc;
-
-/// The most bytes a scenario file may hold (far above any real one; a guard against reading
-/// a device or a huge file by mistake).
-pub const MAX_SCENARIO_BYTES: u64 = 16 << 20;
 
 /// What a device's radio link delivers.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
@@ -293,7 +311,10 @@ fn raw_file(source: &Source) -> Result<ScenarioFile> {
             serde_path_to_error::deserialize(deserializer).map_err(|e| {
                 let path = e.path().to_string();
                 let inner = e.into_inner();
-                let line = inner.span().map_or(0, |span| line_of(text, span.start));
+                let line = inner.span().map_or_else(
+                    || source.line_of_path(&path),
+                    |span| line_of(text, span.start),
+                );
                 located(&source.file, line, &path, inner.message())
             })
         }

@@ -4,6 +4,7 @@
 use super::file::{
     DeviceGroupFile, EdgeServerFile, ModelFile, RadioFile, ScenarioFile, WorkloadFile,
 };
+use super::limits::{MAX_DEVICES, MAX_EDGE_SERVERS};
 use super::source::Source;
 use super::{Cloud, Device, EdgeServer, Radio, ServedModel, Workload};
 use crate::system::architecture::name_key;
@@ -12,6 +13,7 @@ use crate::system::error::{Error, Result};
 use crate::system::network::{LTE_CONNECTED_POWER_W, UE_POWER_CLASS_3_W};
 use crate::system::node::Node;
 use crate::system::quantity::{Seconds, Watts};
+use crate::system::trace::MAX_EPOCH_REQUESTS;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -50,9 +52,11 @@ pub(super) fn system(source: &Source, raw: &ScenarioFile, catalogue: &Catalogue)
 
 /// At least one edge server, device group and model.
 fn require_some(source: &Source, raw: &ScenarioFile) -> Result<()> {
-    let empty = |what: &str, needs: &str| Error::File {
-        file: source.file.clone(),
-        message: format!("`{what}` is empty; a scenario needs at least one {needs}"),
+    let empty = |what: &str, needs: &str| {
+        source.field_error(
+            what,
+            format!("is empty; a scenario needs at least one {needs}"),
+        )
     };
     if raw.edge_servers.is_empty() {
         return Err(empty("edge_servers", "edge server"));
@@ -71,7 +75,19 @@ fn node(source: &Source, catalogue: &Catalogue, name: &str, path: &str) -> Resul
     catalogue
         .node(name)
         .map(Arc::new)
-        .map_err(|e| source.value_error("hardware", name, path, e.to_string()))
+        .map_err(|e| source.value_error(name, path, e.to_string()))
+}
+
+/// The error for the name at `path`, which the entry at `first` already took: both lines named.
+fn defined_twice(source: &Source, what: &str, name: &str, path: &str, first: &str) -> Error {
+    source.value_error(
+        name,
+        path,
+        format!(
+            "{what} `{name}` is defined twice: here and at line {}",
+            source.line_of_path(first)
+        ),
+    )
 }
 
 fn edge_servers(
@@ -79,14 +95,24 @@ fn edge_servers(
     raw: &[EdgeServerFile],
     catalogue: &Catalogue,
 ) -> Result<Vec<EdgeServer>> {
+    if raw.len() > MAX_EDGE_SERVERS {
+        return Err(source.field_error(
+            &format!("edge_servers[{MAX_EDGE_SERVERS}]"),
+            format!(
+                "{} edge servers; a scenario holds at most {MAX_EDGE_SERVERS}",
+                raw.len()
+            ),
+        ));
+    }
     let mut servers = Vec::new();
     for (i, e) in raw.iter().enumerate() {
-        if raw[..i].iter().any(|f| f.name == e.name) {
-            return Err(source.value_error(
-                "name",
+        if let Some(first) = raw[..i].iter().position(|f| f.name == e.name) {
+            return Err(defined_twice(
+                source,
+                "edge server",
                 &e.name,
                 &format!("edge_servers[{i}].name"),
-                format!("edge server `{}` is defined twice", e.name),
+                &format!("edge_servers[{first}].name"),
             ));
         }
         servers.push(EdgeServer {
@@ -103,22 +129,19 @@ fn edge_servers(
 }
 
 fn devices(source: &Source, raw: &ScenarioFile, catalogue: &Catalogue) -> Result<Vec<Device>> {
+    check_counts(source, &raw.device_groups)?;
     let mut devices = Vec::new();
     for (g, group) in raw.device_groups.iter().enumerate() {
-        if raw.device_groups[..g].iter().any(|h| h.name == group.name) {
-            return Err(source.value_error(
-                "name",
+        if let Some(first) = raw.device_groups[..g]
+            .iter()
+            .position(|h| h.name == group.name)
+        {
+            return Err(defined_twice(
+                source,
+                "device group",
                 &group.name,
                 &format!("device_groups[{g}].name"),
-                format!("device group `{}` is defined twice", group.name),
-            ));
-        }
-        if group.count == 0 {
-            return Err(source.value_error(
-                "name",
-                &group.name,
-                &format!("device_groups[{g}].count"),
-                "must be at least 1",
+                &format!("device_groups[{first}].name"),
             ));
         }
         let node = node(
@@ -142,6 +165,29 @@ fn devices(source: &Source, raw: &ScenarioFile, catalogue: &Catalogue) -> Result
     Ok(devices)
 }
 
+/// Every group holds at least one device, and all of them at most [`MAX_DEVICES`] (checked
+/// before any device is made).
+fn check_counts(source: &Source, groups: &[DeviceGroupFile]) -> Result<()> {
+    let mut total = 0u64;
+    for (g, group) in groups.iter().enumerate() {
+        let path = format!("device_groups[{g}].count");
+        if group.count == 0 {
+            return Err(source.field_error(&path, "must be at least 1, got 0"));
+        }
+        total += u64::from(group.count);
+        if total > MAX_DEVICES {
+            return Err(source.field_error(
+                &path,
+                format!(
+                    "{} devices brings the scenario to {total}; a scenario holds at most {MAX_DEVICES} devices",
+                    group.count
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The radio of device group `g`.
 fn radio(
     source: &Source,
@@ -151,7 +197,6 @@ fn radio(
 ) -> Result<Radio> {
     let radio = radios.get(&group.radio).ok_or_else(|| {
         source.value_error(
-            "radio",
             &group.radio,
             &format!("device_groups[{g}].radio"),
             format!(
@@ -189,11 +234,9 @@ fn coverage(
     g: usize,
 ) -> Result<Vec<usize>> {
     if group.covered_by.is_empty() {
-        return Err(source.value_error(
-            "name",
-            &group.name,
+        return Err(source.field_error(
             &format!("device_groups[{g}].covered_by"),
-            "a device must be covered by at least one edge server",
+            "is empty; a device must be covered by at least one edge server",
         ));
     }
     let mut covered_by = Vec::new();
@@ -203,7 +246,6 @@ fn coverage(
             .position(|e| &e.name == name)
             .ok_or_else(|| {
                 source.value_error(
-                    "covered_by",
                     name,
                     &format!("device_groups[{g}].covered_by[{j}]"),
                     format!(
@@ -229,24 +271,23 @@ fn models(source: &Source, raw: &[ModelFile], catalogue: &Catalogue) -> Result<V
         let path = format!("models[{i}].name");
         let architecture = catalogue
             .model(&m.name)
-            .map_err(|e| source.value_error("name", &m.name, &path, e.to_string()))?
+            .map_err(|e| source.value_error(&m.name, &path, e.to_string()))?
             .clone();
-        if raw[..i]
+        if let Some(first) = raw[..i]
             .iter()
-            .any(|n| name_key(&n.name) == name_key(&m.name))
+            .position(|n| name_key(&n.name) == name_key(&m.name))
         {
-            return Err(source.value_error(
-                "name",
+            return Err(defined_twice(
+                source,
+                "model",
                 &m.name,
                 &path,
-                format!("model `{}` is listed twice", m.name),
+                &format!("models[{first}].name"),
             ));
         }
         let share = match m.share {
             Some(s) if !(s.is_finite() && s > 0.0 && s <= 1.0) => {
-                return Err(source.value_error(
-                    "name",
-                    &m.name,
+                return Err(source.field_error(
                     &format!("models[{i}].share"),
                     format!("must be in (0, 1], got {s}"),
                 ));
@@ -267,34 +308,35 @@ fn models(source: &Source, raw: &[ModelFile], catalogue: &Catalogue) -> Result<V
 
 /// Shares are given for every model or for none, and then sum to 1.
 fn check_shares(source: &Source, raw: &[ModelFile], models: &[ServedModel]) -> Result<()> {
-    let given = raw.iter().filter(|m| m.share.is_some()).count();
-    let file_error = |message: String| Error::File {
-        file: source.file.clone(),
-        message,
-    };
-    if given == 0 {
+    if raw.iter().all(|m| m.share.is_none()) {
         return Ok(());
     }
-    if given < raw.len() {
-        return Err(file_error(
-            "give `share` for every model or for none".into(),
+    if let Some(i) = raw.iter().position(|m| m.share.is_none()) {
+        return Err(source.field_error(
+            &format!("models[{i}].share"),
+            "missing: give `share` for every model or for none",
         ));
     }
     let total: f64 = models.iter().map(|m| m.share).sum();
     if (total - 1.0).abs() > 1e-9 {
-        return Err(file_error(format!("model shares sum to {total}, not 1")));
+        return Err(source.field_error(
+            &format!("models[{}].share", raw.len() - 1),
+            format!("the model shares sum to {total}, not 1"),
+        ));
     }
     Ok(())
 }
 
 fn workload(source: &Source, w: &WorkloadFile) -> Result<Workload> {
-    let file_error = |message: String| Error::File {
-        file: source.file.clone(),
-        message,
-    };
     if w.window.is_some() == w.requests.is_some() {
-        return Err(file_error(
-            "workload: give exactly one of `window` (e.g. \"1 s\") or `requests` (a count)".into(),
+        let path = if w.window.is_some() {
+            "workload.requests"
+        } else {
+            "workload"
+        };
+        return Err(source.field_error(
+            path,
+            "give exactly one of `window` (e.g. \"1 s\") or `requests` (a count)",
         ));
     }
     let positive = |v: Option<Seconds>, key: &str| -> Result<Option<f64>> {
@@ -306,16 +348,38 @@ fn workload(source: &Source, w: &WorkloadFile) -> Result<Workload> {
             other => Ok(other.map(Seconds::get)),
         }
     };
-    if w.requests == Some(0) {
-        return Err(source.field_error("workload.requests", "must be at least 1"));
+    if let Some(n) = w.requests {
+        check_epoch_requests(source, "workload.requests", n)?;
+    }
+    let start_s = w.start.map_or(0.0, Seconds::get);
+    if !(start_s.is_finite() && start_s >= 0.0) {
+        return Err(source.field_error(
+            "workload.start",
+            format!("must be a finite time, not negative, got {start_s} s"),
+        ));
     }
     Ok(Workload {
         trace: source.resolve(&w.trace)?,
-        start_s: w.start.map_or(0.0, Seconds::get).max(0.0),
+        start_s,
         window_s: positive(w.window, "window")?,
         requests: w.requests,
         ttft_slo_s: positive(w.ttft_slo, "ttft_slo")?,
         e2e_slo_s: positive(w.e2e_slo, "e2e_slo")?,
         seed: w.seed,
     })
+}
+
+/// A count of requests per epoch, written at `path`: at least 1, at most
+/// [`MAX_EPOCH_REQUESTS`].
+fn check_epoch_requests(source: &Source, path: &str, requests: u32) -> Result<()> {
+    if requests == 0 {
+        return Err(source.field_error(path, "must be at least 1, got 0"));
+    }
+    if u64::from(requests) > MAX_EPOCH_REQUESTS as u64 {
+        return Err(source.field_error(
+            path,
+            format!("{requests} requests; an epoch holds at most {MAX_EPOCH_REQUESTS}"),
+        ));
+    }
+    Ok(())
 }

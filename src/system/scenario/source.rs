@@ -4,6 +4,8 @@
 
 use super::super::data_path::DataPath;
 use super::super::error::{Error, Result};
+use super::excerpt::{EXCERPT_CHARS, excerpt, shorten_quoted};
+use super::locate;
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use std::fmt;
 use std::marker::PhantomData;
@@ -42,8 +44,13 @@ impl fmt::Debug for Source {
 }
 
 impl Source {
-    /// The source of `text`, named `file` in messages, read from `path` if it was.
+    /// The source of `text`, named `file` in messages, read from `path` if it was. A leading
+    /// byte-order mark is dropped, in TOML and JSON alike.
     pub fn new(file: &str, path: Option<DataPath>, format: Format, text: String) -> Source {
+        let text = match text.strip_prefix('\u{feff}') {
+            Some(rest) => rest.to_string(),
+            None => text,
+        };
         Source {
             file: file.into(),
             path,
@@ -71,8 +78,12 @@ impl Source {
                 let mut track = serde_path_to_error::Track::new();
                 let tracked = serde_path_to_error::Deserializer::new(deserializer, &mut track);
                 pick.deserialize(tracked).map_err(|e: toml::de::Error| {
-                    let line = e.span().map_or(0, |s| line_of(&self.text, s.start));
-                    located(&self.file, line, &track.path().to_string(), e.message())
+                    let path = track.path().to_string();
+                    let line = e.span().map_or_else(
+                        || self.line_of_path(&path),
+                        |s| line_of(&self.text, s.start),
+                    );
+                    located(&self.file, line, &path, e.message())
                 })
             }
             Format::Json => {
@@ -102,114 +113,45 @@ impl Source {
     }
 
     /// An error about the field at the dotted `path` (`caching.storage`, `models[1].share`),
-    /// on the line where the file writes it (best effort: the line of the field's key under
-    /// its table, else 0).
+    /// on the line where the file writes it (or, for a field it lacks, where its table is).
     pub fn field_error(&self, path: &str, message: impl Into<String>) -> Error {
-        Error::field(&self.file, self.line_of_path(path), path, message)
+        Error::field(
+            &self.file,
+            self.line_of_path(path),
+            path,
+            shorten_quoted(&message.into()),
+        )
     }
 
-    /// An error about the field at `path` whose string value is `value` (an unknown name, say),
-    /// on the line where `key = "value"` is written.
-    pub fn value_error(
-        &self,
-        key: &str,
-        value: &str,
-        path: &str,
-        message: impl Into<String>,
-    ) -> Error {
-        let quoted = format!("\"{value}\"");
-        let line = self
-            .text
-            .lines()
-            .position(|l| l.contains(&quoted) && l.contains(key))
-            .or_else(|| self.text.lines().position(|l| l.contains(&quoted)))
-            .map_or_else(|| self.line_of_path(path), |i| i as u64 + 1);
-        Error::field(&self.file, line, path, message)
+    /// An error about the field at `path` whose string value is `value` (an unknown name, say):
+    /// on the line where it is written, with the value cut to a readable length.
+    pub fn value_error(&self, value: &str, path: &str, message: impl Into<String>) -> Error {
+        let message = message.into();
+        let message = if value.len() > EXCERPT_CHARS {
+            message.replace(value, &excerpt(value))
+        } else {
+            message
+        };
+        self.field_error(path, message)
     }
 
-    /// The 1-based line where the field at the dotted `path` is written, or 0.
+    /// The 1-based line where the field at the dotted `path` is written; for a field the file
+    /// lacks, the line of its nearest enclosing table (at worst 1).
     pub fn line_of_path(&self, path: &str) -> u64 {
-        let keys: Vec<&str> = path
-            .split('.')
-            .map(|k| k.split('[').next().unwrap_or(k))
-            .filter(|k| !k.is_empty())
-            .collect();
-        let Some((last, tables)) = keys.split_last() else {
-            return 0;
-        };
-        let lines: Vec<&str> = self.text.lines().collect();
-        let start = match self.format {
-            Format::Toml => toml_table_line(&lines, tables),
-            Format::Json => json_key_line(&lines, 0, tables),
-        };
-        let Some(start) = start else {
-            return 0;
-        };
-        let found = match self.format {
-            Format::Toml => toml_key_line(&lines, start, last),
-            Format::Json => json_key_line(&lines, start, &[last]),
-        };
-        found.or(Some(start)).map_or(0, |i| i as u64 + 1)
+        locate::line_of_path(&self.text, self.format, path)
     }
-}
-
-/// The index of the line that opens the TOML table `tables` (`[a.b]`, `[[a.b]]`), or of the
-/// first line (`tables` empty); `None` when the file has no such table.
-fn toml_table_line(lines: &[&str], tables: &[&str]) -> Option<usize> {
-    if tables.is_empty() {
-        return Some(0);
-    }
-    let name = tables.join(".");
-    lines
-        .iter()
-        .position(|l| {
-            let t = l.trim();
-            t == format!("[{name}]") || t == format!("[[{name}]]")
-        })
-        .or_else(|| {
-            // The table may be written inline under its parent: `b = { … }` in `[a]`.
-            let (inner, outer) = tables.split_last()?;
-            let start = toml_table_line(lines, outer)?;
-            toml_key_line(lines, start, inner)
-        })
-}
-
-/// The index of the first line from `start` that sets `key` (`key =` or `key.` at the start of
-/// the line, or `key =` inside an inline table) before the next table header.
-fn toml_key_line(lines: &[&str], start: usize, key: &str) -> Option<usize> {
-    let assign = |l: &str| {
-        let t = l.trim_start();
-        t.strip_prefix(key)
-            .is_some_and(|rest| rest.trim_start().starts_with('='))
-            || l.contains(&format!(" {key} ="))
-            || l.contains(&format!("{{{key} ="))
-    };
-    lines
-        .iter()
-        .enumerate()
-        .skip(start)
-        .take_while(|(i, l)| *i == start || !l.trim_start().starts_with('['))
-        .find(|(_, l)| assign(l))
-        .map(|(i, _)| i)
-}
-
-/// The index of the first line from `start` where the JSON keys `keys` appear in order.
-fn json_key_line(lines: &[&str], start: usize, keys: &[&str]) -> Option<usize> {
-    let mut at = start;
-    for key in keys {
-        let quoted = format!("\"{key}\"");
-        at += lines.get(at..)?.iter().position(|l| l.contains(&quoted))?;
-    }
-    Some(at)
 }
 
 /// An error at `line`, naming the field path when serde knows it (`.` means the top level).
 pub(crate) fn located(file: &str, line: u64, path: &str, message: &str) -> Error {
+    let message = shorten_quoted(message);
+    // serde_path_to_error writes `?` for a key it had not read yet (a syntax error).
+    let path = path.trim_end_matches('?').trim_end_matches('.');
     if path.is_empty() || path == "." {
         Error::Line {
             file: file.into(),
             line,
-            message: message.into(),
+            message,
         }
     } else {
         Error::field(file, line, path, message)
@@ -314,7 +256,7 @@ mod tests {
         let s = Source::new("s.toml", None, Format::Toml, TOML.into());
         assert_eq!(s.line_of_path("part.colour"), 8);
         assert_eq!(s.line_of_path("part.weight"), 6);
-        assert_eq!(s.line_of_path("nowhere.size"), 0);
+        assert_eq!(s.line_of_path("nowhere.size"), 1);
         let e = s.field_error("part.size", "too small").to_string();
         assert_eq!(e, "s.toml:7: field `part.size`: too small");
         let inline = "[a]\nb = { c = 1, d = 2 }\n";

@@ -35,7 +35,12 @@ fn parse_time_ns(text: &str) -> Result<i64, String> {
     }
     let seconds =
         days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset_s;
-    Ok(seconds * NS_PER_S + fraction_ns)
+    seconds
+        .checked_mul(NS_PER_S)
+        .and_then(|ns| ns.checked_add(fraction_ns))
+        .ok_or_else(|| {
+            format!("`{text}`: out of range (nanoseconds since 1970 overflow after 2262)")
+        })
 }
 
 /// Splits a trailing `Z` or `±HH:MM` off a time of day; returns the clock and the offset in s.
@@ -169,6 +174,12 @@ mod tests {
                 .unwrap_err()
                 .contains("no such date")
         );
+        assert!(
+            parse_time_ns("6023-11-16 18:15:46")
+                .unwrap_err()
+                .contains("out of range")
+        );
+        assert!(parse_time_ns("2262-04-11 23:47:16").is_ok());
         assert!(
             parse_time_ns("2023-11-16 24:00:00")
                 .unwrap_err()

@@ -3,13 +3,15 @@
 use std::str::FromStr;
 
 use super::Request;
+use super::limits::MAX_EPOCH_REQUESTS;
 use crate::system::error::{Error, Result};
 
 /// How a request stream is cut into epochs.
 ///
 /// Parsed from text ([`FromStr`]): a number with the unit `s` or `ms` is a time window
 /// (`"1s"`, `"500ms"`, `"2.5s"`); a bare whole number is a request count (`"64"`). Windows must
-/// be positive and finite, counts at least 1; surrounding spaces are ignored.
+/// be positive and finite, counts at least 1 and at most [`MAX_EPOCH_REQUESTS`]; surrounding
+/// spaces are ignored.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum EpochRule {
     /// Epoch `k` holds the requests arriving in `[k·seconds, (k+1)·seconds)`; windows without a
@@ -34,6 +36,11 @@ impl EpochRule {
                 )))
             }
             EpochRule::Count { requests: 0 } => Err(invalid("a count of 0 requests".to_string())),
+            EpochRule::Count { requests } if requests > MAX_EPOCH_REQUESTS => {
+                Err(invalid(format!(
+                    "a count of {requests} requests; an epoch holds at most {MAX_EPOCH_REQUESTS}"
+                )))
+            }
             rule => Ok(rule),
         }
     }
@@ -90,7 +97,8 @@ pub struct Epoch {
 ///
 /// An error of the inner stream is passed through at once; the epoch being filled keeps the
 /// requests read before it. Requests must come in arrival order: one that arrives before the
-/// epoch being filled, or at a negative or non-finite time, is an error.
+/// epoch being filled, or at a negative or non-finite time, is an error. A window that would
+/// hold more than [`MAX_EPOCH_REQUESTS`] requests is an error that ends the stream.
 pub struct Epochs<I> {
     requests: I,
     rule: EpochRule,
@@ -98,6 +106,8 @@ pub struct Epochs<I> {
     current: Option<Epoch>,
     /// Requests taken so far, to number count epochs.
     taken: u64,
+    /// Whether an epoch broke [`MAX_EPOCH_REQUESTS`] (nothing more is yielded).
+    overflowed: bool,
 }
 
 impl<I: Iterator<Item = Result<Request>>> Epochs<I> {
@@ -109,7 +119,26 @@ impl<I: Iterator<Item = Result<Request>>> Epochs<I> {
             rule: rule.check()?,
             current: None,
             taken: 0,
+            overflowed: false,
         })
+    }
+
+    /// The error for `request`, one more than `epoch` may hold; the epoch is dropped and the
+    /// stream ends.
+    fn overflow(&mut self, request: &Request) -> Error {
+        self.overflowed = true;
+        let epoch = self.current.take();
+        let (index, start_s, end_s) =
+            epoch.map_or((0, 0.0, 0.0), |e| (e.index, e.start_s, e.end_s));
+        Error::invalid(
+            "epoch",
+            format!(
+                "epoch {index} ({start_s} s to {end_s} s) would hold more than \
+                 {MAX_EPOCH_REQUESTS} requests, the most an epoch may hold (request {} arrives \
+                 at {} s); choose a shorter window",
+                request.id, request.arrival_s
+            ),
+        )
     }
 
     /// The epoch of a request and its bounds.
@@ -139,6 +168,9 @@ impl<I: Iterator<Item = Result<Request>>> Iterator for Epochs<I> {
     type Item = Result<Epoch>;
 
     fn next(&mut self) -> Option<Result<Epoch>> {
+        if self.overflowed {
+            return None;
+        }
         loop {
             let request = match self.requests.next() {
                 None => return self.current.take().map(Ok),
@@ -151,6 +183,11 @@ impl<I: Iterator<Item = Result<Request>>> Iterator for Epochs<I> {
             };
             self.taken += 1;
             let finished = match &mut self.current {
+                Some(epoch)
+                    if epoch.index == index && epoch.requests.len() >= MAX_EPOCH_REQUESTS =>
+                {
+                    return Some(Err(self.overflow(&request)));
+                }
                 Some(epoch) if epoch.index == index => {
                     if let EpochRule::Count { .. } = self.rule {
                         epoch.end_s = request.arrival_s;
@@ -200,13 +237,55 @@ mod tests {
             "64".parse::<EpochRule>().ok(),
             Some(EpochRule::Count { requests: 64 })
         );
+        assert_eq!(
+            "100000".parse::<EpochRule>().ok(),
+            Some(EpochRule::Count { requests: 100_000 })
+        );
         for text in [
-            "", "s", "ms", "0", "0s", "-1s", "NaNs", "infs", "1.5", "1 min", "1h", "x",
+            "", "s", "ms", "0", "0s", "-1s", "NaNs", "infs", "1.5", "1 min", "1h", "x", "100001",
         ] {
             let Err(error) = text.parse::<EpochRule>() else {
                 panic!("`{text}` parsed");
             };
             assert!(error.to_string().contains("epoch rule"), "{error}");
         }
+    }
+}
+
+#[cfg(test)]
+mod limit_tests {
+    use super::*;
+
+    fn at(id: u64, arrival_s: f64) -> Result<Request> {
+        Ok(Request {
+            id,
+            arrival_s,
+            prompt_tokens: 1,
+            output_tokens: 1,
+            prefix_blocks: Vec::new(),
+        })
+    }
+
+    #[test]
+    fn a_window_holds_at_most_the_limit_and_then_the_stream_ends() {
+        let full = MAX_EPOCH_REQUESTS as u64;
+        let requests = (0..full).map(|id| at(id, 0.5)).chain([at(full, 1.5)]);
+        let epochs: Vec<_> = Epochs::new(requests, EpochRule::Window { seconds: 1.0 })
+            .unwrap()
+            .collect();
+        assert_eq!(epochs.len(), 2);
+        assert_eq!(
+            epochs[0].as_ref().unwrap().requests.len(),
+            MAX_EPOCH_REQUESTS
+        );
+        let over = (0..=full).map(|id| at(id, 0.5)).chain([at(full + 1, 1.5)]);
+        let mut epochs = Epochs::new(over, EpochRule::Window { seconds: 1.0 }).unwrap();
+        let message = epochs.next().unwrap().unwrap_err().to_string();
+        assert!(
+            message.contains("epoch 0 (0 s to 1 s) would hold more than 100000 requests")
+                && message.contains("request 100000 arrives at 0.5 s"),
+            "{message}"
+        );
+        assert!(epochs.next().is_none());
     }
 }

@@ -15,14 +15,20 @@
 //! finite and never earlier than the row before. A bad row is an error naming the file, the
 //! 1-based line and the field, or, with [`TraceReader::skip_bad_rows`], is skipped and counted.
 //! [`Epochs`] then cuts the stream into decision epochs.
+//!
+//! Sizes are bounded: a line holds at most [`MAX_TRACE_LINE_BYTES`] bytes, a request at most
+//! [`MAX_PREFIX_BLOCKS`] prefix blocks, an epoch at most [`MAX_EPOCH_REQUESTS`] requests.
 
 mod azure;
 mod burstgpt;
 mod epochs;
+mod limits;
+mod line_limit;
 mod mooncake;
 mod vidur;
 
 pub use epochs::{Epoch, EpochRule, Epochs};
+pub use limits::{MAX_EPOCH_REQUESTS, MAX_PREFIX_BLOCKS, MAX_TRACE_LINE_BYTES};
 
 use std::io::BufRead;
 use std::path::Path;
@@ -31,6 +37,8 @@ use serde::Serialize;
 
 use crate::system::DataPath;
 use crate::system::error::{Error, Result};
+use crate::system::scenario::excerpt::{excerpt_bytes, shorten_quoted};
+use line_limit::{LineLimit, read_line};
 
 /// One inference request of a trace: when it arrives and how many tokens it reads and writes.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -96,15 +104,17 @@ struct Place<'a> {
 }
 
 impl Place<'_> {
+    /// An error about `field` of this line; the values it quotes are cut to a readable length.
     fn field(self, field: &str, message: impl Into<String>) -> Error {
-        Error::field(self.file, self.line, field, message)
+        Error::field(self.file, self.line, field, shorten_quoted(&message.into()))
     }
 
+    /// An error about the whole line.
     fn whole_line(self, message: impl Into<String>) -> Error {
         Error::Line {
             file: self.file.to_string(),
             line: self.line,
-            message: message.into(),
+            message: shorten_quoted(&message.into()),
         }
     }
 }
@@ -128,7 +138,7 @@ enum Parsed {
 /// The data lines of a trace after its header or first line.
 enum Lines {
     Csv {
-        reader: csv::Reader<Box<dyn BufRead + Send>>,
+        reader: csv::Reader<LineLimit>,
         record: csv::StringRecord,
         schema: &'static CsvSchema,
         header: Vec<String>,
@@ -174,14 +184,17 @@ impl Lines {
                 first,
                 line,
             } => loop {
+                let place = Place {
+                    file,
+                    line: *line + 1,
+                };
                 if let Some(text) = first.take() {
                     *buffer = text;
                 } else {
-                    buffer.clear();
-                    match reader.read_until(b'\n', buffer) {
-                        Ok(0) => return None,
-                        Ok(_) => {}
-                        Err(source) => return Some(Err(io_error(file, source))),
+                    match read_line(reader, buffer, place) {
+                        Ok(false) => return None,
+                        Ok(true) => {}
+                        Err(error) => return Some(Err(error)),
                     }
                 }
                 *line += 1;
@@ -244,12 +257,11 @@ impl TraceReader {
         let mut first = Vec::new();
         let mut line = 0;
         loop {
-            first.clear();
-            if reader
-                .read_until(b'\n', &mut first)
-                .map_err(|source| io_error(&file, source))?
-                == 0
-            {
+            let place = Place {
+                file: &file,
+                line: line + 1,
+            };
+            if !read_line(&mut reader, &mut first, place)? {
                 return Err(Error::File {
                     file,
                     message: "the trace is empty: no header or first line".to_string(),
@@ -390,7 +402,7 @@ fn detect(file: &str, line: u64, first: &[u8], reader: Box<dyn BufRead + Send>) 
                     .has_headers(false)
                     .flexible(true)
                     .trim(csv::Trim::All)
-                    .from_reader(reader),
+                    .from_reader(LineLimit::new(reader, line + 1)),
                 record: csv::StringRecord::new(),
                 schema,
                 header,
@@ -408,7 +420,7 @@ fn detect(file: &str, line: u64, first: &[u8], reader: Box<dyn BufRead + Send>) 
         file: file.to_string(),
         message: format!(
             "unknown trace format: line {line} is `{}`; accepted: {}",
-            String::from_utf8_lossy(first).trim(),
+            excerpt_bytes(first.trim_ascii()),
             accepted.join("; ")
         ),
     })
@@ -511,7 +523,9 @@ fn csv_error(file: &str, header_line: u64, header: &[String], error: csv::Error)
     let line = header_line + error.position().map_or(0, |p| p.line());
     let place = Place { file, line };
     match error.into_kind() {
-        csv::ErrorKind::Io(source) => io_error(file, source),
+        csv::ErrorKind::Io(source) => {
+            line_limit::too_long(file, &source).unwrap_or_else(|| io_error(file, source))
+        }
         csv::ErrorKind::Utf8 { err, .. } => match header.get(err.field()) {
             Some(field) => place.field(field, "not valid UTF-8"),
             None => place.whole_line(err.to_string()),

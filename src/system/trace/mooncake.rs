@@ -6,6 +6,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::limits::MAX_PREFIX_BLOCKS;
 use super::{Place, Row, output_tokens, prompt_tokens, to_ns};
 use crate::system::error::Result;
 
@@ -53,6 +54,15 @@ pub(super) fn parse_line(place: Place, text: &[u8]) -> Result<Row> {
         .map_err(|m| place.field("output_length", m))?;
     let prefix_blocks = match line.hash_ids {
         None => Vec::new(),
+        Some(Value::Array(ids)) if ids.len() > MAX_PREFIX_BLOCKS => {
+            return Err(place.field(
+                "hash_ids",
+                format!(
+                    "{} prefix blocks; a request lists at most {MAX_PREFIX_BLOCKS}",
+                    ids.len()
+                ),
+            ));
+        }
         Some(Value::Array(ids)) => ids
             .iter()
             .enumerate()
@@ -162,6 +172,21 @@ mod tests {
                 "{text}: {message}"
             );
         }
+        let many = (0..=MAX_PREFIX_BLOCKS)
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>();
+        let text = format!(
+            r#"{{"timestamp": 0, "input_length": 1, "output_length": 2, "hash_ids": [{}]}}"#,
+            many.join(",")
+        );
+        let message = parse(&text)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert_eq!(
+            message,
+            "t.jsonl:7: field `hash_ids`: 1025 prefix blocks; a request lists at most 1024"
+        );
         let message = parse("[1, 2]")
             .err()
             .map(|e| e.to_string())
