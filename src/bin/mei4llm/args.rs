@@ -50,10 +50,10 @@ pub struct ProblemArgs {
     #[arg(long, value_enum)]
     pub objective: Option<ObjectiveArg>,
     /// Weight of one second of latency (split, with --objective mixed).
-    #[arg(long, value_name = "W")]
+    #[arg(long, value_name = "W", value_parser = parse_weight, allow_hyphen_values = true)]
     pub per_second: Option<f64>,
     /// Weight of one joule of device energy (split, with --objective mixed).
-    #[arg(long, value_name = "W")]
+    #[arg(long, value_name = "W", value_parser = parse_weight, allow_hyphen_values = true)]
     pub per_joule: Option<f64>,
     /// Any setting of the problem, as KEY=VALUE (repeatable; the settings are listed below).
     #[arg(long = "set", value_name = "KEY=VALUE", value_parser = key_value)]
@@ -179,6 +179,20 @@ pub fn problems_help(with_settings: bool) -> String {
         }
     }
     text
+}
+
+/// A weight of the objective: a finite non-negative number.
+pub fn parse_weight(text: &str) -> Result<f64, String> {
+    let weight: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number"))?;
+    if !(weight.is_finite() && weight >= 0.0) {
+        return Err(format!(
+            "`{text}`: a weight must be finite and non-negative"
+        ));
+    }
+    Ok(weight)
 }
 
 /// A thread count in `1..=MAX_THREADS`.

@@ -29,10 +29,10 @@ pub struct Args {
     #[arg(long, default_value = "fp16")]
     precision: Precision,
     /// Prompt tokens (default: the median of the Azure 2023 conversation trace).
-    #[arg(long, default_value_t = MEDIAN_PROMPT_TOKENS, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, default_value_t = MEDIAN_PROMPT_TOKENS, value_parser = clap::value_parser!(u64).range(1..), allow_hyphen_values = true)]
     prompt_tokens: u64,
     /// Output tokens (default: the median of the Azure 2023 conversation trace).
-    #[arg(long, default_value_t = MEDIAN_OUTPUT_TOKENS, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, default_value_t = MEDIAN_OUTPUT_TOKENS, value_parser = clap::value_parser!(u64).range(1..), allow_hyphen_values = true)]
     output_tokens: u64,
     /// List the models and device profiles of the catalogue.
     #[arg(long)]

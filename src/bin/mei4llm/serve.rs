@@ -1,7 +1,7 @@
 //! `mei4llm serve`: a request trace served by edge servers with continuous batching, one
 //! simulation per policy, into a table, CSV files and SVG plots.
 
-use crate::args::parse_duration;
+use crate::args::{parse_duration, parse_threads};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use mei4llm::output::write_whole;
 use mei4llm::serve::{
@@ -78,23 +78,29 @@ pub struct Args {
     )]
     pub policies: Vec<String>,
     /// Serve at most this many requests (default: the [batching] section's `requests`).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
     pub requests: Option<usize>,
     /// Serve only the requests arriving within this long of the first (e.g. 10m, 90s).
-    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION", allow_hyphen_values = true)]
     pub duration: Option<Duration>,
     /// Shorten inter-arrival times by this factor (an experiment knob for the offered load;
     /// default: the section's `arrival_speedup`).
-    #[arg(long, value_name = "X")]
+    #[arg(long, value_name = "X", allow_hyphen_values = true)]
     pub arrival_speedup: Option<f64>,
     /// Seed of the draw of the requests' narrowest precisions (default: the section's seed).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub seed: Option<u64>,
     /// Time limit of each planner call (the exact solver returns its best batch when it binds).
-    #[arg(long, value_parser = parse_duration, default_value = "10s", value_name = "DURATION")]
+    #[arg(
+        long,
+        value_parser = parse_duration,
+        default_value = "10s",
+        value_name = "DURATION",
+        allow_hyphen_values = true
+    )]
     pub time_limit: Duration,
-    /// Threads of each planner call (the exact solver's HiGHS threads).
-    #[arg(long, default_value_t = 1)]
+    /// Threads of each planner call (the exact solver's HiGHS threads), at most 256.
+    #[arg(long, default_value_t = 1, value_parser = parse_threads, allow_hyphen_values = true)]
     pub threads: usize,
     /// Directory for the CSV files and plots (created if missing; each file written whole or
     /// not at all).

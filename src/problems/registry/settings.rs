@@ -41,6 +41,13 @@ pub fn settings<F: Formulation>(given: &Value) -> Result<F::Settings, RegistryEr
         ))
         .into());
     }
-    serde_json::from_value(Value::Object(given))
-        .map_err(|e| Error::Setting(format!("settings of `{}`: {e}", F::NAME)).into())
+    serde_path_to_error::deserialize(Value::Object(given)).map_err(|e| {
+        Error::Setting(format!(
+            "setting `{}` of `{}`: {}",
+            e.path(),
+            F::NAME,
+            e.inner()
+        ))
+        .into()
+    })
 }

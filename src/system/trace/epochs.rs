@@ -3,14 +3,15 @@
 use std::str::FromStr;
 
 use super::Request;
-use super::limits::MAX_EPOCH_REQUESTS;
+use super::limits::{MAX_EPOCH_REQUESTS, MAX_EPOCH_WINDOW_S};
 use crate::system::error::{Error, Result};
 
 /// How a request stream is cut into epochs.
 ///
 /// Parsed from text ([`FromStr`]): a number with the unit `s` or `ms` is a time window
 /// (`"1s"`, `"500ms"`, `"2.5s"`); a bare whole number is a request count (`"64"`). Windows must
-/// be positive and finite, counts at least 1 and at most [`MAX_EPOCH_REQUESTS`]; surrounding
+/// be positive and at most [`MAX_EPOCH_WINDOW_S`], counts at least 1 and at most
+/// [`MAX_EPOCH_REQUESTS`]; surrounding
 /// spaces are ignored.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum EpochRule {
@@ -35,6 +36,9 @@ impl EpochRule {
                     "a window of {seconds} s; it must be positive and finite"
                 )))
             }
+            EpochRule::Window { seconds } if seconds > MAX_EPOCH_WINDOW_S => Err(invalid(format!(
+                "a window of {seconds} s; it must be at most {MAX_EPOCH_WINDOW_S:e} s"
+            ))),
             EpochRule::Count { requests: 0 } => Err(invalid("a count of 0 requests".to_string())),
             EpochRule::Count { requests } if requests > MAX_EPOCH_REQUESTS => {
                 Err(invalid(format!(

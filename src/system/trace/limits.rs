@@ -14,3 +14,6 @@ pub const MAX_EPOCH_REQUESTS: usize = 100_000;
 /// The most prefix blocks (Mooncake `hash_ids`, 512 tokens each) one request may list: four
 /// times the longest context window of the catalogue, 131,072 tokens (bundled: 247).
 pub const MAX_PREFIX_BLOCKS: usize = 1_024;
+
+/// The longest epoch window, in seconds: about 31 years, longer than any trace.
+pub const MAX_EPOCH_WINDOW_S: f64 = 1e9;

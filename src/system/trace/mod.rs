@@ -28,7 +28,7 @@ mod mooncake;
 mod vidur;
 
 pub use epochs::{Epoch, EpochRule, Epochs};
-pub use limits::{MAX_EPOCH_REQUESTS, MAX_PREFIX_BLOCKS, MAX_TRACE_LINE_BYTES};
+pub use limits::{MAX_EPOCH_REQUESTS, MAX_EPOCH_WINDOW_S, MAX_PREFIX_BLOCKS, MAX_TRACE_LINE_BYTES};
 
 use std::io::BufRead;
 use std::path::Path;
