@@ -100,6 +100,11 @@ pub(crate) fn solve_trace(
             })
         })
         .transpose()?;
+    if threads == Some(0) {
+        return Err(value_error(
+            "threads must be at least 1 (None: every core)".to_string(),
+        ));
+    }
     let threads = threads.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
