@@ -152,6 +152,8 @@ impl MilpModel {
         initial: &[(Variable, f64)],
     ) -> Result<MilpSolution, SolveError> {
         budget.validate()?;
+        // Handing the model to HiGHS counts against the time limit too.
+        let deadline = budget.time_limit.map(|limit| Instant::now() + limit);
         note_if_recording(&self, &objective, maximise);
         let offset = IntoAffineExpression::constant(&objective);
         let absolute_gap = self.absolute_gap;
@@ -205,8 +207,11 @@ impl MilpModel {
         )?;
         let threads = budget.threads.min(i32::MAX as usize) as i32;
         set_option(&mut model, "threads", threads)?;
-        if let Some(limit) = budget.time_limit {
-            set_option(&mut model, "time_limit", limit.as_secs_f64())?;
+        if let Some(deadline) = &deadline {
+            let left = deadline.saturating_duration_since(Instant::now());
+            set_option(&mut model, "time_limit", left.as_secs_f64())?;
+            // SAFETY: the model is live, and `deadline` outlives its run below.
+            unsafe { super::interrupt::arm(model.as_mut_ptr(), deadline) };
         }
         let started = Instant::now();
         let mut solved = super::scheduler::with_threads(threads, || model.try_solve())

@@ -18,6 +18,7 @@
 mod budget;
 mod error;
 pub mod executor;
+mod interrupt;
 pub mod milp;
 mod outcome;
 mod problem;

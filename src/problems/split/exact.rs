@@ -188,6 +188,7 @@ impl Solver<SplitInstance> for Exact {
             .iter()
             .map(|&c| (c, tangent_grid(instance, c, scale, &tops)))
             .collect();
+        let deadline = budget.time_limit.map(|t| started + t);
         let mut lower = f64::NEG_INFINITY;
         let mut nodes = 0;
         let mut timed_out = false;
@@ -229,14 +230,22 @@ impl Solver<SplitInstance> for Exact {
                 incumbent.as_ref(),
                 &round_budget,
                 scale,
+                deadline,
             )?;
             // The master underestimates every plan, so a bound above a plan's exact cost means
             // HiGHS mispriced the warm start after presolve and pruned with it: solve again cold.
             if let Some(best) = &incumbent
                 && solution.bound * scale > best.objective * (1.0 + 1e-9)
             {
-                (solution, master) =
-                    solve_master(instance, &cones, &ratios, None, &round_budget, scale)?;
+                (solution, master) = solve_master(
+                    instance,
+                    &cones,
+                    &ratios,
+                    None,
+                    &round_budget,
+                    scale,
+                    deadline,
+                )?;
             }
             nodes += solution.nodes;
             match solution.status {
@@ -518,6 +527,7 @@ fn solve_master(
     warm: Option<&Incumbent>,
     budget: &Budget,
     scale: f64,
+    deadline: Option<Instant>,
 ) -> Result<(MilpSolution, Master), SolveError> {
     let mut m = MilpModel::default();
     let requests = instance.requests.len();
@@ -680,7 +690,12 @@ fn solve_master(
         m.set_absolute_gap(budget.gap * (best.objective / scale).abs());
     }
     m.set_feasibility_tolerance(FEASIBILITY_TOLERANCE);
-    let solution = m.minimise(objective, budget, &initial)?;
+    // Building the model counts against the time limit: HiGHS gets what is left of it.
+    let budget = Budget {
+        time_limit: deadline.map(|d| d.saturating_duration_since(Instant::now())),
+        ..budget.clone()
+    };
+    let solution = m.minimise(objective, &budget, &initial)?;
     Ok((
         solution,
         Master {
