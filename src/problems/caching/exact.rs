@@ -57,10 +57,11 @@ impl Solver<CachingInstance> for Exact {
         if instance.demands().is_empty() {
             return Ok(nothing_hits(instance));
         }
+        // The warm start takes at most a tenth of the time limit.
         let warm = Greedy.solve(
             instance,
             &Budget {
-                time_limit: None,
+                time_limit: budget.time_limit.map(|t| t / 10),
                 ..budget.clone()
             },
         )?;
