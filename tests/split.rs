@@ -961,12 +961,11 @@ fn assert_all_infeasible(instance: &SplitInstance, constraints: &[&str]) -> Vec<
     reasons
 }
 
-/// Llama-3.1-8B in fp16 (16 GB of weights) on an 8 GB Jetson whose only edge server is
-/// another 8 GB Jetson: it fits on neither for any split (the device holds at most 15 blocks,
-/// the server at most 15), and the cloud is 99 ms away, beyond a 90 ms TTFT deadline.
-#[test]
-fn a_model_that_fits_nowhere_is_infeasible_for_every_solver() {
-    let scenario = world(
+/// One 8 GB Jetson on 5G covered by an edge server that is another 8 GB Jetson, the cloud's
+/// GPUs of hardware `cloud`, and Llama-3.1-8B in fp16 (16 GB of weights).
+fn jetsons_with_llama(cloud: &str) -> Arc<Scenario> {
+    world_in(
+        cloud,
         &[JETSON],
         &[Group {
             name: "jetson",
@@ -976,7 +975,15 @@ fn a_model_that_fits_nowhere_is_infeasible_for_every_solver() {
             covered_by: &[0],
         }],
         &[("Llama-3.1-8B", "fp16", "fp16")],
-    );
+    )
+}
+
+/// Llama-3.1-8B in fp16 (16 GB of weights) on an 8 GB Jetson whose only edge server is
+/// another 8 GB Jetson: it fits on neither for any split (the device holds at most 15 blocks,
+/// the server at most 15), and the cloud is 99 ms away, beyond a 90 ms TTFT deadline.
+#[test]
+fn a_model_that_fits_nowhere_is_infeasible_for_every_solver() {
+    let scenario = jetsons_with_llama(CLOUD);
     let r = SplitRequest {
         ttft_deadline_s: Some(0.09),
         ..request(0, 0, 0, 374, 44)
@@ -995,18 +1002,7 @@ fn a_model_that_fits_nowhere_is_infeasible_for_every_solver() {
 /// hold. Without a deadline only memory rules the cloud out.
 #[test]
 fn a_model_larger_than_every_node_is_infeasible_for_every_solver() {
-    let scenario = world_in(
-        JETSON,
-        &[JETSON],
-        &[Group {
-            name: "jetson",
-            count: 1,
-            hardware: JETSON,
-            radio: "5g-static",
-            covered_by: &[0],
-        }],
-        &[("Llama-3.1-8B", "fp16", "fp16")],
-    );
+    let scenario = jetsons_with_llama(JETSON);
     let instance = SplitInstance::new(
         scenario,
         vec![request(0, 0, 0, 374, 44)],
