@@ -30,4 +30,7 @@ pub enum SolveError {
         /// What went wrong.
         message: String,
     },
+    /// A model file could not be written whole.
+    #[error(transparent)]
+    Write(#[from] crate::output::WriteError),
 }

@@ -23,6 +23,7 @@
 //! ```
 
 use super::{Budget, SolveError};
+use crate::output::{Staged, WriteError};
 use good_lp::solvers::highs::highs;
 use good_lp::{
     Constraint, Expression, IntoAffineExpression, ProblemVariables, SolverModel, Variable,
@@ -338,8 +339,9 @@ impl MilpModel {
 
     /// Writes the model with `objective` (minimised or maximised by `sense`) to `path` in
     /// `format` through HiGHS's `writeModel`, so that other solvers can cross-check it. The
-    /// objective's constant is kept as HiGHS's objective offset. The file is written beside
-    /// `path` under a temporary name and then renamed, so `path` is never left half written.
+    /// objective's constant is kept as HiGHS's objective offset. The file is written whole or
+    /// not at all ([`crate::output`]): under a temporary name, checked to end as its format
+    /// ends, then renamed over `path` (or copied into it when `path` is a device or a pipe).
     pub fn write(
         &self,
         objective: &Expression,
@@ -347,6 +349,40 @@ impl MilpModel {
         path: &std::path::Path,
         format: ModelFormat,
     ) -> Result<(), SolveError> {
+        let staged = Staged::new(path, format.extension())?;
+        let fail = |e: std::io::Error| SolveError::Write(WriteError::new(path, e));
+        // Creating the file first names what stops it (a missing or read-only folder).
+        staged.write(|_| Ok(()))?;
+        let mut model = self.highs_model(objective, sense)?;
+        let name = staged
+            .path()
+            .to_str()
+            .ok_or_else(|| fail(std::io::Error::other("not a UTF-8 path")))?;
+        let name = std::ffi::CString::new(name)
+            .map_err(|_| fail(std::io::Error::other("a path with a NUL byte")))?;
+        let offset = IntoAffineExpression::constant(objective);
+        // SAFETY: the pointer is a live HiGHS instance owned by `model`, and `name` is a valid
+        // C string that outlives the calls.
+        let status = unsafe {
+            highs_sys::Highs_changeObjectiveOffset(model.as_mut_ptr(), offset);
+            highs_sys::Highs_writeModel(model.as_mut_ptr(), name.as_ptr())
+        };
+        // HiGHS warns (status 1) when it makes up row and column names; only an error stops.
+        if status == highs_sys::STATUS_ERROR {
+            return Err(fail(std::io::Error::other(format!(
+                "HiGHS could not write the model (status {status})"
+            ))));
+        }
+        check_complete(staged.path(), format).map_err(fail)?;
+        Ok(staged.commit()?)
+    }
+
+    /// The model handed to HiGHS with `objective` and `sense`, quiet.
+    fn highs_model(
+        &self,
+        objective: &Expression,
+        sense: super::Sense,
+    ) -> Result<highs::Model, SolveError> {
         let unsolved = match sense {
             super::Sense::Minimise => self.variables.clone().minimise(objective.clone()),
             super::Sense::Maximise => self.variables.clone().maximise(objective.clone()),
@@ -360,35 +396,30 @@ impl MilpModel {
             .map_err(|e| SolveError::Backend(e.to_string()))?;
         set_option(&mut model, "output_flag", false)?;
         set_option(&mut model, "log_to_console", false)?;
-        // HiGHS picks the writer from the extension, so write to `<path>.part.<ext>` first.
-        let mut partial = path.as_os_str().to_os_string();
-        partial.push(format!(".part.{}", format.extension()));
-        let partial = std::path::PathBuf::from(partial);
-        let name = partial.to_str().ok_or_else(|| {
-            SolveError::Backend(format!("{}: not a UTF-8 path", partial.display()))
-        })?;
-        let name = std::ffi::CString::new(name).map_err(|_| {
-            SolveError::Backend(format!("{}: a path with a NUL byte", partial.display()))
-        })?;
-        let offset = IntoAffineExpression::constant(objective);
-        // SAFETY: the pointer is a live HiGHS instance owned by `model`, and `name` is a valid
-        // C string that outlives the calls.
-        let status = unsafe {
-            highs_sys::Highs_changeObjectiveOffset(model.as_mut_ptr(), offset);
-            highs_sys::Highs_writeModel(model.as_mut_ptr(), name.as_ptr())
-        };
-        // HiGHS warns (status 1) when it makes up row and column names; only an error stops.
-        if status == highs_sys::STATUS_ERROR || !partial.is_file() {
-            let _ = std::fs::remove_file(&partial);
-            return Err(SolveError::Backend(format!(
-                "HiGHS could not write {} (status {status})",
-                path.display()
-            )));
-        }
-        std::fs::rename(&partial, path).map_err(|e| {
-            SolveError::Backend(format!("cannot move the model to {}: {e}", path.display()))
-        })
+        Ok(model)
     }
+}
+
+/// Checks that the model file HiGHS wrote at `path` ends with its format's last line: HiGHS
+/// does not report a write that fails (a full disk) and leaves the file cut short.
+fn check_complete(path: &std::path::Path, format: ModelFormat) -> std::io::Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    let end = match format {
+        ModelFormat::Mps => "ENDATA",
+        ModelFormat::Lp => "end",
+    };
+    let mut file = std::fs::File::open(path)?;
+    let len = file.seek(SeekFrom::End(0))?;
+    file.seek(SeekFrom::Start(len.saturating_sub(64)))?;
+    let mut tail = Vec::new();
+    file.read_to_end(&mut tail)?;
+    let tail = String::from_utf8_lossy(&tail);
+    if tail.trim_end().lines().last().map(str::trim) == Some(end) {
+        return Ok(());
+    }
+    Err(std::io::Error::other(format!(
+        "the model was cut short after {len} bytes (its last line is not `{end}`): is the disk full?"
+    )))
 }
 
 /// A model as it was handed to HiGHS inside [`record`]: its variables and constraints, its
@@ -592,6 +623,44 @@ mod tests {
         }
         let direct = m.maximise(value, &Budget::default(), &[]).unwrap();
         assert!((direct.objective - 25.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_model_written_to_a_device_leaves_the_device_in_place() {
+        use std::os::unix::fs::FileTypeExt;
+        let null = std::path::Path::new("/dev/null");
+        if !std::fs::metadata(null).is_ok_and(|m| m.file_type().is_char_device()) {
+            eprintln!("skipped: /dev/null is not a character device on this machine");
+            return;
+        }
+        let (m, _, value) = knapsack();
+        m.write(
+            &value,
+            crate::solve::Sense::Maximise,
+            null,
+            ModelFormat::Mps,
+        )
+        .unwrap();
+        let meta = std::fs::metadata(null).unwrap();
+        assert!(meta.file_type().is_char_device(), "{meta:?}");
+    }
+
+    #[test]
+    fn a_model_written_into_a_missing_folder_names_the_file() {
+        let (m, _, value) = knapsack();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("absent").join("model.lp");
+        let err = m
+            .write(
+                &value,
+                crate::solve::Sense::Maximise,
+                &path,
+                ModelFormat::Lp,
+            )
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("model.lp: cannot write"), "{err}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 
     #[test]

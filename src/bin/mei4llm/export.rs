@@ -1,11 +1,9 @@
 //! `mei4llm export`: a problem's MILP written as MPS or LP, for other solvers to cross-check.
 
 use crate::args::{ProblemArgs, problems_help, with_flags};
-use mei4llm::output::{Staged, WriteError};
-use mei4llm::solve::milp::{ModelFormat, RecordedModel};
+use mei4llm::solve::milp::ModelFormat;
 use std::error::Error;
-use std::io::{self, Read, Seek, SeekFrom};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// File formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -80,7 +78,7 @@ pub fn run(args: &Args) -> Result<(), Box<dyn Error>> {
     let milp = entry
         .export(scenario, &args.problem.settings(None))
         .map_err(with_flags)?;
-    write_model(&milp.model, &args.out, format)?;
+    milp.model.write(&args.out, format)?;
     println!(
         "wrote {} ({}): {}, {} variables and {} constraints",
         args.out.display(),
@@ -90,43 +88,4 @@ pub fn run(args: &Args) -> Result<(), Box<dyn Error>> {
         milp.model.model.num_constraints()
     );
     Ok(())
-}
-
-/// Writes `model` to `out` whole or not at all: HiGHS writes it under a temporary name, which
-/// becomes `out` once HiGHS reported success and the file ends as its format ends.
-fn write_model(model: &RecordedModel, out: &Path, format: ModelFormat) -> Result<(), WriteError> {
-    let staged = Staged::new(out, format.extension())?;
-    // Creating the file first names what stops it (a missing or read-only folder).
-    staged.write(|_| Ok(()))?;
-    model
-        .write(staged.path(), format)
-        .map_err(|e| WriteError::new(out, io::Error::other(e.to_string())))?;
-    check_complete(staged.path(), format).map_err(|e| WriteError::new(out, e))?;
-    staged.commit()
-}
-
-/// The last line of each format: HiGHS does not report a write that fails (a full disk) and
-/// leaves the file cut short, so a file that does not end with it is incomplete.
-fn last_line(format: ModelFormat) -> &'static str {
-    match format {
-        ModelFormat::Mps => "ENDATA",
-        ModelFormat::Lp => "end",
-    }
-}
-
-/// Checks that the file HiGHS wrote at `path` ends with the format's last line.
-fn check_complete(path: &Path, format: ModelFormat) -> io::Result<()> {
-    let mut file = std::fs::File::open(path)?;
-    let len = file.seek(SeekFrom::End(0))?;
-    file.seek(SeekFrom::Start(len.saturating_sub(64)))?;
-    let mut tail = Vec::new();
-    file.read_to_end(&mut tail)?;
-    let tail = String::from_utf8_lossy(&tail);
-    let end = last_line(format);
-    if tail.trim_end().lines().last().map(str::trim) == Some(end) {
-        return Ok(());
-    }
-    Err(io::Error::other(format!(
-        "the model was cut short after {len} bytes (its last line is not `{end}`): is the disk full?"
-    )))
 }
