@@ -228,6 +228,21 @@ fn columns_are_found_by_name() {
 const AZURE_HEADER: &str = "TIMESTAMP,ContextTokens,GeneratedTokens\n";
 
 #[test]
+fn crlf_and_blank_lines_count_like_lf_lines_in_errors() {
+    let rows = "2023-11-16 18:15:46.68,374,44\n\n  \n2023-11-16 18:15:50.99,396,2\n2023-11-16 18:15:52.00,x,3\n";
+    for ending in ["\n", "\r\n"] {
+        let text = format!("{AZURE_HEADER}{rows}").replace('\n', ending);
+        let err = from_text("bad.csv", &text)
+            .unwrap()
+            .collect::<Result<Vec<Request>>>()
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("bad.csv:6:"), "{ending:?}: {err}");
+        assert!(err.contains("ContextTokens"), "{ending:?}: {err}");
+    }
+}
+
+#[test]
 fn bad_csv_rows_name_file_line_and_field() {
     let cases: [(&str, &str, &str); 11] = [
         // A missing column is named.

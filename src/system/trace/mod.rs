@@ -169,14 +169,18 @@ impl Lines {
                 header,
                 indices,
                 header_line,
-            } => match reader.read_record(record) {
-                Ok(false) => None,
-                Ok(true) => {
-                    let line = *header_line + record.position().map_or(0, |p| p.line());
-                    let place = Place { file, line };
-                    Some(parse_csv_row(place, schema, header, *indices, record))
+            } => loop {
+                match reader.read_record(record) {
+                    Ok(false) => return None,
+                    // A line of white space alone (a CRLF blank line among them) is blank.
+                    Ok(true) if record.len() == 1 && record[0].is_empty() => {}
+                    Ok(true) => {
+                        let line = *header_line + record.position().map_or(0, |p| p.line());
+                        let place = Place { file, line };
+                        return Some(parse_csv_row(place, schema, header, *indices, record));
+                    }
+                    Err(error) => return Some(Err(csv_error(file, *header_line, header, error))),
                 }
-                Err(error) => Some(Err(csv_error(file, *header_line, header, error))),
             },
             Lines::Jsonl {
                 reader,
@@ -401,6 +405,9 @@ fn detect(file: &str, line: u64, first: &[u8], reader: Box<dyn BufRead + Send>) 
                 reader: csv::ReaderBuilder::new()
                     .has_headers(false)
                     .flexible(true)
+                    // Lines end at `\n` alone, so a record's position counts CRLF lines right; the
+                    // trim takes the `\r` off the last field.
+                    .terminator(csv::Terminator::Any(b'\n'))
                     .trim(csv::Trim::All)
                     .from_reader(LineLimit::new(reader, line + 1)),
                 record: csv::StringRecord::new(),
