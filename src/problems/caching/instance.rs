@@ -17,6 +17,7 @@ use super::section::{LibrarySource, PopularitySource, RateSource, Section};
 use crate::problems::Error;
 use crate::system::Scenario;
 use crate::system::network::ThroughputSeries;
+use crate::system::scenario::{Format, Source};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -156,7 +157,9 @@ impl CachingInstance {
     /// and the value that is wrong.
     pub fn new(parts: CachingParts) -> Result<CachingInstance, Error> {
         let (file, rest) = parts.split();
-        let library = file.resolve("library", crate::system::Catalogue::bundled())?;
+        // Parts built in code have no text: errors name the field path alone, at line 1.
+        let source = Source::new("library", None, Format::Json, String::new());
+        let library = file.resolve(&source, "", crate::system::Catalogue::bundled())?;
         Self::from_library(Arc::new(library), rest)
     }
 
@@ -485,10 +488,9 @@ impl CachingInstance {
             ))
         })?;
         let (library_file, rest) = parts.split();
-        let library = library_file.resolve(
-            &format!("{file}: library"),
-            crate::system::Catalogue::bundled(),
-        )?;
+        let source = Source::new(file, None, Format::Json, text.to_string());
+        let library =
+            library_file.resolve(&source, "library.", crate::system::Catalogue::bundled())?;
         Self::from_library(Arc::new(library), rest)
     }
 

@@ -38,6 +38,7 @@
 //! ```
 
 use crate::problems::Error;
+use crate::system::scenario::{Format, Source};
 use crate::system::{Architecture, Catalogue, DataPath, MlpKind, Part, Precision};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -341,7 +342,8 @@ impl ModelLibrary {
             let inner = e.into_inner();
             field_error(file, inner.line() as u64, &path, &inner.to_string())
         })?;
-        raw.resolve(file, Catalogue::bundled())
+        let source = Source::new(file, None, Format::Json, text.to_string());
+        raw.resolve(&source, "", Catalogue::bundled())
     }
 
     /// Parses a TOML library; `file` names it in errors.
@@ -355,7 +357,8 @@ impl ModelLibrary {
             });
             field_error(file, line, &path, inner.message())
         })?;
-        raw.resolve(file, Catalogue::bundled())
+        let source = Source::new(file, None, Format::Toml, text.to_string());
+        raw.resolve(&source, "", Catalogue::bundled())
     }
 
     /// The library as JSON in the file format (every block in bytes), readable by
@@ -453,10 +456,18 @@ struct ModelFile {
 }
 
 impl LibraryFileFormat {
-    /// Looks every architecture up, prices every block and checks the references; `file` names
-    /// the source in errors.
-    pub fn resolve(&self, file: &str, catalogue: &Catalogue) -> Result<ModelLibrary, Error> {
-        let err = |path: String, message: String| field_error(file, 0, &path, &message);
+    /// Looks every architecture up, prices every block and checks the references. The library
+    /// is written in `source` at the field path `prefix` (empty for a library file of its own,
+    /// `library.` inside an instance), and an error names the file, the line and the field.
+    pub fn resolve(
+        &self,
+        source: &Source,
+        prefix: &str,
+        catalogue: &Catalogue,
+    ) -> Result<ModelLibrary, Error> {
+        let err = |path: String, message: String| {
+            Error::Input(source.field_error(&format!("{prefix}{path}"), message))
+        };
         let mut blocks = Vec::with_capacity(self.blocks.len());
         let mut index = HashMap::new();
         for (b, raw) in self.blocks.iter().enumerate() {
@@ -535,7 +546,7 @@ impl LibraryFileFormat {
         }
         ModelLibrary::new(blocks, models).map_err(|e| match e {
             Error::Instance(m) => Error::Input(crate::system::Error::File {
-                file: file.into(),
+                file: source.file.clone(),
                 message: m,
             }),
             other => other,
@@ -746,7 +757,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            e.contains("models[1].blocks[1]") && e.contains("`adx`"),
+            e.starts_with("lib.json:5: field `models[1].blocks[1]`") && e.contains("`adx`"),
             "{e}"
         );
         let typo = ok.replace(r#""rank": 16"#, r#""rnak": 16"#);
@@ -758,7 +769,7 @@ mod tests {
         let e = ModelLibrary::from_json_str("lib.json", &negative)
             .unwrap_err()
             .to_string();
-        assert!(e.contains("blocks[2].bytes"), "{e}");
+        assert!(e.starts_with("lib.json:4: field `blocks[2].bytes`"), "{e}");
         let toml = "[[blocks]]\nname = \"a\"\nbytes = 10.0\n\n[[models]]\nname = \"m\"\nblocks = [\"a\"]\nextra = 1\n";
         let e = ModelLibrary::from_toml_str("lib.toml", toml)
             .unwrap_err()
