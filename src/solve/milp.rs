@@ -156,6 +156,7 @@ impl MilpModel {
         // Handing the model to HiGHS counts against the time limit too.
         let deadline = budget.time_limit.map(|limit| Instant::now() + limit);
         note_if_recording(&self, &objective, maximise);
+        self.check_values(&objective)?;
         let offset = IntoAffineExpression::constant(&objective);
         let absolute_gap = self.absolute_gap;
         let feasibility_tolerance = self.feasibility_tolerance;
@@ -353,6 +354,7 @@ impl MilpModel {
         let fail = |e: std::io::Error| SolveError::Write(WriteError::new(path, e));
         // Creating the file first names what stops it (a missing or read-only folder).
         staged.write(|_| Ok(()))?;
+        self.check_values(objective)?;
         let mut model = self.highs_model(objective, sense)?;
         let name = staged
             .path()
@@ -375,6 +377,48 @@ impl MilpModel {
         }
         check_complete(staged.path(), format).map_err(fail)?;
         Ok(staged.commit()?)
+    }
+
+    /// Checks that every coefficient and constant is one HiGHS takes (finite, below
+    /// [`LARGEST_VALUE`] in magnitude), naming the first that is not: HiGHS itself only says
+    /// that building the model failed.
+    fn check_values(&self, objective: &Expression) -> Result<(), SolveError> {
+        let column = |v: &Variable| self.columns.get(v).copied().unwrap_or(usize::MAX);
+        let bad = |value: f64| !value.is_finite() || value.abs() >= LARGEST_VALUE;
+        let say = |place: String, value: f64| {
+            Err(SolveError::Backend(format!(
+                "cannot build the model: {place} is {value:e}; HiGHS takes finite values below \
+                 {LARGEST_VALUE:e} in magnitude, so an input value is out of range"
+            )))
+        };
+        let constant = IntoAffineExpression::constant(objective);
+        if bad(constant) {
+            return say("the objective's constant".into(), constant);
+        }
+        for (v, value) in objective.linear_coefficients() {
+            if bad(value) {
+                return say(
+                    format!("the objective's coefficient of column {}", column(&v)),
+                    value,
+                );
+            }
+        }
+        for (row, constraint) in self.constraints.iter().enumerate() {
+            let expression = constraint.expression();
+            let constant = IntoAffineExpression::constant(expression);
+            if bad(constant) {
+                return say(format!("the right-hand side of row {row}"), constant);
+            }
+            for (v, value) in expression.linear_coefficients() {
+                if bad(value) {
+                    return say(
+                        format!("the coefficient of column {} in row {row}", column(&v)),
+                        value,
+                    );
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The model handed to HiGHS with `objective` and `sense`, quiet.
@@ -421,6 +465,10 @@ fn check_complete(path: &std::path::Path, format: ModelFormat) -> std::io::Resul
         "the model was cut short after {len} bytes (its last line is not `{end}`): is the disk full?"
     )))
 }
+
+/// The magnitude from which HiGHS refuses a coefficient or right-hand side
+/// (its `large_matrix_value`).
+pub const LARGEST_VALUE: f64 = 1e15;
 
 /// A model as it was handed to HiGHS inside [`record`]: its variables and constraints, its
 /// objective and its sense.
@@ -623,6 +671,27 @@ mod tests {
         }
         let direct = m.maximise(value, &Budget::default(), &[]).unwrap();
         assert!((direct.objective - 25.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_value_highs_refuses_is_named_before_highs_sees_it() {
+        for bad in [f64::INFINITY, f64::NAN, 1e300] {
+            let mut m = MilpModel::default();
+            let x = m.add(variable().min(0).max(1));
+            let y = m.add(variable().min(0).max(1));
+            m.constrain((x + y).leq(1));
+            m.constrain((2 * x + bad * y).leq(3));
+            let err = m
+                .clone()
+                .minimise(x + y, &Budget::default(), &[])
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("column 1 in row 1"), "{bad}: {err}");
+            let mut m = MilpModel::default();
+            let x = m.add(variable().min(0).max(1));
+            let err = m.minimise(bad * x, &Budget::default(), &[]).unwrap_err();
+            assert!(err.to_string().contains("objective"), "{bad}: {err}");
+        }
     }
 
     #[test]
