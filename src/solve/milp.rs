@@ -78,6 +78,24 @@ pub struct MilpSolution {
 }
 
 impl MilpSolution {
+    /// A solve stopped at its time limit before HiGHS ran: no incumbent, no bound.
+    fn not_run(maximise: bool, columns: HashMap<Variable, usize>) -> MilpSolution {
+        MilpSolution {
+            status: MilpStatus::Limit,
+            objective: f64::NAN,
+            bound: if maximise {
+                f64::INFINITY
+            } else {
+                f64::NEG_INFINITY
+            },
+            nodes: 0,
+            time_s: 0.0,
+            has_solution: false,
+            values: Vec::new(),
+            columns,
+        }
+    }
+
     /// Value of a variable in the incumbent (NaN when there is none).
     pub fn value(&self, variable: Variable) -> f64 {
         match self.columns.get(&variable) {
@@ -154,7 +172,8 @@ impl MilpModel {
     ) -> Result<MilpSolution, SolveError> {
         budget.validate()?;
         // Handing the model to HiGHS counts against the time limit too.
-        let deadline = budget.time_limit.map(|limit| Instant::now() + limit);
+        let handed = Instant::now();
+        let deadline = budget.time_limit.map(|limit| handed + limit);
         note_if_recording(&self, &objective, maximise);
         self.check_values(&objective)?;
         let offset = IntoAffineExpression::constant(&objective);
@@ -211,6 +230,13 @@ impl MilpModel {
         set_option(&mut model, "threads", threads)?;
         if let Some(deadline) = &deadline {
             let left = deadline.saturating_duration_since(Instant::now());
+            // HiGHS's presolve is not interrupted at the deadline, and on a large model it
+            // takes several times as long as handing the model over did (2.6 s against 0.3 s
+            // on split's master of 3.2 million nonzeros): with less than eight times that left,
+            // a run would only overrun the limit.
+            if left < 8 * handed.elapsed() {
+                return Ok(MilpSolution::not_run(maximise, self.columns));
+            }
             set_option(&mut model, "time_limit", left.as_secs_f64())?;
             // SAFETY: the model is live, and `deadline` outlives its run below.
             unsafe { super::interrupt::arm(model.as_mut_ptr(), deadline) };
