@@ -508,6 +508,32 @@ fn a_trace_epoch_through_from_trace() {
     assert!(relative(exact.objective.unwrap(), brute.objective.unwrap()) <= 1e-6);
 }
 
+/// A time limit too short for the first master: the exact solver stops at the limit with its
+/// warm start, checked by `evaluate`, and a finite bound below it (each request alone at whole
+/// shares), never `optimal`.
+#[test]
+fn a_solve_stopped_before_its_first_master_keeps_its_warm_start_and_a_bound() {
+    let scenario = random_world(&[L4, A100]);
+    let epoch: Vec<_> = TraceReader::open(Path::new("datasets/traces/azure_llm_2023_conv.csv"))
+        .unwrap()
+        .take(400)
+        .map(Result::unwrap)
+        .collect();
+    let instance = SplitInstance::from_trace(scenario, &epoch, Objective::Latency, 3).unwrap();
+    let budget = Budget {
+        time_limit: Some(std::time::Duration::from_micros(1)),
+        ..Budget::default()
+    };
+    let o = Exact::default().solve(&instance, &budget).unwrap();
+    assert_eq!(o.status, Status::TimeLimit, "{}", describe(&o));
+    let objective = o.objective.expect("the warm start");
+    let bound = o.bound.expect("a bound");
+    assert!(bound > 0.0 && bound <= objective, "{}", describe(&o));
+    let evaluation = instance.evaluate(o.decision.as_ref().unwrap());
+    assert!(evaluation.is_feasible(), "{:?}", evaluation.violations);
+    assert!(relative(evaluation.objective, objective) <= 1e-9);
+}
+
 // ---------------------------------------------------------------- brute force itself
 
 #[test]

@@ -3,7 +3,9 @@
 //! good_lp builds the model; this layer hands it to HiGHS itself so that it can read what
 //! good_lp does not expose: the proven dual bound, the relative gap, the node count and whether
 //! the time limit stopped the search. The [`Budget`]'s time limit, gap, thread count and
-//! verbosity are passed on.
+//! verbosity are passed on. A time limit is kept to within a tenth of a second: a run with a
+//! limit goes on a thread of its own, and one that has not returned by the deadline (HiGHS's
+//! presolve is never interrupted) is left behind as "stopped at the limit, nothing found".
 //!
 //! ```
 //! use good_lp::{variable, Expression};
@@ -31,7 +33,7 @@ use good_lp::{
 };
 use highs::HighsModelStatus;
 use std::collections::HashMap;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// How HiGHS ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,8 +80,9 @@ pub struct MilpSolution {
 }
 
 impl MilpSolution {
-    /// A solve stopped at its time limit before HiGHS ran: no incumbent, no bound.
-    fn not_run(maximise: bool, columns: HashMap<Variable, usize>) -> MilpSolution {
+    /// A solve stopped at its time limit before HiGHS ran: no incumbent, no bound. A model
+    /// whose time is up while it is still being built returns this instead of a solve.
+    pub fn not_run(maximise: bool) -> MilpSolution {
         MilpSolution {
             status: MilpStatus::Limit,
             objective: f64::NAN,
@@ -92,7 +95,7 @@ impl MilpSolution {
             time_s: 0.0,
             has_solution: false,
             values: Vec::new(),
-            columns,
+            columns: HashMap::new(),
         }
     }
 
@@ -164,34 +167,86 @@ impl MilpModel {
     }
 
     fn run(
-        self,
+        mut self,
         objective: Expression,
         maximise: bool,
         budget: &Budget,
         initial: &[(Variable, f64)],
     ) -> Result<MilpSolution, SolveError> {
         budget.validate()?;
+        if budget.time_limit.is_some_and(|limit| limit.is_zero()) {
+            return Ok(MilpSolution::not_run(maximise));
+        }
         // Handing the model to HiGHS counts against the time limit too.
         let handed = Instant::now();
         let deadline = budget.time_limit.map(|limit| handed + limit);
         note_if_recording(&self, &objective, maximise);
         self.check_values(&objective)?;
         let offset = IntoAffineExpression::constant(&objective);
-        let absolute_gap = self.absolute_gap;
-        let feasibility_tolerance = self.feasibility_tolerance;
         let is_mip = self.has_integers;
-        let unsolved = if maximise {
-            self.variables.maximise(objective)
-        } else {
-            self.variables.minimise(objective)
+        let mut model = self.hand_over(objective, maximise, initial)?;
+        let threads = budget.threads.min(i32::MAX as usize) as i32;
+        set_run_options(&mut model, budget, threads)?;
+        let started = Instant::now();
+        let ran = match deadline {
+            None => run_highs(model, threads, None)?,
+            Some(deadline) => {
+                let left = deadline.saturating_duration_since(Instant::now());
+                // On a large model HiGHS's presolve alone takes several times as long as
+                // handing the model over did (2.6 s against 0.3 s on split's master of 3.2
+                // million nonzeros): with less than eight times that left, a run could only be
+                // abandoned at the deadline.
+                if left < 8 * handed.elapsed() {
+                    None
+                } else {
+                    set_option(&mut model, "time_limit", left.as_secs_f64())?;
+                    run_highs_until(model, threads, deadline)?
+                }
+            }
         };
-        let mut problem = highs(unsolved);
-        for constraint in self.constraints {
-            problem.add_constraint(constraint);
-        }
-        let mut model = problem
-            .try_into_inner()
-            .map_err(|e| SolveError::Backend(e.to_string()))?;
+        let Some(ran) = ran else {
+            return Ok(MilpSolution::not_run(maximise));
+        };
+        let time_s = started.elapsed().as_secs_f64();
+        let objective = ran.objective.map_or(f64::NAN, |value| value + offset);
+        let bound = if is_mip && ran.dual_bound.is_finite() {
+            ran.dual_bound + offset
+        } else if ran.status == MilpStatus::Optimal {
+            // A pure LP solved to optimality: its optimum is its bound.
+            objective
+        } else if maximise {
+            f64::INFINITY
+        } else {
+            f64::NEG_INFINITY
+        };
+        Ok(MilpSolution {
+            status: ran.status,
+            objective,
+            bound,
+            nodes: if is_mip { ran.nodes } else { 0 },
+            time_s,
+            has_solution: ran.objective.is_some(),
+            values: ran.values,
+            columns: self.columns,
+        })
+    }
+
+    /// Hands the model's variables and constraints with `objective` to HiGHS (they move;
+    /// the columns stay to read the solution), with `initial` as its starting point.
+    fn hand_over(
+        &mut self,
+        objective: Expression,
+        maximise: bool,
+        initial: &[(Variable, f64)],
+    ) -> Result<highs::Model, SolveError> {
+        let sense = if maximise {
+            super::Sense::Maximise
+        } else {
+            super::Sense::Minimise
+        };
+        let variables = std::mem::take(&mut self.variables);
+        let constraints = std::mem::take(&mut self.constraints);
+        let mut model = to_highs(variables, constraints, objective, sense)?;
         if !initial.is_empty() {
             // Unlisted variables start at zero; HiGHS checks the point and keeps it as the
             // first incumbent when it is feasible.
@@ -205,11 +260,11 @@ impl MilpModel {
                 .try_set_solution(Some(&point), None, None, None)
                 .map_err(|e| SolveError::Backend(format!("initial solution: {e:?}")))?;
         }
-        let quiet = !budget.verbose;
-        set_option(&mut model, "output_flag", !quiet)?;
-        set_option(&mut model, "log_to_console", !quiet)?;
-        set_option(&mut model, "mip_rel_gap", budget.gap)?;
-        set_option(&mut model, "mip_abs_gap", absolute_gap)?;
+        if let Some(tolerance) = self.feasibility_tolerance {
+            set_option(&mut model, "primal_feasibility_tolerance", tolerance)?;
+            set_option(&mut model, "mip_feasibility_tolerance", tolerance)?;
+        }
+        set_option(&mut model, "mip_abs_gap", self.absolute_gap)?;
         // With a known feasible start, HiGHS's feasibility-jump heuristic only repeats what the
         // caller already has, at up to a third of the solve time.
         set_option(
@@ -217,85 +272,22 @@ impl MilpModel {
             "mip_heuristic_run_feasibility_jump",
             initial.is_empty(),
         )?;
-        if let Some(tolerance) = feasibility_tolerance {
-            set_option(&mut model, "primal_feasibility_tolerance", tolerance)?;
-            set_option(&mut model, "mip_feasibility_tolerance", tolerance)?;
-        }
-        set_option(
-            &mut model,
-            "random_seed",
-            (budget.seed % i32::MAX as u64) as i32,
-        )?;
-        let threads = budget.threads.min(i32::MAX as usize) as i32;
-        set_option(&mut model, "threads", threads)?;
-        if let Some(deadline) = &deadline {
-            let left = deadline.saturating_duration_since(Instant::now());
-            // HiGHS's presolve is not interrupted at the deadline, and on a large model it
-            // takes several times as long as handing the model over did (2.6 s against 0.3 s
-            // on split's master of 3.2 million nonzeros): with less than eight times that left,
-            // a run would only overrun the limit.
-            if left < 8 * handed.elapsed() {
-                return Ok(MilpSolution::not_run(maximise, self.columns));
-            }
-            set_option(&mut model, "time_limit", left.as_secs_f64())?;
-            // SAFETY: the model is live, and `deadline` outlives its run below.
-            unsafe { super::interrupt::arm(model.as_mut_ptr(), deadline) };
-        }
-        let started = Instant::now();
-        let mut solved = super::scheduler::with_threads(threads, || model.try_solve())
-            .map_err(|e| SolveError::Backend(format!("run failed: {e:?}")))?;
-        let time_s = started.elapsed().as_secs_f64();
-        let status = match solved.status() {
-            HighsModelStatus::Optimal => MilpStatus::Optimal,
-            HighsModelStatus::Infeasible => MilpStatus::Infeasible,
-            HighsModelStatus::Unbounded | HighsModelStatus::UnboundedOrInfeasible => {
-                MilpStatus::Unbounded
-            }
-            HighsModelStatus::ReachedTimeLimit
-            | HighsModelStatus::ReachedIterationLimit
-            | HighsModelStatus::ReachedSolutionLimit
-            | HighsModelStatus::ReachedInterrupt
-            | HighsModelStatus::ReachedMemoryLimit
-            | HighsModelStatus::ObjectiveBound
-            | HighsModelStatus::ObjectiveTarget => MilpStatus::Limit,
-            other => return Err(SolveError::Backend(format!("model status {other:?}"))),
-        };
-        let has_solution = solved.primal_solution_status() == highs::HighsSolutionStatus::Feasible;
-        let values = if has_solution {
-            solved.get_solution().columns().to_vec()
-        } else {
-            Vec::new()
-        };
-        let objective = if has_solution {
-            solved.objective_value() + offset
-        } else {
-            f64::NAN
-        };
-        let dual_bound = solved
-            .double_info_value(c"mip_dual_bound")
-            .unwrap_or(f64::NAN);
-        let bound = if is_mip && dual_bound.is_finite() {
-            dual_bound + offset
-        } else if status == MilpStatus::Optimal {
-            // A pure LP solved to optimality: its optimum is its bound.
-            objective
-        } else if maximise {
-            f64::INFINITY
-        } else {
-            f64::NEG_INFINITY
-        };
-        let nodes = if is_mip { node_count(&mut solved) } else { 0 };
-        Ok(MilpSolution {
-            status,
-            objective,
-            bound,
-            nodes,
-            time_s,
-            has_solution,
-            values,
-            columns: self.columns,
-        })
+        Ok(model)
     }
+}
+
+/// Sets the budget's verbosity, gap, seed and thread count on a HiGHS model.
+fn set_run_options(
+    model: &mut highs::Model,
+    budget: &Budget,
+    threads: i32,
+) -> Result<(), SolveError> {
+    let quiet = !budget.verbose;
+    set_option(model, "output_flag", !quiet)?;
+    set_option(model, "log_to_console", !quiet)?;
+    set_option(model, "mip_rel_gap", budget.gap)?;
+    set_option(model, "random_seed", (budget.seed % i32::MAX as u64) as i32)?;
+    set_option(model, "threads", threads)
 }
 
 /// Branch-and-bound nodes of the last MIP solve (an `int64` info, which the `highs` crate
@@ -312,6 +304,134 @@ fn node_count(solved: &mut highs::SolvedModel) -> u64 {
         )
     };
     if status == 0 { count.max(0) as u64 } else { 0 }
+}
+
+/// What one HiGHS run left, read off it on the thread that ran it.
+struct Ran {
+    status: MilpStatus,
+    /// HiGHS's objective of the incumbent, without the expression's constant.
+    objective: Option<f64>,
+    values: Vec<f64>,
+    /// HiGHS's MIP dual bound, without the constant (NaN when it reports none).
+    dual_bound: f64,
+    nodes: u64,
+}
+
+/// Runs HiGHS on `model` with `threads` on the calling thread, interrupted at `deadline`;
+/// `None` when the deadline passed before HiGHS could start (waiting for the scheduler).
+fn run_highs(
+    mut model: highs::Model,
+    threads: i32,
+    deadline: Option<Instant>,
+) -> Result<Option<Ran>, SolveError> {
+    if let Some(deadline) = &deadline {
+        // SAFETY: the model is live, and `deadline` outlives its run below.
+        unsafe { super::interrupt::arm(model.as_mut_ptr(), deadline) };
+    }
+    let solved = super::scheduler::with_threads(threads, || {
+        let started_late = deadline.is_some_and(|d| Instant::now() >= d);
+        (!started_late).then(|| model.try_solve())
+    });
+    let Some(solved) = solved else {
+        return Ok(None);
+    };
+    let mut solved = solved.map_err(|e| SolveError::Backend(format!("run failed: {e:?}")))?;
+    let status = match solved.status() {
+        HighsModelStatus::Optimal => MilpStatus::Optimal,
+        HighsModelStatus::Infeasible => MilpStatus::Infeasible,
+        HighsModelStatus::Unbounded | HighsModelStatus::UnboundedOrInfeasible => {
+            MilpStatus::Unbounded
+        }
+        HighsModelStatus::ReachedTimeLimit
+        | HighsModelStatus::ReachedIterationLimit
+        | HighsModelStatus::ReachedSolutionLimit
+        | HighsModelStatus::ReachedInterrupt
+        | HighsModelStatus::ReachedMemoryLimit
+        | HighsModelStatus::ObjectiveBound
+        | HighsModelStatus::ObjectiveTarget => MilpStatus::Limit,
+        other => return Err(SolveError::Backend(format!("model status {other:?}"))),
+    };
+    let has_solution = solved.primal_solution_status() == highs::HighsSolutionStatus::Feasible;
+    let (objective, values) = match has_solution {
+        true => (
+            Some(solved.objective_value()),
+            solved.get_solution().columns().to_vec(),
+        ),
+        false => (None, Vec::new()),
+    };
+    let dual_bound = solved
+        .double_info_value(c"mip_dual_bound")
+        .unwrap_or(f64::NAN);
+    let nodes = node_count(&mut solved);
+    Ok(Some(Ran {
+        status,
+        objective,
+        values,
+        dual_bound,
+        nodes,
+    }))
+}
+
+/// How long after its deadline a run is still waited for: HiGHS stops at its next interrupt
+/// point after the deadline, which on a large root LP is a few milliseconds later.
+const DEADLINE_GRACE: Duration = Duration::from_millis(100);
+
+/// A HiGHS instance moved to the thread that runs it.
+struct Moved(highs::Model);
+
+// SAFETY: a HiGHS instance is plain heap memory that no other thread refers to; it is used by
+// one thread at a time (built here, then run and dropped on the worker).
+unsafe impl Send for Moved {}
+
+impl Moved {
+    /// The instance, on the thread that now has it (a method, so that a closure moves the
+    /// whole wrapper rather than its field).
+    fn into_inner(self) -> highs::Model {
+        self.0
+    }
+}
+
+/// Runs HiGHS on a worker thread and waits for it until `deadline` (and a grace of
+/// [`DEADLINE_GRACE`]); `None` when it has not returned by then.
+///
+/// HiGHS's presolve and some of its root-node work never reach an interrupt point, and on a
+/// large model they run for seconds past any deadline. A run still going at the deadline is
+/// left to stop at its next interrupt point on its own thread, and its result is dropped, so
+/// the caller returns on time with what it had before.
+fn run_highs_until(
+    model: highs::Model,
+    threads: i32,
+    deadline: Instant,
+) -> Result<Option<Ran>, SolveError> {
+    let moved = Moved(model);
+    let ran = wait_until(deadline + DEADLINE_GRACE, move || {
+        run_highs(moved.into_inner(), threads, Some(deadline))
+    })?;
+    Ok(ran.transpose()?.flatten())
+}
+
+/// Runs `work` on a thread of its own and waits for its result until `deadline`; `None` when
+/// it is still running then (it goes on, and its result is dropped).
+fn wait_until<T: Send + 'static>(
+    deadline: Instant,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<Option<T>, SolveError> {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("highs".into())
+        .stack_size(8 << 20)
+        .spawn(move || {
+            // The receiver is gone when the caller stopped waiting.
+            let _ = sender.send(work());
+        })
+        .map_err(|e| SolveError::Backend(format!("cannot start a thread for HiGHS: {e}")))?;
+    match receiver.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        Ok(result) => Ok(Some(result)),
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Ok(None),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err(SolveError::Backend(
+            "HiGHS's run ended without a result".into(),
+        )),
+    }
 }
 
 fn set_option(
@@ -447,27 +567,43 @@ impl MilpModel {
         Ok(())
     }
 
-    /// The model handed to HiGHS with `objective` and `sense`, quiet.
+    /// The model handed to HiGHS with `objective` and `sense`, quiet; the model is kept.
     fn highs_model(
         &self,
         objective: &Expression,
         sense: super::Sense,
     ) -> Result<highs::Model, SolveError> {
-        let unsolved = match sense {
-            super::Sense::Minimise => self.variables.clone().minimise(objective.clone()),
-            super::Sense::Maximise => self.variables.clone().maximise(objective.clone()),
-        };
-        let mut problem = highs(unsolved);
-        for constraint in &self.constraints {
-            problem.add_constraint(constraint.clone());
-        }
-        let mut model = problem
-            .try_into_inner()
-            .map_err(|e| SolveError::Backend(e.to_string()))?;
-        set_option(&mut model, "output_flag", false)?;
-        set_option(&mut model, "log_to_console", false)?;
-        Ok(model)
+        to_highs(
+            self.variables.clone(),
+            self.constraints.iter().cloned(),
+            objective.clone(),
+            sense,
+        )
     }
+}
+
+/// `variables` and `constraints` with `objective` (minimised or maximised by `sense`) handed
+/// to HiGHS, quiet.
+fn to_highs(
+    variables: ProblemVariables,
+    constraints: impl IntoIterator<Item = Constraint>,
+    objective: Expression,
+    sense: super::Sense,
+) -> Result<highs::Model, SolveError> {
+    let unsolved = match sense {
+        super::Sense::Minimise => variables.minimise(objective),
+        super::Sense::Maximise => variables.maximise(objective),
+    };
+    let mut problem = highs(unsolved);
+    for constraint in constraints {
+        problem.add_constraint(constraint);
+    }
+    let mut model = problem
+        .try_into_inner()
+        .map_err(|e| SolveError::Backend(e.to_string()))?;
+    set_option(&mut model, "output_flag", false)?;
+    set_option(&mut model, "log_to_console", false)?;
+    Ok(model)
 }
 
 /// Checks that the model file HiGHS wrote at `path` ends with its format's last line: HiGHS
@@ -783,5 +919,33 @@ mod tests {
             .solve(&Budget::default())
             .unwrap();
         assert_eq!(again.objective, 1.0);
+    }
+
+    #[test]
+    fn a_solve_with_a_time_limit_runs_to_the_same_optimum() {
+        let (m, x, value) = knapsack();
+        let budget = Budget {
+            time_limit: Some(Duration::from_secs(60)),
+            ..Budget::default()
+        };
+        let s = m.maximise(value, &budget, &[]).unwrap();
+        assert_eq!(s.status, MilpStatus::Optimal);
+        assert!((s.objective - 21.0).abs() < 1e-9);
+        assert_eq!(s.value(x[1]).round(), 1.0);
+    }
+
+    #[test]
+    fn work_still_running_at_its_deadline_is_left_behind() {
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let deadline = Instant::now() + Duration::from_millis(50);
+        let left = wait_until(deadline, move || held.recv().is_ok()).unwrap();
+        assert_eq!(left, None);
+        release.send(()).unwrap();
+    }
+
+    #[test]
+    fn work_done_before_its_deadline_gives_its_result() {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        assert_eq!(wait_until(deadline, || 7).unwrap(), Some(7));
     }
 }

@@ -367,6 +367,9 @@ impl Solver<SplitInstance> for Exact {
                 tighten = true;
             }
         }
+        if !lower.is_finite() {
+            lower = alone_cost(instance);
+        }
         let found = match incumbent {
             Some(best) => Found::decision(best.decision, best.objective)
                 .with_bound(lower.min(best.objective))
@@ -422,25 +425,29 @@ struct Incumbent {
 /// The master's unit of cost: the warm start's objective per request, or without one the mean
 /// of every request's cheapest candidate at whole shares.
 fn master_scale(instance: &SplitInstance, warm: Option<f64>) -> f64 {
-    let fallback = || -> f64 {
-        (0..instance.requests.len())
-            .map(|k| {
-                instance
-                    .candidates(k)
-                    .iter()
-                    .map(|o| o.cost.at(1.0, 1.0))
-                    .fold(f64::INFINITY, f64::min)
-            })
-            .filter(|c| c.is_finite())
-            .sum()
-    };
     let requests = instance.requests.len().max(1) as f64;
-    let scale = warm.unwrap_or_else(fallback) / requests;
+    let scale = warm.unwrap_or_else(|| alone_cost(instance)) / requests;
     if scale.is_finite() && scale > 0.0 {
         scale
     } else {
         1.0
     }
+}
+
+/// A lower bound on every plan's cost: each request's cheapest candidate as if it were alone,
+/// at whole shares of uplink and GPU (sharing, memory and deadlines only add to it). The bound
+/// a solve stopped before its first master returns.
+fn alone_cost(instance: &SplitInstance) -> f64 {
+    (0..instance.requests.len())
+        .map(|k| {
+            instance
+                .candidates(k)
+                .iter()
+                .map(|o| o.cost.at(1.0, 1.0))
+                .fold(f64::INFINITY, f64::min)
+        })
+        .filter(|c| c.is_finite())
+        .sum()
 }
 
 /// The first tangents of a cone: a geometric grid of ratios `V/β` from the smallest a request
@@ -567,6 +574,16 @@ fn solve_master(
     let mut cone_vars: HashMap<ConeKey, Variable> = HashMap::default();
     let mut deadline_parts: HashMap<(usize, bool), Expression> = HashMap::default();
     for &key in cones {
+        // The tangent rows are most of the master: on a large instance they alone can outlast
+        // the time limit.
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            let master = Master {
+                x,
+                shares,
+                cones: cone_vars,
+            };
+            return Ok((MilpSolution::not_run(false), master));
+        }
         let (k, e, kind) = key;
         let t = m.add(variable().min(0.0));
         let v: Expression = instance
