@@ -289,6 +289,29 @@ fn the_edge_scenario_certifies_four_servers_and_two_hundred_requests() {
     assert!(value(&assignment) >= 0.95 * value(&exact));
 }
 
+/// A time limit too short for HiGHS: the exact solver stops at the limit with the assignment
+/// heuristic's batch, checked by `evaluate`, and a bound above it, never `optimal`.
+#[test]
+fn a_solve_stopped_before_highs_runs_keeps_its_warm_start() {
+    let scenario = Scenario::from_path(Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/batching-edge.toml"
+    )))
+    .unwrap();
+    let instance = BatchingInstance::from_scenario(&scenario).unwrap();
+    let budget = Budget {
+        time_limit: Some(std::time::Duration::from_micros(1)),
+        ..Budget::default()
+    };
+    let o = Exact.solve(&instance, &budget).unwrap();
+    assert_eq!(o.status, Status::TimeLimit);
+    let decision = o.decision.as_ref().expect("the warm start");
+    assert!(violated(&instance, decision).is_empty());
+    let objective = instance.evaluate(decision).objective;
+    assert_eq!(o.objective, Some(objective));
+    assert!(o.bound.unwrap() >= objective);
+}
+
 #[test]
 fn solvers_repeat_themselves() {
     let instance = small_scenario();

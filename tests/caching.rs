@@ -567,6 +567,24 @@ fn the_shipped_scenarios_build_and_solve() {
     );
 }
 
+/// A time limit too short for HiGHS: the exact solver stops at the limit with its greedy warm
+/// start, checked by `evaluate`, and a bound above it, never `optimal`.
+#[test]
+fn a_solve_stopped_before_highs_runs_keeps_its_warm_start() {
+    let city = Scenario::from_path(Path::new("scenarios/caching-city.toml")).unwrap();
+    let instance = CachingInstance::from_scenario(&city).unwrap();
+    let budget = Budget {
+        time_limit: Some(std::time::Duration::from_micros(1)),
+        ..Budget::default()
+    };
+    let o = Exact.solve(&instance, &budget).unwrap();
+    assert_eq!(o.status, Status::TimeLimit);
+    let evaluation = instance.evaluate(o.decision.as_ref().expect("the warm start"));
+    assert!(evaluation.is_feasible(), "{:?}", evaluation.violations);
+    assert_eq!(o.objective, Some(evaluation.objective));
+    assert!(o.bound.unwrap() >= evaluation.objective);
+}
+
 #[test]
 fn an_instance_of_requests_weighs_each_request_once() {
     let small = Scenario::from_path(Path::new("scenarios/caching-small.toml")).unwrap();

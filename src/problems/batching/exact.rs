@@ -452,16 +452,19 @@ impl Solver<BatchingInstance> for Exact {
                 x = cold.x;
             }
         }
-        Ok(interpret(instance, &x, &solution, integral)?.with_work(solution.nodes, variables))
+        let found = interpret(instance, &x, &solution, integral, warm_decision)?;
+        Ok(found.with_work(solution.nodes, variables))
     }
 }
 
-/// What HiGHS's `solution` of the MILP over `x` says: the batch and its bound, or none in time.
+/// What HiGHS's `solution` of the MILP over `x` says: the batch and its bound, or the warm
+/// start `warm` when HiGHS found none in time.
 fn interpret(
     instance: &BatchingInstance,
     x: &[(usize, usize, usize, Variable)],
     solution: &MilpSolution,
     integral: bool,
+    warm: Option<BatchDecision>,
 ) -> Result<Found<BatchDecision>, SolveError> {
     match solution.status {
         MilpStatus::Infeasible | MilpStatus::Unbounded => {
@@ -480,9 +483,14 @@ fn interpret(
         bound = (bound + INTEGRAL_MARGIN / 10.0).floor();
     }
     if !solution.has_solution {
-        return Ok(Found::not_found("no batch found within the time limit")
-            .with_bound(bound)
-            .timed_out(true));
+        let found = match warm {
+            Some(decision) => {
+                let value = instance.evaluate(&decision).objective;
+                Found::decision(decision, value).with_bound(bound.max(value))
+            }
+            None => Found::not_found("no batch found within the time limit").with_bound(bound),
+        };
+        return Ok(found.timed_out(true));
     }
     let decision = extract(instance, x, solution);
     let evaluation = instance.evaluate(&decision);

@@ -95,7 +95,8 @@ impl Solver<CachingInstance> for Exact {
                 x = cold.x;
             }
         }
-        Ok(interpret(instance, &x, &solution)?.with_work(solution.nodes, variables as u64))
+        let found = interpret(instance, &x, &solution, warm_placement)?;
+        Ok(found.with_work(solution.nodes, variables as u64))
     }
 }
 
@@ -112,12 +113,14 @@ fn nothing_hits(instance: &CachingInstance) -> Found<Placement> {
     Found::decision(placement, 0.0).with_bound(0.0)
 }
 
-/// What HiGHS's `solution` of the MILP over `x` says: the placement and its bound, none in
-/// time, or that no placement reaches the least hit ratio.
+/// What HiGHS's `solution` of the MILP over `x` says: the placement and its bound, the warm
+/// start `warm` when HiGHS found none in time, or that no placement reaches the least hit
+/// ratio.
 fn interpret(
     instance: &CachingInstance,
     x: &HashMap<(usize, usize), Variable>,
     solution: &MilpSolution,
+    warm: Option<Placement>,
 ) -> Result<Found<Placement>, SolveError> {
     let reachable = instance.reachable_hit_ratio();
     match solution.status {
@@ -138,9 +141,14 @@ fn interpret(
     let timed_out = solution.status == MilpStatus::Limit;
     let bound = solution.bound.min(reachable);
     if !solution.has_solution {
-        return Ok(Found::not_found("no placement found within the time limit")
-            .with_bound(bound)
-            .timed_out(true));
+        let found = match warm {
+            Some(placement) => {
+                let value = instance.evaluate(&placement).objective;
+                Found::decision(placement, value).with_bound(bound.max(value))
+            }
+            None => Found::not_found("no placement found within the time limit").with_bound(bound),
+        };
+        return Ok(found.timed_out(true));
     }
     let placement = extract(x, solution, instance.servers.len());
     let evaluation = instance.evaluate(&placement);
