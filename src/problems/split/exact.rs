@@ -367,9 +367,8 @@ impl Solver<SplitInstance> for Exact {
                 tighten = true;
             }
         }
-        if !lower.is_finite() {
-            lower = alone_cost(instance);
-        }
+        // A master stopped early proves less than every request alone would.
+        lower = lower.max(alone_cost(instance));
         let found = match incumbent {
             Some(best) => Found::decision(best.decision, best.objective)
                 .with_bound(lower.min(best.objective))
@@ -435,8 +434,8 @@ fn master_scale(instance: &SplitInstance, warm: Option<f64>) -> f64 {
 }
 
 /// A lower bound on every plan's cost: each request's cheapest candidate as if it were alone,
-/// at whole shares of uplink and GPU (sharing, memory and deadlines only add to it). The bound
-/// a solve stopped before its first master returns.
+/// at whole shares of uplink and GPU (sharing, memory and deadlines only add to it): the bound
+/// of a solve whose masters proved less.
 fn alone_cost(instance: &SplitInstance) -> f64 {
     (0..instance.requests.len())
         .map(|k| {
