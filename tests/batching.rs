@@ -258,14 +258,19 @@ fn the_small_scenario_is_solved_to_a_certified_optimum() {
     }
 }
 
-#[test]
-fn the_edge_scenario_certifies_four_servers_and_two_hundred_requests() {
+/// The instance of `scenarios/batching-edge.toml`: four GPUs, 200 waiting requests.
+fn edge_instance() -> BatchingInstance {
     let scenario = Scenario::from_path(Path::new(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/scenarios/batching-edge.toml"
     )))
     .unwrap();
-    let instance = BatchingInstance::from_scenario(&scenario).unwrap();
+    BatchingInstance::from_scenario(&scenario).unwrap()
+}
+
+#[test]
+fn the_edge_scenario_certifies_four_servers_and_two_hundred_requests() {
+    let instance = edge_instance();
     assert_eq!((instance.servers.len(), instance.requests.len()), (4, 200));
     let exact = Exact
         .solve(&instance, &Budget::default().with_threads(2))
@@ -293,12 +298,7 @@ fn the_edge_scenario_certifies_four_servers_and_two_hundred_requests() {
 /// heuristic's batch, checked by `evaluate`, and a bound above it, never `optimal`.
 #[test]
 fn a_solve_stopped_before_highs_runs_keeps_its_warm_start() {
-    let scenario = Scenario::from_path(Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/scenarios/batching-edge.toml"
-    )))
-    .unwrap();
-    let instance = BatchingInstance::from_scenario(&scenario).unwrap();
+    let instance = edge_instance();
     let budget = Budget {
         time_limit: Some(std::time::Duration::from_micros(1)),
         ..Budget::default()

@@ -68,6 +68,23 @@ impl<D> Found<D> {
         }
     }
 
+    /// What an exact solver stopped at its time limit before its back end found a plan
+    /// returns: `warm`, its warm start (a plan and its objective), with the back end's proven
+    /// `bound` loosened to hold it in `sense`; without one, not found with the bound.
+    pub fn warm_start(warm: Option<(D, f64)>, bound: f64, sense: super::Sense) -> Found<D> {
+        let found = match warm {
+            Some((decision, objective)) => {
+                let bound = match sense {
+                    super::Sense::Maximise => bound.max(objective),
+                    super::Sense::Minimise => bound.min(objective),
+                };
+                Found::decision(decision, objective).with_bound(bound)
+            }
+            None => Found::not_found("no plan found within the time limit").with_bound(bound),
+        };
+        found.timed_out(true)
+    }
+
     /// With a proven bound on the optimum.
     pub fn with_bound(mut self, bound: f64) -> Found<D> {
         self.bound = Some(bound);

@@ -483,14 +483,11 @@ fn interpret(
         bound = (bound + INTEGRAL_MARGIN / 10.0).floor();
     }
     if !solution.has_solution {
-        let found = match warm {
-            Some(decision) => {
-                let value = instance.evaluate(&decision).objective;
-                Found::decision(decision, value).with_bound(bound.max(value))
-            }
-            None => Found::not_found("no batch found within the time limit").with_bound(bound),
-        };
-        return Ok(found.timed_out(true));
+        let warm = warm.map(|d| {
+            let value = instance.evaluate(&d).objective;
+            (d, value)
+        });
+        return Ok(Found::warm_start(warm, bound, instance.sense()));
     }
     let decision = extract(instance, x, solution);
     let evaluation = instance.evaluate(&decision);

@@ -141,14 +141,11 @@ fn interpret(
     let timed_out = solution.status == MilpStatus::Limit;
     let bound = solution.bound.min(reachable);
     if !solution.has_solution {
-        let found = match warm {
-            Some(placement) => {
-                let value = instance.evaluate(&placement).objective;
-                Found::decision(placement, value).with_bound(bound.max(value))
-            }
-            None => Found::not_found("no placement found within the time limit").with_bound(bound),
-        };
-        return Ok(found.timed_out(true));
+        let warm = warm.map(|d| {
+            let value = instance.evaluate(&d).objective;
+            (d, value)
+        });
+        return Ok(Found::warm_start(warm, bound, instance.sense()));
     }
     let placement = extract(x, solution, instance.servers.len());
     let evaluation = instance.evaluate(&placement);
