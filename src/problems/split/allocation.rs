@@ -11,16 +11,12 @@
 //! GPU (energy), the program decides the uplink alone and the GPU is shared afterwards (see
 //! [`allocate_with_deadlines`]).
 
+use super::cell_program::CellProgram;
 use super::choice::Tier;
 use super::decision::{Assignment, SplitDecision};
 use super::instance::{OptionCost, SplitInstance};
 use super::terms::Terms;
 use crate::solve::waterfill;
-use clarabel::algebra::CscMatrix;
-use clarabel::solver::{
-    DefaultSettingsBuilder, DefaultSolver, IPSolver, NonnegativeConeT, SecondOrderConeT,
-    SolverStatus, SupportedConeT,
-};
 
 /// Optimal shares for given choices.
 #[derive(Debug, Clone, PartialEq)]
@@ -112,7 +108,7 @@ fn closed_form(
 }
 
 /// What deadline `d` leaves for the share-dependent terms of request `k`, or why none is left.
-fn slack_s(k: usize, terms: &Terms, d: f64) -> Result<f64, String> {
+pub(super) fn slack_s(k: usize, terms: &Terms, d: f64) -> Result<f64, String> {
     let slack = d - terms.fixed;
     if slack > 0.0 {
         Ok(slack)
@@ -130,8 +126,7 @@ fn slack_s(k: usize, terms: &Terms, d: f64) -> Result<f64, String> {
 /// shares far from zero, where their latency and the exact solver's tangent cuts blow up.
 const RESERVE: f64 = 1e-6;
 
-/// Variables, per request of the cell: β (bandwidth share), y ≥ 1/β, and for requests served at
-/// the edge f (compute share), z ≥ 1/f.
+/// The shares of a cell with deadlines.
 ///
 /// When the objective does not price the GPU (energy), every sharing of it that meets the
 /// deadlines is optimal, and weighting it by latency in the same program (as the closed form
@@ -178,133 +173,38 @@ fn allocate_with_deadlines(
         }
         return Ok(());
     }
-    let nb = cell.len();
-    let nf = edge.len();
-    // Column layout: β_i, y_i for i < nb, then f_j, z_j for j < nf.
-    let beta = |i: usize| 2 * i;
-    let y = |i: usize| 2 * i + 1;
-    let f = |j: usize| 2 * nb + 2 * j;
-    let z = |j: usize| 2 * nb + 2 * j + 1;
-    let columns = 2 * nb + 2 * nf;
     let g: Vec<f64> = if priced {
         edge.iter().map(|&k| options[k].cost.edge).collect()
     } else {
-        vec![0.0; nf]
+        vec![0.0; edge.len()]
     };
-    // The objective scaled to order one: energies of split-0 uploads are ~1e-5 J, and
-    // Clarabel stalls (`InsufficientProgress`) on such terms.
-    let scale = a.iter().chain(&g).sum::<f64>();
-    let scale = if scale > 0.0 { 1.0 / scale } else { 1.0 };
-    let mut q = vec![0.0; columns];
-    for i in 0..nb {
-        q[y(i)] = a[i] * scale;
-    }
-    for j in 0..nf {
-        q[z(j)] = g[j] * scale;
-    }
-    let reserved = RESERVE * (on_gpu.len() - nf) as f64;
-    let mut m = Triplets::default();
-    // Non-negative rows: Σβ ≤ 1, Σf ≤ 1, deadlines.
-    for i in 0..nb {
-        m.entry(beta(i), 1.0);
-    }
-    m.end_row(1.0);
-    if nf > 0 {
-        for j in 0..nf {
-            m.entry(f(j), 1.0);
-        }
-        m.end_row(1.0 - reserved);
-    }
+    let cell_program = CellProgram {
+        instance,
+        options,
+        cell,
+        edge: &edge,
+        server: e,
+    };
+    let reserved = RESERVE * (on_gpu.len() - edge.len()) as f64;
+    let shares = cell_program.solve(&a, &g, reserved)?;
+    let total_beta: f64 = shares
+        .bandwidth
+        .iter()
+        .map(|b| b.max(0.0))
+        .sum::<f64>()
+        .max(1.0);
     for (i, &k) in cell.iter().enumerate() {
-        let r = &instance.requests[k];
-        let j = edge.iter().position(|&x| x == k);
-        let limits = [
-            (&options[k].ttft_s, r.ttft_deadline_s),
-            (&options[k].e2e_s, r.e2e_deadline_s),
-        ];
-        for (terms, deadline) in limits {
-            let Some(d) = deadline else { continue };
-            let slack = slack_s(k, terms, d)?;
-            // Divided by the slack, so that a binding row has coefficients of order one.
-            m.entry(y(i), terms.upload / slack);
-            if let Some(j) = j {
-                m.entry(z(j), terms.edge / slack);
-            }
-            m.end_row(1.0);
-        }
-    }
-    let mut cones: Vec<SupportedConeT<f64>> = vec![NonnegativeConeT(m.b.len())];
-    // Rotated cones y·β ≥ 1 and z·f ≥ 1 as ‖(2, y − β)‖ ≤ y + β.
-    for (share, inverse) in (0..nb)
-        .map(|i| (beta(i), y(i)))
-        .chain((0..nf).map(|j| (f(j), z(j))))
-    {
-        m.entry(inverse, -1.0);
-        m.entry(share, -1.0);
-        m.end_row(0.0);
-        m.end_row(2.0);
-        m.entry(inverse, -1.0);
-        m.entry(share, 1.0);
-        m.end_row(0.0);
-        cones.push(SecondOrderConeT(3));
-    }
-    let rows = m.b.len();
-    let matrix = CscMatrix::new_from_triplets(rows, columns, m.rows, m.cols, m.vals);
-    let mut b = m.b;
-    let p = CscMatrix::zeros((columns, columns));
-    let solve = |b: &[f64]| -> Result<DefaultSolver<f64>, String> {
-        let settings = DefaultSettingsBuilder::default()
-            .verbose(false)
-            .tol_gap_abs(1e-10)
-            .tol_gap_rel(1e-10)
-            .tol_feas(1e-10)
-            .build()
-            .map_err(|e| format!("Clarabel settings: {e:?}"))?;
-        let mut solver = DefaultSolver::new(&p, &q, &matrix, b, &cones, settings)
-            .map_err(|e| format!("Clarabel: {e:?}"))?;
-        solver.solve();
-        Ok(solver)
-    };
-    let mut solver = solve(&b)?;
-    let infeasible = |s: &DefaultSolver<f64>| {
-        matches!(
-            s.solution.status,
-            SolverStatus::PrimalInfeasible | SolverStatus::AlmostPrimalInfeasible
-        )
-    };
-    if reserved > 0.0 && infeasible(&solver) {
-        // The deadlines need more than all but the reserve: the others get what is left.
-        b[1] = 1.0;
-        solver = solve(&b)?;
-    }
-    let name = &instance.scenario.edge_servers[e].name;
-    match solver.solution.status {
-        SolverStatus::Solved | SolverStatus::AlmostSolved => {}
-        SolverStatus::PrimalInfeasible | SolverStatus::AlmostPrimalInfeasible => {
-            let names: Vec<String> = cell
-                .iter()
-                .map(|&k| format!("request {k} (id {})", instance.requests[k].id))
-                .collect();
-            return Err(format!(
-                "deadlines: {} in the cell of `{name}` cannot all meet their deadlines by any sharing of its uplink and GPU",
-                names.join(", ")
-            ));
-        }
-        other => {
-            return Err(format!(
-                "Clarabel could not allocate the cell of `{name}`: {other:?}"
-            ));
-        }
-    }
-    let x = &solver.solution.x;
-    let total_beta: f64 = (0..nb).map(|i| x[beta(i)].max(0.0)).sum::<f64>().max(1.0);
-    for (i, &k) in cell.iter().enumerate() {
-        assignments[k].bandwidth_share = x[beta(i)].max(0.0) / total_beta;
+        assignments[k].bandwidth_share = shares.bandwidth[i].max(0.0) / total_beta;
     }
     if priced {
-        let total_f: f64 = (0..nf).map(|j| x[f(j)].max(0.0)).sum::<f64>().max(1.0);
+        let total_f: f64 = shares
+            .compute
+            .iter()
+            .map(|f| f.max(0.0))
+            .sum::<f64>()
+            .max(1.0);
         for (j, &k) in edge.iter().enumerate() {
-            assignments[k].compute_share = x[f(j)].max(0.0) / total_f;
+            assignments[k].compute_share = shares.compute[j].max(0.0) / total_f;
         }
     } else if !on_gpu.is_empty() {
         gpu_given_bandwidth(instance, options, &on_gpu, assignments)?;
@@ -400,27 +300,4 @@ fn gpu_given_bandwidth(
         assignments[k].compute_share = gpu.shares[i];
     }
     Ok(())
-}
-
-/// A sparse constraint matrix built row by row, with its right-hand side.
-#[derive(Default)]
-struct Triplets {
-    rows: Vec<usize>,
-    cols: Vec<usize>,
-    vals: Vec<f64>,
-    b: Vec<f64>,
-}
-
-impl Triplets {
-    /// Adds `value` at `column` of the current row.
-    fn entry(&mut self, column: usize, value: f64) {
-        self.rows.push(self.b.len());
-        self.cols.push(column);
-        self.vals.push(value);
-    }
-
-    /// Closes the current row with right-hand side `rhs`.
-    fn end_row(&mut self, rhs: f64) {
-        self.b.push(rhs);
-    }
 }

@@ -2,15 +2,15 @@
 //! choice of every request.
 
 use super::choice::{Choice, Tier};
+use super::pricing::PhaseCache;
 use super::terms::Terms;
 use crate::problems::Error;
 use crate::system::trace::{EpochRule, Epochs, Request, TraceReader};
-use crate::system::{ModelCost, Node, Part, PhaseCosts, Scenario, ServedModel, TOKEN_ID_BYTES};
+use crate::system::{Part, Scenario, ServedModel};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
-use std::cell::OnceCell;
 use std::sync::Arc;
 
 /// What the plan minimises.
@@ -31,7 +31,8 @@ pub enum Objective {
 }
 
 impl Objective {
-    fn weights(self) -> (f64, f64) {
+    /// The weights of a second and of a joule in the cost.
+    pub(super) fn weights(self) -> (f64, f64) {
         match self {
             Objective::Latency => (1.0, 0.0),
             Objective::Energy => (0.0, 1.0),
@@ -318,165 +319,6 @@ impl SplitInstance {
         self.priced(&PhaseCache::new(self, k), choice)
     }
 
-    /// The cost of `choice` for the request of `phases`, with its node times taken from them.
-    fn priced(&self, phases: &PhaseCache<'_>, choice: Choice) -> Result<OptionCost, String> {
-        let k = phases.k;
-        let r = &self.requests[k];
-        let device = &self.scenario.devices[r.device];
-        let model = &self.scenario.models[r.model];
-        let layers = model.architecture.layers;
-        let n = r.prompt_tokens as u64;
-        let m = r.output_tokens as u64;
-        let context = (n + m) as f64;
-        let power_w = device.node.active_power_w().unwrap_or(f64::NAN);
-        let (per_second, per_joule) = self.objective.weights();
-        let finish = |ttft_s: Terms, e2e_s: Terms, energy_j: Terms, rest: Rest| {
-            // Energy enters only when weighted: a device without a power figure has NaN energy.
-            let cost = if per_joule > 0.0 {
-                e2e_s.combine(per_second, &energy_j, per_joule)
-            } else {
-                e2e_s.scale(per_second)
-            }
-            .scale(r.weight);
-            let floors = match (r.ttft_deadline_s, r.e2e_deadline_s) {
-                (None, None) => (0.0, 0.0),
-                (ttft, e2e) => deadline_floors(&[(ttft_s, ttft), (e2e_s, e2e)]),
-            };
-            OptionCost {
-                choice,
-                ttft_s,
-                e2e_s,
-                energy_j,
-                cost,
-                floors,
-                device_compute_s: rest.device_compute_s,
-                upload_bytes: rest.upload_bytes,
-                download_bytes: rest.download_bytes,
-                device_memory_bytes: rest.device_memory_bytes,
-                edge_kv_bytes: rest.edge_kv_bytes,
-            }
-        };
-        if choice.tier == Tier::Device {
-            if choice.split != layers || choice.server.is_some() {
-                return Err(format!(
-                    "device-only runs all {layers} blocks on the device (split {layers}, no server)"
-                ));
-            }
-            let whole = Part::whole(layers);
-            let (prefill, decode) = part_times(phases.device(), whole)?;
-            let energy = Terms {
-                fixed: power_w * (prefill + decode),
-                ..Terms::default()
-            };
-            return Ok(finish(
-                Terms {
-                    fixed: prefill,
-                    ..Terms::default()
-                },
-                Terms {
-                    fixed: prefill + decode,
-                    ..Terms::default()
-                },
-                energy,
-                Rest {
-                    device_compute_s: prefill + decode,
-                    upload_bytes: 0.0,
-                    download_bytes: 0.0,
-                    device_memory_bytes: model.on_device.weight_bytes(whole)
-                        + model.on_device.kv_bytes_per_token(whole) * context,
-                    edge_kv_bytes: 0.0,
-                },
-            ));
-        }
-        let server = choice
-            .server
-            .ok_or_else(|| format!("{} needs an edge server", choice.tier.name()))?;
-        if !device.covered_by.contains(&server) {
-            return Err(format!(
-                "edge server {server} does not cover device `{}`",
-                device.name
-            ));
-        }
-        if choice.split >= layers {
-            return Err(format!(
-                "split {} of a {layers}-block model leaves nothing to offload",
-                choice.split
-            ));
-        }
-        let s = choice.split;
-        let server_part = Part::server(s, layers);
-        let device_side = phases.device_side(s)?;
-        let (device_prefill, device_decode) = (device_side.prefill_s, device_side.decode_s);
-        let (server_prefill, server_decode) =
-            part_times(phases.server(choice.tier, server), server_part)?;
-        let radio = device.radio;
-        let activation = model.on_server.activation_bytes_per_token(s);
-        // An inner split sends one activation up and one token down per generated token and
-        // waits a round trip for each; a server-only split streams tokens down.
-        let inner = s >= 1;
-        let steps = (m - 1) as f64;
-        let up_prompt = 8.0 * n as f64 * activation / radio.uplink_bps;
-        let up_tokens = if inner {
-            8.0 * steps * activation / radio.uplink_bps
-        } else {
-            0.0
-        };
-        let rtt = match choice.tier {
-            Tier::Edge => radio.rtt_s,
-            _ => self.scenario.cloud.rtt_s,
-        };
-        let down_token = 8.0 * TOKEN_ID_BYTES / radio.downlink_bps;
-        let on_edge = choice.tier == Tier::Edge;
-        let ttft_fixed =
-            device_prefill + rtt + down_token + if on_edge { 0.0 } else { server_prefill };
-        let decode_fixed = device_decode
-            + if inner {
-                steps * (rtt + down_token)
-            } else {
-                0.0
-            }
-            + if on_edge { 0.0 } else { server_decode };
-        let ttft = Terms {
-            fixed: ttft_fixed,
-            upload: up_prompt,
-            edge: if on_edge { server_prefill } else { 0.0 },
-        };
-        let e2e = Terms {
-            fixed: ttft_fixed + decode_fixed,
-            upload: up_prompt + up_tokens,
-            edge: if on_edge {
-                server_prefill + server_decode
-            } else {
-                0.0
-            },
-        };
-        // The device computes its part, transmits while uploading, and keeps its radio
-        // connected for the rest of the request (round trips, server time, tokens down).
-        let device_busy = device_prefill + device_decode;
-        let energy = Terms {
-            fixed: power_w * device_busy + radio.idle_power_w * (e2e.fixed - device_busy),
-            upload: radio.tx_power_w * (up_prompt + up_tokens),
-            edge: radio.idle_power_w * e2e.edge,
-        };
-        let uploads = n as f64 + if inner { steps } else { 0.0 };
-        Ok(finish(
-            ttft,
-            e2e,
-            energy,
-            Rest {
-                device_compute_s: device_prefill + device_decode,
-                upload_bytes: uploads * activation,
-                download_bytes: m as f64 * TOKEN_ID_BYTES,
-                device_memory_bytes: device_side.memory_bytes,
-                edge_kv_bytes: if on_edge {
-                    model.on_server.kv_bytes_per_token(server_part) * context
-                } else {
-                    0.0
-                },
-            },
-        ))
-    }
-
     /// Every choice of request `k`: device-only, and each split with the rest on each covering
     /// edge server or in the cloud through its cell.
     pub fn all_choices(&self, k: usize) -> Vec<Choice> {
@@ -646,109 +488,6 @@ pub fn draw_model(models: &[ServedModel], context: u64, draw: f64) -> usize {
         .unwrap_or(0)
 }
 
-/// The phase costs ([`PhaseCosts`]) of one request on its device and on the servers of its
-/// choices, and the device side of each split, each computed once, when first asked for: the
-/// choices of a request differ only in how many blocks run where.
-struct PhaseCache<'a> {
-    instance: &'a SplitInstance,
-    k: usize,
-    device: OnceCell<Result<PhaseCosts, String>>,
-    edges: Vec<OnceCell<Result<PhaseCosts, String>>>,
-    cloud: OnceCell<Result<PhaseCosts, String>>,
-    /// Per split, the device side, shared by the choices of every tier and cell.
-    device_sides: Vec<OnceCell<Result<DeviceSide, String>>>,
-}
-
-/// What the device part of one split costs the device.
-struct DeviceSide {
-    prefill_s: f64,
-    decode_s: f64,
-    /// Weights of the part and their KV cache for the prompt and the output.
-    memory_bytes: f64,
-}
-
-impl<'a> PhaseCache<'a> {
-    fn new(instance: &'a SplitInstance, k: usize) -> PhaseCache<'a> {
-        PhaseCache {
-            instance,
-            k,
-            device: OnceCell::new(),
-            edges: (0..instance.edge_count())
-                .map(|_| OnceCell::new())
-                .collect(),
-            cloud: OnceCell::new(),
-            device_sides: (0..instance.layers(k)).map(|_| OnceCell::new()).collect(),
-        }
-    }
-
-    /// The device side of split `split` (below the model's block count).
-    #[inline(always)]
-    fn device_side(&self, split: u32) -> Result<&DeviceSide, String> {
-        self.device_sides[split as usize]
-            .get_or_init(|| {
-                let r = &self.instance.requests[self.k];
-                let model = &self.instance.scenario.models[r.model].on_device;
-                let part = Part::device(split, model.layers);
-                let (prefill_s, decode_s) = part_times(self.device(), part)?;
-                let context = (r.prompt_tokens as u64 + r.output_tokens as u64) as f64;
-                Ok(DeviceSide {
-                    prefill_s,
-                    decode_s,
-                    memory_bytes: model.weight_bytes(part)
-                        + model.kv_bytes_per_token(part) * context,
-                })
-            })
-            .as_ref()
-            .map_err(Clone::clone)
-    }
-
-    fn costs(&self, node: &Node, model: &ModelCost) -> Result<PhaseCosts, String> {
-        let r = &self.instance.requests[self.k];
-        node.phase_costs(model, r.prompt_tokens as u64, r.output_tokens as u64)
-            .map_err(|e| e.to_string())
-    }
-
-    /// On the request's device, for its part of the model.
-    #[inline(always)]
-    fn device(&self) -> Result<&PhaseCosts, String> {
-        let scenario = &self.instance.scenario;
-        let r = &self.instance.requests[self.k];
-        self.device
-            .get_or_init(|| {
-                self.costs(
-                    &scenario.devices[r.device].node,
-                    &scenario.models[r.model].on_device,
-                )
-            })
-            .as_ref()
-            .map_err(Clone::clone)
-    }
-
-    /// On edge server `e` (`tier` edge) or in the cloud, for the server part of the model.
-    #[inline(always)]
-    fn server(&self, tier: Tier, e: usize) -> Result<&PhaseCosts, String> {
-        let scenario = &self.instance.scenario;
-        let model = &scenario.models[self.instance.requests[self.k].model].on_server;
-        let (cell, node) = match tier {
-            Tier::Edge => (&self.edges[e], &scenario.edge_servers[e].node),
-            _ => (&self.cloud, &scenario.cloud.node),
-        };
-        cell.get_or_init(|| self.costs(node, model))
-            .as_ref()
-            .map_err(Clone::clone)
-    }
-}
-
-/// Prefill and decode times of `part` (nothing for an empty part, whatever `costs` are).
-#[inline(always)]
-fn part_times(costs: Result<&PhaseCosts, String>, part: Part) -> Result<(f64, f64), String> {
-    if part.is_empty() {
-        return Ok((0.0, 0.0));
-    }
-    let costs = costs?;
-    Ok((costs.prefill_s(part), costs.decode_s(part)))
-}
-
 /// Adds `option` to `kept`, the options so far that no other one dominates (of options that
 /// dominate each other, the first): it is dropped if a kept option dominates it, else it
 /// drops the kept options it dominates. Dominance is a preorder (reflexive and transitive),
@@ -761,40 +500,6 @@ fn keep_undominated(kept: &mut Vec<OptionCost>, option: OptionCost) {
     // No kept option dominates it, so it strictly dominates those it dominates.
     kept.retain(|k| !option.dominates(k));
     kept.push(option);
-}
-
-/// Parts of an [`OptionCost`] that are not share-dependent.
-struct Rest {
-    device_compute_s: f64,
-    upload_bytes: f64,
-    download_bytes: f64,
-    device_memory_bytes: f64,
-    edge_kv_bytes: f64,
-}
-
-/// The least shares meeting every `(terms, deadline)` pair, as documented on
-/// [`OptionCost::floors`]; infinite when a deadline is below the fixed part.
-fn deadline_floors(limits: &[(Terms, Option<f64>)]) -> (f64, f64) {
-    let mut floors = (0.0f64, 0.0f64);
-    for (terms, deadline) in limits {
-        let Some(d) = deadline else { continue };
-        let slack = d - terms.fixed;
-        if slack <= 0.0 {
-            return (f64::INFINITY, f64::INFINITY);
-        }
-        let (u, v) = (terms.upload, terms.edge);
-        let (ru, rv) = (u.sqrt(), v.sqrt());
-        let (mut beta, mut f) = (ru * (ru + rv) / slack, rv * (ru + rv) / slack);
-        // Keep each share within 1 when the other can absorb the rest of the deadline.
-        if f > 1.0 && slack > v {
-            (beta, f) = (u / (slack - v), 1.0);
-        } else if beta > 1.0 && slack > u {
-            (beta, f) = (1.0, v / (slack - u));
-        }
-        floors.0 = floors.0.max(beta);
-        floors.1 = floors.1.max(f);
-    }
-    floors
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 mod allocation;
 mod baselines;
 mod brute_force;
+mod cell_program;
 mod choice;
 mod decision;
 pub mod env;
@@ -13,6 +14,7 @@ pub mod formulation;
 mod heuristics;
 mod instance;
 mod plan;
+mod pricing;
 pub mod replay;
 mod saved;
 mod solvers;
