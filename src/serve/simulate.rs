@@ -311,129 +311,20 @@ pub fn simulate(
     progress: &mut dyn FnMut(u64),
 ) -> Result<PolicyRun, Error> {
     let n = workload.requests.len();
-    let mut state = State {
-        workload,
-        costs: Precision::ALL
-            .iter()
-            .map(|&q| (q, workload.model.cost(q)))
-            .collect(),
-        kv_bytes_per_token: workload
-            .model
-            .cost(Precision::Fp16)
-            .kv_bytes_per_token(Part::whole(workload.model.layers)),
-        servers: workload
-            .servers
-            .iter()
-            .map(|_| Server {
-                loaded: None,
-                running: Vec::new(),
-                iteration: None,
-            })
-            .collect(),
-        fates: vec![Fate::NotArrived; n],
-        waiting: Vec::new(),
-        resolved: 0,
-    };
+    let mut state = State::new(workload);
     let slo_aware = policy.is_slo_aware();
-    let deadline = |k: usize| workload.requests[k].arrival_s + workload.requests[k].ttft_slo_s;
-    let (mut next, mut calls, mut planner_time_s) = (0, 0u64, 0.0);
-    loop {
-        let arrival = workload.requests.get(next).map(|r| r.arrival_s);
-        let end = state
-            .servers
-            .iter()
-            .filter_map(|s| s.iteration.as_ref().map(Iteration::end_s))
-            .reduce(f64::min);
-        let expiry = if slo_aware {
-            state.waiting.iter().map(|&k| deadline(k)).reduce(f64::min)
-        } else {
-            None
-        };
-        let Some(t) = [arrival, end, expiry]
-            .into_iter()
-            .flatten()
-            .reduce(f64::min)
-        else {
-            break;
-        };
+    let mut next = 0;
+    let mut planning = Planning::default();
+    while let Some(t) = state.next_event_s(next, slo_aware) {
         state.complete(t);
-        while next < n && workload.requests[next].arrival_s <= t {
-            let r = &workload.requests[next];
-            let context = r.prompt_tokens as u64 + r.output_tokens as u64;
-            if context > workload.model.max_position_embeddings {
-                state.drop_request(
-                    next,
-                    format!(
-                        "context of {context} tokens exceeds the model's {}",
-                        workload.model.max_position_embeddings
-                    ),
-                );
-            } else if !slo_aware && !state.fits_some_server(next) {
-                state.drop_request(next, "its KV cache fits in no server's memory".into());
-            } else {
-                state.fates[next] = Fate::Waiting;
-                state.waiting.push(next);
-            }
-            next += 1;
-        }
+        next = state.arrive(next, t, slo_aware);
         if slo_aware {
-            for k in std::mem::take(&mut state.waiting) {
-                if deadline(k) <= t {
-                    state.drop_request(k, "its TTFT deadline passed while it waited".into());
-                } else {
-                    state.waiting.push(k);
-                }
-            }
+            state.expire(t);
         }
-        let free: Vec<usize> = (0..state.servers.len())
-            .filter(|&j| state.servers[j].iteration.is_none())
-            .collect();
+        let free = state.free_servers();
         if !state.waiting.is_empty() && !free.is_empty() {
             let instance = state.instance(t, &free)?;
-            let planner_error = |message: String| Error::Planner {
-                policy: policy.name().to_string(),
-                time_s: t,
-                message,
-            };
-            let decision = match policy {
-                // No request has a server and precision on which it meets its SLOs even alone:
-                // every planner admits nobody, so none is called.
-                Policy::Planner(_) if instance.servable_value() == 0.0 => None,
-                Policy::Planner(solver) => {
-                    let started = Instant::now();
-                    let outcome = solver
-                        .solve(&instance, budget)
-                        .map_err(|e| planner_error(e.to_string()))?;
-                    planner_time_s += started.elapsed().as_secs_f64();
-                    calls += 1;
-                    let decision = outcome.decision.ok_or_else(|| {
-                        planner_error(format!("no decision ({})", outcome.status.name()))
-                    })?;
-                    if let Some(v) = instance.evaluate(&decision).violations.first() {
-                        return Err(planner_error(format!(
-                            "its batch breaks `{}` of {} by {}",
-                            v.constraint, v.subject, v.excess
-                        )));
-                    }
-                    Some(decision)
-                }
-                Policy::Vllm => {
-                    let decision = vllm::admit(&instance);
-                    if let Some(v) = instance
-                        .evaluate(&decision)
-                        .violations
-                        .iter()
-                        .find(|v| !SLO_CONSTRAINTS.contains(&v.constraint.as_str()))
-                    {
-                        return Err(planner_error(format!(
-                            "its batch breaks `{}` of {} by {}",
-                            v.constraint, v.subject, v.excess
-                        )));
-                    }
-                    Some(decision)
-                }
-            };
-            if let Some(decision) = decision {
+            if let Some(decision) = decide(policy, budget, &instance, t, &mut planning)? {
                 state.admit(t, &free, &instance, &decision)?;
             }
         }
@@ -446,9 +337,175 @@ pub fn simulate(
     Ok(PolicyRun {
         policy: policy.name().to_string(),
         records,
-        planner_calls: calls,
-        planner_time_s,
+        planner_calls: planning.calls,
+        planner_time_s: planning.time_s,
     })
+}
+
+/// What planning has cost so far: the planner's calls and the wall time spent in them.
+#[derive(Default)]
+struct Planning {
+    calls: u64,
+    time_s: f64,
+}
+
+impl State<'_> {
+    /// The state before the first request arrives: every server idle and empty, every
+    /// request not arrived.
+    fn new(workload: &Workload) -> State<'_> {
+        State {
+            workload,
+            costs: Precision::ALL
+                .iter()
+                .map(|&q| (q, workload.model.cost(q)))
+                .collect(),
+            kv_bytes_per_token: workload
+                .model
+                .cost(Precision::Fp16)
+                .kv_bytes_per_token(Part::whole(workload.model.layers)),
+            servers: workload
+                .servers
+                .iter()
+                .map(|_| Server {
+                    loaded: None,
+                    running: Vec::new(),
+                    iteration: None,
+                })
+                .collect(),
+            fates: vec![Fate::NotArrived; workload.requests.len()],
+            waiting: Vec::new(),
+            resolved: 0,
+        }
+    }
+
+    /// When request `k`'s TTFT deadline passes: its arrival plus its TTFT SLO.
+    fn deadline_s(&self, k: usize) -> f64 {
+        self.request(k).arrival_s + self.request(k).ttft_slo_s
+    }
+
+    /// The time of the next event, if any is left: the arrival of request `next`, the end of
+    /// an iteration, or (when the policy is SLO-aware) a waiting request's deadline.
+    fn next_event_s(&self, next: usize, slo_aware: bool) -> Option<f64> {
+        let arrival = self.workload.requests.get(next).map(|r| r.arrival_s);
+        let end = self
+            .servers
+            .iter()
+            .filter_map(|s| s.iteration.as_ref().map(Iteration::end_s))
+            .reduce(f64::min);
+        let expiry = if slo_aware {
+            self.waiting
+                .iter()
+                .map(|&k| self.deadline_s(k))
+                .reduce(f64::min)
+        } else {
+            None
+        };
+        [arrival, end, expiry]
+            .into_iter()
+            .flatten()
+            .reduce(f64::min)
+    }
+
+    /// Lets the requests from `next` that have arrived by `t` in: each waits, or is dropped
+    /// when its context exceeds the model's or (for a policy that is not SLO-aware) its KV
+    /// cache fits in no server. Returns the first request not yet arrived.
+    fn arrive(&mut self, mut next: usize, t: f64, slo_aware: bool) -> usize {
+        let workload = self.workload;
+        let n = workload.requests.len();
+        while next < n && workload.requests[next].arrival_s <= t {
+            let r = &workload.requests[next];
+            let context = r.prompt_tokens as u64 + r.output_tokens as u64;
+            if context > workload.model.max_position_embeddings {
+                self.drop_request(
+                    next,
+                    format!(
+                        "context of {context} tokens exceeds the model's {}",
+                        workload.model.max_position_embeddings
+                    ),
+                );
+            } else if !slo_aware && !self.fits_some_server(next) {
+                self.drop_request(next, "its KV cache fits in no server's memory".into());
+            } else {
+                self.fates[next] = Fate::Waiting;
+                self.waiting.push(next);
+            }
+            next += 1;
+        }
+        next
+    }
+
+    /// Drops the waiting requests whose TTFT deadline has passed by `t`.
+    fn expire(&mut self, t: f64) {
+        for k in std::mem::take(&mut self.waiting) {
+            if self.deadline_s(k) <= t {
+                self.drop_request(k, "its TTFT deadline passed while it waited".into());
+            } else {
+                self.waiting.push(k);
+            }
+        }
+    }
+
+    /// The servers with no iteration under way.
+    fn free_servers(&self) -> Vec<usize> {
+        (0..self.servers.len())
+            .filter(|&j| self.servers[j].iteration.is_none())
+            .collect()
+    }
+}
+
+/// The batch `policy` admits on `instance` at `t`, if any: the planner's decision (not called
+/// when nobody could be admitted, its calls and time added to `planning`) or vLLM's; either
+/// is refused when it breaks a constraint the policy is bound by.
+fn decide(
+    policy: &Policy,
+    budget: &Budget,
+    instance: &BatchingInstance,
+    t: f64,
+    planning: &mut Planning,
+) -> Result<Option<BatchDecision>, Error> {
+    let planner_error = |message: String| Error::Planner {
+        policy: policy.name().to_string(),
+        time_s: t,
+        message,
+    };
+    match policy {
+        // No request has a server and precision on which it meets its SLOs even alone:
+        // every planner admits nobody, so none is called.
+        Policy::Planner(_) if instance.servable_value() == 0.0 => Ok(None),
+        Policy::Planner(solver) => {
+            let started = Instant::now();
+            let outcome = solver
+                .solve(instance, budget)
+                .map_err(|e| planner_error(e.to_string()))?;
+            planning.time_s += started.elapsed().as_secs_f64();
+            planning.calls += 1;
+            let decision = outcome
+                .decision
+                .ok_or_else(|| planner_error(format!("no decision ({})", outcome.status.name())))?;
+            if let Some(v) = instance.evaluate(&decision).violations.first() {
+                return Err(planner_error(format!(
+                    "its batch breaks `{}` of {} by {}",
+                    v.constraint, v.subject, v.excess
+                )));
+            }
+            Ok(Some(decision))
+        }
+        Policy::Vllm => {
+            let decision = vllm::admit(instance);
+            if let Some(v) = instance
+                .evaluate(&decision)
+                .violations
+                .iter()
+                .find(|v| !SLO_CONSTRAINTS.contains(&v.constraint.as_str()))
+            {
+                return Err(planner_error(format!(
+                    "its batch breaks `{}` of {} by {}",
+                    v.constraint, v.subject, v.excess
+                )));
+            }
+            Ok(Some(decision))
+        }
+    }
 }
 
 /// The record of request `k` at the end of a simulation.

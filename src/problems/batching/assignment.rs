@@ -290,6 +290,104 @@ fn exchanges(packing: &mut Packing, context: &Context) -> u64 {
     rounds
 }
 
+/// The requests in increasing TTFT budget, ties by index.
+fn budget_order(instance: &BatchingInstance) -> Vec<usize> {
+    let mut by_budget: Vec<usize> = (0..instance.requests.len()).collect();
+    by_budget.sort_by(|&a, &b| {
+        instance
+            .ttft_budget_s(a)
+            .total_cmp(&instance.ttft_budget_s(b))
+            .then(a.cmp(&b))
+    });
+    by_budget
+}
+
+/// The best uniform profile's packing (every server at one precision, where it offers it),
+/// with the profiles tried.
+fn best_uniform<'a>(context: &Context<'a>) -> (Packing<'a>, u64) {
+    let instance = context.instance;
+    let servers = instance.servers.len();
+    let mut iterations = 0;
+    let mut best: Option<Packing> = None;
+    for q in 0..Precision::ALL.len() {
+        let profile: Vec<Option<usize>> = (0..servers)
+            .map(|j| instance.option_at(j, q).is_some().then_some(q))
+            .collect();
+        let packing = for_profile(context, &profile);
+        iterations += 1;
+        if best.as_ref().is_none_or(|b| packing.value > b.value) {
+            best = Some(packing);
+        }
+    }
+    let best = best.unwrap_or_else(|| Packing::new(instance, &[]));
+    (best, iterations)
+}
+
+/// What each server could admit at each precision index with every request to itself: a
+/// switch that cannot beat the current value even so is not tried.
+fn alone_values(context: &Context) -> Vec<[f64; 3]> {
+    let instance = context.instance;
+    (0..instance.servers.len())
+        .map(|j| {
+            std::array::from_fn(|q| {
+                let pool: Vec<usize> = context
+                    .by_budget
+                    .iter()
+                    .copied()
+                    .filter(|&k| instance.is_candidate(k, j, q))
+                    .collect();
+                best_batch(instance, j, q, &pool)
+                    .iter()
+                    .map(|&k| instance.value(k))
+                    .sum()
+            })
+        })
+        .collect()
+}
+
+/// Best improvement from `best`: every switch of one server to another precision from the
+/// current profile, the best kept, until none raises the value or time runs out (switches
+/// that `alone` shows cannot raise it are not tried). Returns the packing and the switches
+/// tried.
+fn improve_profile<'a>(
+    context: &Context<'a>,
+    mut best: Packing<'a>,
+    alone: &[[f64; 3]],
+) -> (Packing<'a>, u64) {
+    let instance = context.instance;
+    let offers = |j: usize, q: usize| instance.option_at(j, q).is_some();
+    let mut iterations = 0;
+    'search: loop {
+        let mut next_best: Option<Packing> = None;
+        for j in (0..instance.servers.len()).filter(|&j| instance.servers[j].loaded.is_none()) {
+            let kept: f64 = best.value
+                - best.members[j]
+                    .iter()
+                    .map(|&k| instance.value(k))
+                    .sum::<f64>();
+            for q in (0..Precision::ALL.len()).filter(|&q| offers(j, q)) {
+                if best.precision[j] == Some(q) || kept + alone[j][q] <= best.value {
+                    continue;
+                }
+                if context.out_of_time() {
+                    break 'search;
+                }
+                let next = switched(&best, context, j, q);
+                iterations += 1;
+                let threshold = next_best.as_ref().map_or(best.value, |b| b.value);
+                if next.value > threshold * (1.0 + 1e-12) {
+                    next_best = Some(next);
+                }
+            }
+        }
+        match next_best {
+            Some(next) => best = next,
+            None => break,
+        }
+    }
+    (best, iterations)
+}
+
 impl Solver<BatchingInstance> for Assignment {
     fn name(&self) -> &str {
         "assignment"
@@ -304,83 +402,17 @@ impl Solver<BatchingInstance> for Assignment {
         if let Some(found) = infeasible(instance) {
             return Ok(found);
         }
-        let mut by_budget: Vec<usize> = (0..instance.requests.len()).collect();
-        by_budget.sort_by(|&a, &b| {
-            instance
-                .ttft_budget_s(a)
-                .total_cmp(&instance.ttft_budget_s(b))
-                .then(a.cmp(&b))
-        });
         let context = Context {
             instance,
             shares: Shares::new(instance),
-            by_budget,
+            by_budget: budget_order(instance),
             exchange_rounds: self.exchange_rounds,
             deadline: deadline(started, budget),
         };
-        let servers = instance.servers.len();
-        let offers = |j: usize, q: usize| instance.option_at(j, q).is_some();
-        let mut iterations = 0;
-        let mut best: Option<Packing> = None;
-        for q in 0..Precision::ALL.len() {
-            let profile: Vec<Option<usize>> =
-                (0..servers).map(|j| offers(j, q).then_some(q)).collect();
-            let packing = for_profile(&context, &profile);
-            iterations += 1;
-            if best.as_ref().is_none_or(|b| packing.value > b.value) {
-                best = Some(packing);
-            }
-        }
-        let mut best = best.unwrap_or_else(|| Packing::new(instance, &[]));
-        // What each server could admit at each precision with every request to itself: a
-        // switch that cannot beat the current value even so is not tried.
-        let alone: Vec<[f64; 3]> = (0..servers)
-            .map(|j| {
-                std::array::from_fn(|q| {
-                    let pool: Vec<usize> = context
-                        .by_budget
-                        .iter()
-                        .copied()
-                        .filter(|&k| instance.is_candidate(k, j, q))
-                        .collect();
-                    best_batch(instance, j, q, &pool)
-                        .iter()
-                        .map(|&k| instance.value(k))
-                        .sum()
-                })
-            })
-            .collect();
-        // Best improvement: every switch of one server to another precision from the current
-        // profile, the best kept, until none raises the value.
-        'search: loop {
-            let mut next_best: Option<Packing> = None;
-            for j in (0..servers).filter(|&j| instance.servers[j].loaded.is_none()) {
-                let kept: f64 = best.value
-                    - best.members[j]
-                        .iter()
-                        .map(|&k| instance.value(k))
-                        .sum::<f64>();
-                for q in (0..Precision::ALL.len()).filter(|&q| offers(j, q)) {
-                    if best.precision[j] == Some(q) || kept + alone[j][q] <= best.value {
-                        continue;
-                    }
-                    if context.out_of_time() {
-                        break 'search;
-                    }
-                    let next = switched(&best, &context, j, q);
-                    iterations += 1;
-                    let threshold = next_best.as_ref().map_or(best.value, |b| b.value);
-                    if next.value > threshold * (1.0 + 1e-12) {
-                        next_best = Some(next);
-                    }
-                }
-            }
-            match next_best {
-                Some(next) => best = next,
-                None => break,
-            }
-        }
-        iterations += exchanges(&mut best, &context);
+        let (uniform, uniform_iterations) = best_uniform(&context);
+        let alone = alone_values(&context);
+        let (mut best, switch_iterations) = improve_profile(&context, uniform, &alone);
+        let iterations = uniform_iterations + switch_iterations + exchanges(&mut best, &context);
         Ok(finish(instance, best.decision(), iterations))
     }
 }

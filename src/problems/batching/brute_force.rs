@@ -142,14 +142,55 @@ impl Solver<BatchingInstance> for BruteForce {
         if let Some(found) = infeasible(instance) {
             return Ok(found);
         }
-        let choices: Vec<Vec<Precision>> = instance
-            .servers
-            .iter()
-            .map(|s| match s.loaded {
-                Some(p) => vec![p],
-                None => s.precisions.clone(),
-            })
-            .collect();
+        let choices = precision_choices(instance);
+        let profiles = self.profiles_within_size(instance, &choices)?;
+        let mut walk = Walk {
+            instance,
+            profile: Vec::new(),
+            members: vec![Vec::new(); instance.servers.len()],
+            assignment: vec![None; instance.requests.len()],
+            value: 0.0,
+            best: None,
+            leaves: 0,
+            deadline: deadline(started, budget),
+            timed_out: false,
+        };
+        for index in 0..profiles {
+            walk.profile = profile_at(&choices, index);
+            walk.visit(0);
+            if walk.timed_out {
+                break;
+            }
+        }
+        let leaves = walk.leaves;
+        let Some((_, profile, assignments)) = walk.best else {
+            return Ok(Found::not_found("stopped before the first leaf")
+                .timed_out(walk.timed_out)
+                .with_work(leaves, profiles));
+        };
+        let decision = decision_of(instance, &profile, assignments);
+        let value = instance.evaluate(&decision).objective;
+        // A walk cut short by the time limit proves nothing beyond the servable total.
+        let bound = if walk.timed_out {
+            instance.servable_value()
+        } else {
+            value
+        };
+        Ok(Found::decision(decision, value)
+            .with_bound(bound)
+            .timed_out(walk.timed_out)
+            .with_work(leaves, profiles))
+    }
+}
+
+impl BruteForce {
+    /// The number of precision profiles of `choices`, refused when the walk over all of them
+    /// would have more than [`BruteForce::max_leaves`] leaves.
+    fn profiles_within_size(
+        &self,
+        instance: &BatchingInstance,
+        choices: &[Vec<Precision>],
+    ) -> Result<u64, SolveError> {
         let profiles = choices
             .iter()
             .fold(1u64, |n, c| n.saturating_mul(c.len() as u64));
@@ -166,58 +207,49 @@ impl Solver<BatchingInstance> for BruteForce {
                 ),
             });
         }
-        let mut walk = Walk {
-            instance,
-            profile: Vec::new(),
-            members: vec![Vec::new(); instance.servers.len()],
-            assignment: vec![None; instance.requests.len()],
-            value: 0.0,
-            best: None,
-            leaves: 0,
-            deadline: deadline(started, budget),
-            timed_out: false,
-        };
-        for index in 0..profiles {
-            let mut rest = index;
-            walk.profile = choices
-                .iter()
-                .map(|c| {
-                    let p = c[(rest % c.len() as u64) as usize];
-                    rest /= c.len() as u64;
-                    p
-                })
-                .collect();
-            walk.visit(0);
-            if walk.timed_out {
-                break;
-            }
-        }
-        let leaves = walk.leaves;
-        let Some((_, profile, assignments)) = walk.best else {
-            return Ok(Found::not_found("stopped before the first leaf")
-                .timed_out(walk.timed_out)
-                .with_work(leaves, profiles));
-        };
-        let decision = BatchDecision {
-            precisions: (0..instance.servers.len())
-                .map(|j| {
-                    let used =
-                        assignments.contains(&Some(j)) || instance.servers[j].loaded.is_some();
-                    used.then_some(profile[j])
-                })
-                .collect(),
-            assignments,
-        };
-        let value = instance.evaluate(&decision).objective;
-        // A walk cut short by the time limit proves nothing beyond the servable total.
-        let bound = if walk.timed_out {
-            instance.servable_value()
-        } else {
-            value
-        };
-        Ok(Found::decision(decision, value)
-            .with_bound(bound)
-            .timed_out(walk.timed_out)
-            .with_work(leaves, profiles))
+        Ok(profiles)
+    }
+}
+
+/// Per server, the precisions a profile may give it: the loaded one, or each it offers.
+fn precision_choices(instance: &BatchingInstance) -> Vec<Vec<Precision>> {
+    instance
+        .servers
+        .iter()
+        .map(|s| match s.loaded {
+            Some(p) => vec![p],
+            None => s.precisions.clone(),
+        })
+        .collect()
+}
+
+/// Profile number `index` of `choices`, the first server's choice varying fastest.
+fn profile_at(choices: &[Vec<Precision>], index: u64) -> Vec<Precision> {
+    let mut rest = index;
+    choices
+        .iter()
+        .map(|c| {
+            let p = c[(rest % c.len() as u64) as usize];
+            rest /= c.len() as u64;
+            p
+        })
+        .collect()
+}
+
+/// The decision of `assignments` under `profile`: each server with members or running
+/// sequences at its profile's precision.
+fn decision_of(
+    instance: &BatchingInstance,
+    profile: &[Precision],
+    assignments: Vec<Option<usize>>,
+) -> BatchDecision {
+    BatchDecision {
+        precisions: (0..instance.servers.len())
+            .map(|j| {
+                let used = assignments.contains(&Some(j)) || instance.servers[j].loaded.is_some();
+                used.then_some(profile[j])
+            })
+            .collect(),
+        assignments,
     }
 }

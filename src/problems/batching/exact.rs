@@ -30,7 +30,7 @@
 
 use super::assignment::Assignment;
 use super::decision::BatchDecision;
-use super::instance::BatchingInstance;
+use super::instance::{BatchingInstance, ServerOption};
 use super::timing::COMBINATIONS;
 use crate::solve::executor::{deadline, remaining};
 use crate::solve::milp::{MilpModel, MilpSolution, MilpStatus};
@@ -61,19 +61,18 @@ struct Built {
     initial: Vec<(Variable, f64)>,
 }
 
+/// The MILP of `instance`, started at `warm` when given: per server, a choice of precision
+/// and per precision the assignments of its candidates with their memory, TTFT and TPOT rows;
+/// then one assignment per request at most.
 fn build(instance: &BatchingInstance, warm: Option<&BatchDecision>) -> Built {
-    let mut m = MilpModel::default();
-    m.set_feasibility_tolerance(FEASIBILITY_TOLERANCE);
-    let mut x = Vec::new();
-    let mut initial = Vec::new();
-    let mut per_request: Vec<Expression> = vec![Expression::from(0.0); instance.requests.len()];
-    let mut objective = Expression::from(0.0);
-    let admitted = |k: usize, j: usize, q: usize| {
-        warm.is_some_and(|d| {
-            d.assignments.get(k).copied().flatten() == Some(j)
-                && instance.served_precision(d, j) == Some(Precision::ALL[q])
-        })
+    let mut built = Built {
+        milp: MilpModel::default(),
+        objective: Expression::from(0.0),
+        x: Vec::new(),
+        initial: Vec::new(),
     };
+    built.milp.set_feasibility_tolerance(FEASIBILITY_TOLERANCE);
+    let mut per_request: Vec<Expression> = vec![Expression::from(0.0); instance.requests.len()];
     for j in 0..instance.servers.len() {
         let loaded = instance.servers[j].loaded;
         let mut choices = Expression::from(0.0);
@@ -90,88 +89,143 @@ fn build(instance: &BatchingInstance, warm: Option<&BatchDecision>) -> Built {
             let members: Vec<usize> = eligible
                 .iter()
                 .copied()
-                .filter(|&k| admitted(k, j, q))
+                .filter(|&k| warm_admits(instance, warm, k, j, q))
                 .collect();
             let used = !members.is_empty();
             let y: Expression = if loaded.is_some() {
                 Expression::from(1.0)
             } else {
-                let v = m.add(variable().binary());
-                initial.push((v, used as u8 as f64));
+                let v = built.milp.add(variable().binary());
+                built.initial.push((v, used as u8 as f64));
                 choices += v;
                 v.into()
             };
-            let mut memory = Expression::from(0.0);
-            let mut ttft = Vec::with_capacity(eligible.len());
-            let mut tpot = Vec::new();
-            for &k in &eligible {
-                let v = m.add(variable().binary());
-                x.push((k, j, q, v));
-                initial.push((v, members.contains(&k) as u8 as f64));
-                if loaded.is_none() {
-                    m.constrain((v - y.clone()).leq(0.0));
-                }
-                per_request[k] += v;
-                objective += instance.value(k) * v;
-                memory += (instance.kv_bytes(k) / option.kv_capacity_bytes) * v;
-                let start = members.contains(&k);
-                ttft.push(Member {
-                    limit_s: instance.ttft_budget_s(k),
-                    x: v,
-                    start,
-                    terms_s: option.prefill.per_request_s[k],
-                });
-                if instance.decodes(k) {
-                    tpot.push(Member {
-                        limit_s: instance.requests[k].tpot_slo_s.min(option.running_tpot_s),
-                        x: v,
-                        start,
-                        terms_s: option.decode.per_request_s[k],
-                    });
-                }
-            }
-            m.constrain(memory.leq(y.clone()));
-            // The prefill within the tightest TTFT budget of the admitted requests, and the
-            // longest decode step within the tightest TPOT limit of the decoding ones.
+            let terms = built.assign(instance, (j, q), &y, &eligible, &members, &mut per_request);
             let y_start = if loaded.is_some() {
                 1.0
             } else {
                 used as u8 as f64
             };
-            prefix_rows(
-                &mut m,
-                &y,
-                y_start,
-                &option.prefill.constant_s,
-                &ttft,
-                &mut initial,
-            );
-            if !tpot.is_empty() {
-                deadline_rows(
-                    &mut m,
-                    &y,
-                    y_start,
-                    &option.decode.constant_s,
-                    &tpot,
-                    &mut initial,
-                );
-            }
+            built.option_rows(option, &y, y_start, terms);
         }
         if loaded.is_none() {
-            m.constrain(choices.leq(1.0));
+            built.milp.constrain(choices.leq(1.0));
         }
     }
     for row in per_request {
-        m.constrain(row.leq(1.0));
+        built.milp.constrain(row.leq(1.0));
     }
     if warm.is_none() {
-        initial.clear();
+        built.initial.clear();
     }
-    Built {
-        milp: m,
-        objective,
-        x,
-        initial,
+    built
+}
+
+/// Whether the start `warm` admits request `k` on server `j` at precision index `q`.
+fn warm_admits(
+    instance: &BatchingInstance,
+    warm: Option<&BatchDecision>,
+    k: usize,
+    j: usize,
+    q: usize,
+) -> bool {
+    warm.is_some_and(|d| {
+        d.assignments.get(k).copied().flatten() == Some(j)
+            && instance.served_precision(d, j) == Some(Precision::ALL[q])
+    })
+}
+
+/// What the candidates of one server option contribute to its rows.
+struct OptionTerms {
+    /// Their KV caches, as fractions of the memory left.
+    memory: Expression,
+    /// Every candidate, with its TTFT budget and prefill terms.
+    ttft: Vec<Member>,
+    /// The candidates that decode, with their TPOT limits and decode-step terms.
+    tpot: Vec<Member>,
+}
+
+impl Built {
+    /// The assignment variables `x_kjq` of the `eligible` requests on server `j` at precision
+    /// index `q` (`members` started at 1), each within the option's `y` when the server may
+    /// choose, counted in the objective and in its request's row of `per_request`.
+    fn assign(
+        &mut self,
+        instance: &BatchingInstance,
+        (j, q): (usize, usize),
+        y: &Expression,
+        eligible: &[usize],
+        members: &[usize],
+        per_request: &mut [Expression],
+    ) -> OptionTerms {
+        let option = instance
+            .option_at(j, q)
+            .expect("a candidate's option exists");
+        let loaded = instance.servers[j].loaded;
+        let mut terms = OptionTerms {
+            memory: Expression::from(0.0),
+            ttft: Vec::with_capacity(eligible.len()),
+            tpot: Vec::new(),
+        };
+        for &k in eligible {
+            let v = self.milp.add(variable().binary());
+            self.x.push((k, j, q, v));
+            self.initial.push((v, members.contains(&k) as u8 as f64));
+            if loaded.is_none() {
+                self.milp.constrain((v - y.clone()).leq(0.0));
+            }
+            per_request[k] += v;
+            self.objective += instance.value(k) * v;
+            terms.memory += (instance.kv_bytes(k) / option.kv_capacity_bytes) * v;
+            let start = members.contains(&k);
+            terms.ttft.push(Member {
+                limit_s: instance.ttft_budget_s(k),
+                x: v,
+                start,
+                terms_s: option.prefill.per_request_s[k],
+            });
+            if instance.decodes(k) {
+                terms.tpot.push(Member {
+                    limit_s: instance.requests[k].tpot_slo_s.min(option.running_tpot_s),
+                    x: v,
+                    start,
+                    terms_s: option.decode.per_request_s[k],
+                });
+            }
+        }
+        terms
+    }
+
+    /// The rows of one server option whose batch exists when `y` is 1 (at `y_start` in the
+    /// start): its memory, the prefill within the tightest TTFT budget of the admitted
+    /// requests, and the longest decode step within the tightest TPOT limit of the decoding
+    /// ones.
+    fn option_rows(
+        &mut self,
+        option: &ServerOption,
+        y: &Expression,
+        y_start: f64,
+        terms: OptionTerms,
+    ) {
+        self.milp.constrain(terms.memory.leq(y.clone()));
+        prefix_rows(
+            &mut self.milp,
+            y,
+            y_start,
+            &option.prefill.constant_s,
+            &terms.ttft,
+            &mut self.initial,
+        );
+        if !terms.tpot.is_empty() {
+            deadline_rows(
+                &mut self.milp,
+                y,
+                y_start,
+                &option.decode.constant_s,
+                &terms.tpot,
+                &mut self.initial,
+            );
+        }
     }
 }
 

@@ -198,6 +198,9 @@ pub struct ServerOption {
     pub running_tpot_s: f64,
 }
 
+/// One server's options, at the precisions of [`Precision::ALL`] in that order.
+type OptionRow = [Option<ServerOption>; 3];
+
 /// A checked instance of the batching problem. [`BatchingInstance::new`] derives every
 /// server's costs and every request's candidates from the parts, so to change a part, build a
 /// new instance rather than editing the fields.
@@ -218,7 +221,7 @@ pub struct BatchingInstance {
     costs: Vec<ModelCost>,
     /// `options[j][q]`: server `j` at precision `Precision::ALL[q]`, when it may serve at it.
     #[serde(skip)]
-    options: Vec<[Option<ServerOption>; 3]>,
+    options: Vec<OptionRow>,
     /// Per request, its KV-cache bytes (prompt and output).
     kv_bytes: Vec<f64>,
     /// Per request, its value in the objective.
@@ -257,91 +260,21 @@ impl BatchingInstance {
             objective,
             allow_unservable,
         } = parts;
-        let bad = |m: String| Err(Error::Instance(m));
         if servers.is_empty() {
-            return bad("servers: there must be at least one edge server".into());
+            return Err(Error::Instance(
+                "servers: there must be at least one edge server".into(),
+            ));
         }
         if !now_s.is_finite() {
-            return bad(format!("now_s must be finite, got {now_s}"));
+            return Err(Error::Instance(format!(
+                "now_s must be finite, got {now_s}"
+            )));
         }
         for (j, s) in servers.iter().enumerate() {
-            let at = format!("servers[{j}] (`{}`)", s.name);
-            if servers[..j].iter().any(|t| t.name == s.name) {
-                return bad(format!("{at}: server `{}` is defined twice", s.name));
-            }
-            if !(s.memory_bytes.is_finite() && s.memory_bytes > 0.0) {
-                return bad(format!(
-                    "{at}.memory_bytes must be positive and finite, got {}",
-                    s.memory_bytes
-                ));
-            }
-            if s.precisions.is_empty() {
-                return bad(format!("{at}.precisions is empty"));
-            }
-            for (i, p) in s.precisions.iter().enumerate() {
-                if s.precisions[..i].contains(p) {
-                    return bad(format!("{at}.precisions: `{p}` is listed twice"));
-                }
-            }
-            match s.loaded {
-                Some(p) if !s.precisions.contains(&p) => {
-                    return bad(format!("{at}.loaded: `{p}` is not one of its precisions"));
-                }
-                None if !s.running.is_empty() => {
-                    return bad(format!(
-                        "{at}: {} running sequences but no loaded precision",
-                        s.running.len()
-                    ));
-                }
-                _ => {}
-            }
-            for (i, r) in s.running.iter().enumerate() {
-                if r.prompt_tokens == 0 || r.output_tokens == 0 {
-                    return bad(format!(
-                        "{at}.running[{i}] (id {}): needs at least one prompt and one output token",
-                        r.id
-                    ));
-                }
-                if !(r.tpot_slo_s.is_finite() && r.tpot_slo_s > 0.0) {
-                    return bad(format!(
-                        "{at}.running[{i}] (id {}).tpot_slo_s must be positive, got {}",
-                        r.id, r.tpot_slo_s
-                    ));
-                }
-            }
+            check_server(&servers[..j], j, s)?;
         }
         for (k, r) in requests.iter().enumerate() {
-            let at = format!("requests[{k}] (id {})", r.id);
-            if r.prompt_tokens == 0 || r.output_tokens == 0 {
-                return bad(format!(
-                    "{at}: needs at least one prompt and one output token, got {} and {}",
-                    r.prompt_tokens, r.output_tokens
-                ));
-            }
-            let context = r.prompt_tokens as u64 + r.output_tokens as u64;
-            if context > model.max_position_embeddings {
-                return bad(format!(
-                    "{at}: {} prompt and {} output tokens exceed the {} tokens of context `{}` was trained for",
-                    r.prompt_tokens, r.output_tokens, model.max_position_embeddings, model.name
-                ));
-            }
-            if !(r.arrival_s.is_finite() && r.arrival_s <= now_s) {
-                return bad(format!(
-                    "{at}.arrival_s must be finite and not after now_s = {now_s}, got {}",
-                    r.arrival_s
-                ));
-            }
-            for (name, v) in [("ttft_slo_s", r.ttft_slo_s), ("tpot_slo_s", r.tpot_slo_s)] {
-                if !(v.is_finite() && v > 0.0) {
-                    return bad(format!("{at}.{name} must be positive and finite, got {v}"));
-                }
-            }
-            if !(r.weight.is_finite() && r.weight > 0.0) {
-                return bad(format!(
-                    "{at}.weight must be positive and finite, got {}",
-                    r.weight
-                ));
-            }
+            check_request(k, r, &model, now_s)?;
         }
         let costs: Vec<ModelCost> = Precision::ALL.iter().map(|&q| model.cost(q)).collect();
         let whole = Part::whole(model.layers);
@@ -350,72 +283,8 @@ impl BatchingInstance {
             .iter()
             .map(|r| kv_per_token * (r.prompt_tokens as f64 + r.output_tokens as f64))
             .collect();
-        let values = requests
-            .iter()
-            .map(|r| match objective {
-                Objective::Requests => r.weight,
-                Objective::Tokens => r.weight * (r.prompt_tokens as f64 + r.output_tokens as f64),
-            })
-            .collect();
-        let mut options = Vec::with_capacity(servers.len());
-        let mut infeasible = None;
-        for s in &servers {
-            let mut row: [Option<ServerOption>; 3] = [None, None, None];
-            for &q in &s.precisions {
-                if s.loaded.is_some_and(|l| l != q) {
-                    continue;
-                }
-                let cost = &costs[precision_index(q)];
-                let weight_bytes = cost.weight_bytes(whole);
-                let running_kv: f64 = s
-                    .running
-                    .iter()
-                    .map(|r| kv_per_token * (r.prompt_tokens as f64 + r.output_tokens as f64))
-                    .sum();
-                let at_server =
-                    |e: crate::system::Error| Error::Instance(format!("server `{}`: {e}", s.name));
-                let prefill = prefill_time(&s.node, cost, &requests).map_err(at_server)?;
-                let decode =
-                    decode_time(&s.node, cost, &s.running, &requests).map_err(at_server)?;
-                let running_tpot_s = s
-                    .running
-                    .iter()
-                    .map(|r| r.tpot_slo_s)
-                    .fold(f64::INFINITY, f64::min);
-                let option = ServerOption {
-                    precision: q,
-                    weight_bytes,
-                    kv_capacity_bytes: s.memory_bytes - weight_bytes - running_kv,
-                    prefill,
-                    decode,
-                    running_tpot_s,
-                };
-                if !s.running.is_empty() && infeasible.is_none() {
-                    if option.kv_capacity_bytes < 0.0 {
-                        infeasible = Some(format!(
-                            "server `{}`: the {q} weights ({:.3} GB) and the KV cache of its {} running sequences ({:.3} GB) exceed its {:.3} GB",
-                            s.name,
-                            weight_bytes / 1e9,
-                            s.running.len(),
-                            running_kv / 1e9,
-                            s.memory_bytes / 1e9
-                        ));
-                    }
-                    let step = option.decode.empty_s();
-                    if step > running_tpot_s * (1.0 + super::TOLERANCE) {
-                        infeasible = Some(format!(
-                            "server `{}`: the longest decode step of its {} running sequences takes {:.4} s, over their tightest TPOT SLO of {} s",
-                            s.name,
-                            s.running.len(),
-                            step,
-                            running_tpot_s
-                        ));
-                    }
-                }
-                row[precision_index(q)] = Some(option);
-            }
-            options.push(row);
-        }
+        let values = request_values(&requests, objective);
+        let (options, infeasible) = server_options(&servers, &costs, whole, &requests)?;
         let mut instance = BatchingInstance {
             model,
             servers,
@@ -434,11 +303,11 @@ impl BatchingInstance {
         instance.build_candidates();
         if !allow_unservable {
             if let Some((_, why)) = instance.unservable.first() {
-                return bad(format!(
+                return Err(Error::Instance(format!(
                     "{why} (allow_unservable to plan without it; {} of {} requests are unservable)",
                     instance.unservable.len(),
                     instance.requests.len()
-                ));
+                )));
             }
         }
         Ok(instance)
@@ -712,4 +581,203 @@ impl BatchingInstance {
         self.candidates = candidates;
         self.unservable = unservable;
     }
+}
+
+/// Checks server `j`, `s`, against the servers listed before it, `earlier`: a name of its own,
+/// a positive memory, precisions listed once, a loaded precision among them whenever
+/// sequences run, and running sequences with tokens and a positive TPOT SLO.
+fn check_server(earlier: &[BatchServer], j: usize, s: &BatchServer) -> Result<(), Error> {
+    let bad = |m: String| Err(Error::Instance(m));
+    let at = format!("servers[{j}] (`{}`)", s.name);
+    if earlier.iter().any(|t| t.name == s.name) {
+        return bad(format!("{at}: server `{}` is defined twice", s.name));
+    }
+    if !(s.memory_bytes.is_finite() && s.memory_bytes > 0.0) {
+        return bad(format!(
+            "{at}.memory_bytes must be positive and finite, got {}",
+            s.memory_bytes
+        ));
+    }
+    if s.precisions.is_empty() {
+        return bad(format!("{at}.precisions is empty"));
+    }
+    for (i, p) in s.precisions.iter().enumerate() {
+        if s.precisions[..i].contains(p) {
+            return bad(format!("{at}.precisions: `{p}` is listed twice"));
+        }
+    }
+    match s.loaded {
+        Some(p) if !s.precisions.contains(&p) => {
+            return bad(format!("{at}.loaded: `{p}` is not one of its precisions"));
+        }
+        None if !s.running.is_empty() => {
+            return bad(format!(
+                "{at}: {} running sequences but no loaded precision",
+                s.running.len()
+            ));
+        }
+        _ => {}
+    }
+    for (i, r) in s.running.iter().enumerate() {
+        if r.prompt_tokens == 0 || r.output_tokens == 0 {
+            return bad(format!(
+                "{at}.running[{i}] (id {}): needs at least one prompt and one output token",
+                r.id
+            ));
+        }
+        if !(r.tpot_slo_s.is_finite() && r.tpot_slo_s > 0.0) {
+            return bad(format!(
+                "{at}.running[{i}] (id {}).tpot_slo_s must be positive, got {}",
+                r.id, r.tpot_slo_s
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks waiting request `k`, `r`: tokens within `model`'s context, an arrival not after
+/// `now_s`, positive SLOs and a positive weight.
+fn check_request(
+    k: usize,
+    r: &WaitingRequest,
+    model: &Architecture,
+    now_s: f64,
+) -> Result<(), Error> {
+    let bad = |m: String| Err(Error::Instance(m));
+    let at = format!("requests[{k}] (id {})", r.id);
+    if r.prompt_tokens == 0 || r.output_tokens == 0 {
+        return bad(format!(
+            "{at}: needs at least one prompt and one output token, got {} and {}",
+            r.prompt_tokens, r.output_tokens
+        ));
+    }
+    let context = r.prompt_tokens as u64 + r.output_tokens as u64;
+    if context > model.max_position_embeddings {
+        return bad(format!(
+            "{at}: {} prompt and {} output tokens exceed the {} tokens of context `{}` was trained for",
+            r.prompt_tokens, r.output_tokens, model.max_position_embeddings, model.name
+        ));
+    }
+    if !(r.arrival_s.is_finite() && r.arrival_s <= now_s) {
+        return bad(format!(
+            "{at}.arrival_s must be finite and not after now_s = {now_s}, got {}",
+            r.arrival_s
+        ));
+    }
+    for (name, v) in [("ttft_slo_s", r.ttft_slo_s), ("tpot_slo_s", r.tpot_slo_s)] {
+        if !(v.is_finite() && v > 0.0) {
+            return bad(format!("{at}.{name} must be positive and finite, got {v}"));
+        }
+    }
+    if !(r.weight.is_finite() && r.weight > 0.0) {
+        return bad(format!(
+            "{at}.weight must be positive and finite, got {}",
+            r.weight
+        ));
+    }
+    Ok(())
+}
+
+/// Each request's value under `objective`: its weight, or its weight times its tokens.
+fn request_values(requests: &[WaitingRequest], objective: Objective) -> Vec<f64> {
+    requests
+        .iter()
+        .map(|r| match objective {
+            Objective::Requests => r.weight,
+            Objective::Tokens => r.weight * (r.prompt_tokens as f64 + r.output_tokens as f64),
+        })
+        .collect()
+}
+
+/// Every server's options (one per precision it may serve at, the loaded one only while
+/// sequences run), with the first server whose running sequences alone break its memory or
+/// its TPOT, if one does.
+fn server_options(
+    servers: &[BatchServer],
+    costs: &[ModelCost],
+    whole: Part,
+    requests: &[WaitingRequest],
+) -> Result<(Vec<OptionRow>, Option<String>), Error> {
+    let kv_per_token = costs[0].kv_bytes_per_token(whole);
+    let mut options = Vec::with_capacity(servers.len());
+    let mut infeasible = None;
+    for s in servers {
+        let mut row: OptionRow = [None, None, None];
+        for &q in &s.precisions {
+            if s.loaded.is_some_and(|l| l != q) {
+                continue;
+            }
+            let cost = &costs[precision_index(q)];
+            let running_kv: f64 = s
+                .running
+                .iter()
+                .map(|r| kv_per_token * (r.prompt_tokens as f64 + r.output_tokens as f64))
+                .sum();
+            let option = server_option(s, q, cost, whole, running_kv, requests)?;
+            if !s.running.is_empty() && infeasible.is_none() {
+                infeasible = running_breach(s, &option, running_kv);
+            }
+            row[precision_index(q)] = Some(option);
+        }
+        options.push(row);
+    }
+    Ok((options, infeasible))
+}
+
+/// What serving at `q` costs on server `s`, whose running sequences reserve `running_kv`
+/// bytes of KV cache: the weights, the KV cache left, and the prefill and decode-step times
+/// of `requests` beside the running sequences.
+fn server_option(
+    s: &BatchServer,
+    q: Precision,
+    cost: &ModelCost,
+    whole: Part,
+    running_kv: f64,
+    requests: &[WaitingRequest],
+) -> Result<ServerOption, Error> {
+    let weight_bytes = cost.weight_bytes(whole);
+    let at_server = |e: crate::system::Error| Error::Instance(format!("server `{}`: {e}", s.name));
+    let prefill = prefill_time(&s.node, cost, requests).map_err(at_server)?;
+    let decode = decode_time(&s.node, cost, &s.running, requests).map_err(at_server)?;
+    let running_tpot_s = s
+        .running
+        .iter()
+        .map(|r| r.tpot_slo_s)
+        .fold(f64::INFINITY, f64::min);
+    Ok(ServerOption {
+        precision: q,
+        weight_bytes,
+        kv_capacity_bytes: s.memory_bytes - weight_bytes - running_kv,
+        prefill,
+        decode,
+        running_tpot_s,
+    })
+}
+
+/// Why server `s`'s running sequences alone break `option` (their decode step over their
+/// tightest TPOT, else their weights and `running_kv` bytes of KV cache over its memory), if
+/// they do.
+fn running_breach(s: &BatchServer, option: &ServerOption, running_kv: f64) -> Option<String> {
+    let q = option.precision;
+    let step = option.decode.empty_s();
+    if step > option.running_tpot_s * (1.0 + super::TOLERANCE) {
+        return Some(format!(
+            "server `{}`: the longest decode step of its {} running sequences takes {:.4} s, over their tightest TPOT SLO of {} s",
+            s.name,
+            s.running.len(),
+            step,
+            option.running_tpot_s
+        ));
+    }
+    if option.kv_capacity_bytes < 0.0 {
+        return Some(format!(
+            "server `{}`: the {q} weights ({:.3} GB) and the KV cache of its {} running sequences ({:.3} GB) exceed its {:.3} GB",
+            s.name,
+            option.weight_bytes / 1e9,
+            s.running.len(),
+            running_kv / 1e9,
+            s.memory_bytes / 1e9
+        ));
+    }
+    None
 }

@@ -21,6 +21,7 @@
 
 use crate::problems::Error;
 use crate::system::quantity::Seconds;
+use crate::system::scenario::Source;
 use crate::system::trace::MAX_EPOCH_REQUESTS;
 use crate::system::{Architecture, Catalogue, DataPath, Precision, Scenario};
 use serde::{Deserialize, Serialize};
@@ -145,30 +146,15 @@ impl Section {
 
 type Result<T, E = crate::system::Error> = std::result::Result<T, E>;
 
+/// The section of the scenario's `[batching]` table `b`, checked: its model looked up, its
+/// precisions, share of memory, request count, speed-up, start and SLOs within their ranges.
 fn resolve(scenario: &Scenario, b: BatchingFile) -> Result<Section> {
     let source = &scenario.source;
     let model = Catalogue::bundled()
         .model(&b.model)
         .map_err(|e| source.value_error(&b.model, "batching.model", e.to_string()))?
         .clone();
-    let precisions = b
-        .precisions
-        .clone()
-        .unwrap_or_else(|| Precision::ALL.to_vec());
-    if precisions.is_empty() {
-        return Err(source.field_error(
-            "batching.precisions",
-            "is empty; list at least one of fp16, int8, int4",
-        ));
-    }
-    for (i, p) in precisions.iter().enumerate() {
-        if precisions[..i].contains(p) {
-            return Err(source.field_error(
-                &format!("batching.precisions[{i}]"),
-                format!("`{p}` is listed twice"),
-            ));
-        }
-    }
+    let precisions = section_precisions(source, b.precisions.clone())?;
     if let Some(u) = b.memory_utilisation {
         if !(u > 0.0 && u <= 1.0) {
             return Err(source.field_error(
@@ -177,18 +163,7 @@ fn resolve(scenario: &Scenario, b: BatchingFile) -> Result<Section> {
             ));
         }
     }
-    if b.requests == 0 {
-        return Err(source.field_error("batching.requests", "must be at least 1, got 0"));
-    }
-    if b.requests as usize > MAX_EPOCH_REQUESTS {
-        return Err(source.field_error(
-            "batching.requests",
-            format!(
-                "{} requests; a decision holds at most {MAX_EPOCH_REQUESTS}",
-                b.requests
-            ),
-        ));
-    }
+    check_requests(source, b.requests)?;
     let arrival_speedup = b.arrival_speedup.unwrap_or(1.0);
     if !(arrival_speedup.is_finite() && arrival_speedup > 0.0) {
         return Err(source.field_error(
@@ -203,14 +178,6 @@ fn resolve(scenario: &Scenario, b: BatchingFile) -> Result<Section> {
             format!("must not be negative, got {start_s} s"),
         ));
     }
-    let slo = |v: Option<Seconds>, path: &str| -> Result<Option<f64>> {
-        match v.map(Seconds::get) {
-            Some(s) if !(s.is_finite() && s > 0.0) => {
-                Err(source.field_error(path, format!("must be positive, got {s} s")))
-            }
-            other => Ok(other),
-        }
-    };
     Ok(Section {
         model,
         precisions,
@@ -219,12 +186,57 @@ fn resolve(scenario: &Scenario, b: BatchingFile) -> Result<Section> {
         start_s,
         requests: b.requests,
         arrival_speedup,
-        ttft_slo_s: slo(b.ttft_slo, "batching.ttft_slo")?,
-        tpot_slo_s: slo(b.tpot_slo, "batching.tpot_slo")?,
+        ttft_slo_s: slo_s(source, b.ttft_slo, "batching.ttft_slo")?,
+        tpot_slo_s: slo_s(source, b.tpot_slo, "batching.tpot_slo")?,
         min_precision_shares: min_precision_shares(scenario, b.min_precision)?,
         objective: b.objective.unwrap_or(Objective::Requests),
         seed: b.seed,
     })
+}
+
+/// The precisions `given` (every one when not given), refused when empty or when one is
+/// listed twice.
+fn section_precisions(source: &Source, given: Option<Vec<Precision>>) -> Result<Vec<Precision>> {
+    let precisions = given.unwrap_or_else(|| Precision::ALL.to_vec());
+    if precisions.is_empty() {
+        return Err(source.field_error(
+            "batching.precisions",
+            "is empty; list at least one of fp16, int8, int4",
+        ));
+    }
+    for (i, p) in precisions.iter().enumerate() {
+        if precisions[..i].contains(p) {
+            return Err(source.field_error(
+                &format!("batching.precisions[{i}]"),
+                format!("`{p}` is listed twice"),
+            ));
+        }
+    }
+    Ok(precisions)
+}
+
+/// Checks the number of waiting requests: at least 1, at most [`MAX_EPOCH_REQUESTS`].
+fn check_requests(source: &Source, requests: u32) -> Result<()> {
+    if requests == 0 {
+        return Err(source.field_error("batching.requests", "must be at least 1, got 0"));
+    }
+    if requests as usize > MAX_EPOCH_REQUESTS {
+        return Err(source.field_error(
+            "batching.requests",
+            format!("{requests} requests; a decision holds at most {MAX_EPOCH_REQUESTS}"),
+        ));
+    }
+    Ok(())
+}
+
+/// An SLO of the field `path`, in seconds when given, refused unless positive and finite.
+fn slo_s(source: &Source, v: Option<Seconds>, path: &str) -> Result<Option<f64>> {
+    match v.map(Seconds::get) {
+        Some(s) if !(s.is_finite() && s > 0.0) => {
+            Err(source.field_error(path, format!("must be positive, got {s} s")))
+        }
+        other => Ok(other),
+    }
 }
 
 /// The shares of the narrowest precisions, widest first (all int4 when not given).

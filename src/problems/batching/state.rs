@@ -10,7 +10,7 @@
 //! pass over the members.
 
 use super::decision::BatchDecision;
-use super::instance::{BatchingInstance, precision_index};
+use super::instance::{BatchingInstance, ServerOption, precision_index};
 use super::timing::{COMBINATIONS, add};
 use crate::system::Precision;
 
@@ -30,6 +30,15 @@ pub(crate) struct Packing<'a> {
     prefill: Vec<[f64; COMBINATIONS]>,
     decode: Vec<[f64; COMBINATIONS]>,
     tpot_limit_s: Vec<f64>,
+}
+
+/// A server's sums over a set of members: KV bytes, prefill pieces, the decoding members'
+/// decode-step pieces and their tightest TPOT SLO.
+struct Sums {
+    kv_bytes: f64,
+    prefill: [f64; COMBINATIONS],
+    decode: [f64; COMBINATIONS],
+    tpot_limit_s: f64,
 }
 
 impl<'a> Packing<'a> {
@@ -68,47 +77,78 @@ impl<'a> Packing<'a> {
         let Some(option) = instance.option_at(j, q) else {
             return false;
         };
-        let (mut kv, mut prefill, mut decode, mut tpot_limit) = (
-            self.kv_bytes[j],
-            self.prefill[j],
-            self.decode[j],
-            self.tpot_limit_s[j],
-        );
-        if let Some(a) = without {
-            kv = 0.0;
-            prefill = [0.0; COMBINATIONS];
-            decode = [0.0; COMBINATIONS];
-            tpot_limit = f64::INFINITY;
-            for &m in self.members[j].iter().filter(|&&m| m != a) {
-                kv += instance.kv_bytes(m);
-                add(&mut prefill, &option.prefill.per_request_s[m]);
-                if instance.decodes(m) {
-                    add(&mut decode, &option.decode.per_request_s[m]);
-                    tpot_limit = tpot_limit.min(instance.requests[m].tpot_slo_s);
-                }
-            }
-        }
-        if kv + instance.kv_bytes(k) > option.kv_capacity_bytes {
+        let sums = self.sums_without(j, option, without);
+        if sums.kv_bytes + instance.kv_bytes(k) > option.kv_capacity_bytes {
             return false;
         }
-        if instance.decodes(k) {
-            add(&mut decode, &option.decode.per_request_s[k]);
-            let limit = tpot_limit
-                .min(instance.requests[k].tpot_slo_s)
-                .min(option.running_tpot_s);
-            if option.decode.total_s(&decode) > limit {
-                return false;
+        if instance.decodes(k) && !self.decode_step_fits(k, option, &sums) {
+            return false;
+        }
+        self.prefills_on_time(k, j, option, sums.prefill, without)
+    }
+
+    /// Server `j`'s sums on `option`: as kept, or recomputed from its members but `without`.
+    fn sums_without(&self, j: usize, option: &ServerOption, without: Option<usize>) -> Sums {
+        let instance = self.instance;
+        let Some(a) = without else {
+            return Sums {
+                kv_bytes: self.kv_bytes[j],
+                prefill: self.prefill[j],
+                decode: self.decode[j],
+                tpot_limit_s: self.tpot_limit_s[j],
+            };
+        };
+        let mut sums = Sums {
+            kv_bytes: 0.0,
+            prefill: [0.0; COMBINATIONS],
+            decode: [0.0; COMBINATIONS],
+            tpot_limit_s: f64::INFINITY,
+        };
+        for &m in self.members[j].iter().filter(|&&m| m != a) {
+            sums.kv_bytes += instance.kv_bytes(m);
+            add(&mut sums.prefill, &option.prefill.per_request_s[m]);
+            if instance.decodes(m) {
+                add(&mut sums.decode, &option.decode.per_request_s[m]);
+                sums.tpot_limit_s = sums.tpot_limit_s.min(instance.requests[m].tpot_slo_s);
             }
         }
-        // Every budget prefix of the members with k among them, prefilled within its budget.
-        // When k's budget is the largest, only the whole batch is new: the other prefixes
-        // are as before, or smaller by the member left out.
+        sums
+    }
+
+    /// Whether the longest decode step, with decoding request `k` beside the members of
+    /// `sums`, stays within every TPOT limit (the members', `k`'s and the running sequences').
+    fn decode_step_fits(&self, k: usize, option: &ServerOption, sums: &Sums) -> bool {
+        let instance = self.instance;
+        let mut decode = sums.decode;
+        add(&mut decode, &option.decode.per_request_s[k]);
+        let limit = sums
+            .tpot_limit_s
+            .min(instance.requests[k].tpot_slo_s)
+            .min(option.running_tpot_s);
+        if option.decode.total_s(&decode) > limit {
+            return false;
+        }
+        true
+    }
+
+    /// Whether every budget prefix of server `j`'s members (but `without`) with `k` among
+    /// them is prefilled within its budget, `prefill` being the members' prefill sums. When
+    /// k's budget is the largest, only the whole batch is new: the other prefixes are as
+    /// before, or smaller by the member left out.
+    fn prefills_on_time(
+        &self,
+        k: usize,
+        j: usize,
+        option: &ServerOption,
+        mut prefill: [f64; COMBINATIONS],
+        without: Option<usize>,
+    ) -> bool {
+        let instance = self.instance;
         let budget = instance.ttft_budget_s(k);
-        let terms = &option.prefill.per_request_s;
         let last = self.members[j]
             .last()
             .map_or(f64::NEG_INFINITY, |&m| instance.ttft_budget_s(m));
-        add(&mut prefill, &terms[k]);
+        add(&mut prefill, &option.prefill.per_request_s[k]);
         if last <= budget {
             return option.prefill.total_s(&prefill) <= budget;
         }
@@ -116,6 +156,22 @@ impl<'a> Packing<'a> {
         if option.prefill.total_s(&prefill) > last {
             return false;
         }
+        self.levels_on_time(k, j, option, without)
+    }
+
+    /// Whether, with `k` joining server `j`'s members (but `without`) at its place in budget
+    /// order, the prefill of every budget level ends within that level's budget: one pass
+    /// over the members.
+    fn levels_on_time(
+        &self,
+        k: usize,
+        j: usize,
+        option: &ServerOption,
+        without: Option<usize>,
+    ) -> bool {
+        let instance = self.instance;
+        let budget = instance.ttft_budget_s(k);
+        let terms = &option.prefill.per_request_s;
         let mut sums = [0.0; COMBINATIONS];
         let mut joined = false;
         let members = &self.members[j];

@@ -103,38 +103,11 @@ impl Solver<CachingInstance> for BruteForce {
         budget: &Budget,
     ) -> Result<Found<Placement>, SolveError> {
         let started = Instant::now();
-        let servers = instance.servers.len();
-        let models = instance.library.models.len();
-        let mut pairs = vec![vec![Vec::new(); models]; servers];
-        for (d, demand) in instance.demands().iter().enumerate() {
-            for &n in &demand.servers {
-                pairs[n][demand.model].push(d);
-            }
-        }
-        let mut sets = Vec::with_capacity(servers);
+        let pairs = demand_pairs(instance);
+        let mut sets = Vec::with_capacity(pairs.len());
         let mut combinations: u64 = 1;
         for (n, server) in pairs.iter().enumerate() {
-            let useful: Vec<usize> = (0..models).filter(|&i| !server[i].is_empty()).collect();
-            if useful.len() > 20 {
-                return Err(SolveError::Unsupported {
-                    solver: self.name().into(),
-                    message: format!(
-                        "server `{}` has {} useful models (at most 20)",
-                        instance.servers[n].name,
-                        useful.len()
-                    ),
-                });
-            }
-            let mut feasible = Vec::new();
-            for mask in 0u32..1 << useful.len() {
-                let chosen: Vec<usize> = (0..useful.len())
-                    .filter(|&t| mask >> t & 1 == 1)
-                    .map(|t| useful[t])
-                    .collect();
-                if instance.storage_used_bytes(&chosen) <= instance.servers[n].storage_bytes {
-                    feasible.push(chosen);
-                }
-            }
+            let feasible = self.feasible_sets(instance, n, server)?;
             combinations = combinations.saturating_mul(feasible.len() as u64);
             sets.push(feasible);
         }
@@ -174,19 +147,76 @@ impl Solver<CachingInstance> for BruteForce {
                 .map(|(n, &s)| walk.sets[n][s].clone())
                 .collect(),
         };
-        let evaluation = instance.evaluate(&placement);
-        let found = if walk.timed_out {
-            Found::decision(placement, evaluation.objective).timed_out(true)
-        } else if !evaluation.is_feasible() {
-            // Only the least hit ratio can be violated: the best placement misses it.
-            Found::infeasible(format!(
-                "the best placement hits {:.6} of requests, below the least hit ratio {:.6}",
-                evaluation.objective,
-                instance.min_hit_ratio.unwrap_or(0.0)
-            ))
-        } else {
-            Found::decision(placement, evaluation.objective).with_bound(evaluation.objective)
-        };
-        Ok(found.with_work(leaves, leaves))
+        Ok(verdict(instance, placement, walk.timed_out).with_work(leaves, leaves))
+    }
+}
+
+impl BruteForce {
+    /// Every set of server `n`'s useful models (those with a demand in `server_pairs`, at most
+    /// 20) that fits its storage, in the order of their bit masks.
+    fn feasible_sets(
+        &self,
+        instance: &CachingInstance,
+        n: usize,
+        server_pairs: &[Vec<usize>],
+    ) -> Result<Vec<Vec<usize>>, SolveError> {
+        let models = server_pairs.len();
+        let useful: Vec<usize> = (0..models)
+            .filter(|&i| !server_pairs[i].is_empty())
+            .collect();
+        if useful.len() > 20 {
+            return Err(SolveError::Unsupported {
+                solver: self.name().into(),
+                message: format!(
+                    "server `{}` has {} useful models (at most 20)",
+                    instance.servers[n].name,
+                    useful.len()
+                ),
+            });
+        }
+        let mut feasible = Vec::new();
+        for mask in 0u32..1 << useful.len() {
+            let chosen: Vec<usize> = (0..useful.len())
+                .filter(|&t| mask >> t & 1 == 1)
+                .map(|t| useful[t])
+                .collect();
+            if instance.storage_used_bytes(&chosen) <= instance.servers[n].storage_bytes {
+                feasible.push(chosen);
+            }
+        }
+        Ok(feasible)
+    }
+}
+
+/// `pairs[n][i]`: the demands (indices into [`CachingInstance::demands`]) that server `n`
+/// serves in time for model `i`.
+fn demand_pairs(instance: &CachingInstance) -> Vec<Vec<Vec<usize>>> {
+    let servers = instance.servers.len();
+    let models = instance.library.models.len();
+    let mut pairs = vec![vec![Vec::new(); models]; servers];
+    for (d, demand) in instance.demands().iter().enumerate() {
+        for &n in &demand.servers {
+            pairs[n][demand.model].push(d);
+        }
+    }
+    pairs
+}
+
+/// What the best `placement` of the walk says: the optimum with its bound, a decision
+/// without a bound when the walk `timed_out`, or infeasible when it misses the least hit
+/// ratio.
+fn verdict(instance: &CachingInstance, placement: Placement, timed_out: bool) -> Found<Placement> {
+    let evaluation = instance.evaluate(&placement);
+    if timed_out {
+        Found::decision(placement, evaluation.objective).timed_out(true)
+    } else if !evaluation.is_feasible() {
+        // Only the least hit ratio can be violated: the best placement misses it.
+        Found::infeasible(format!(
+            "the best placement hits {:.6} of requests, below the least hit ratio {:.6}",
+            evaluation.objective,
+            instance.min_hit_ratio.unwrap_or(0.0)
+        ))
+    } else {
+        Found::decision(placement, evaluation.objective).with_bound(evaluation.objective)
     }
 }

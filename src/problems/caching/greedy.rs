@@ -161,82 +161,137 @@ pub(crate) fn lazy_pass<'a>(
     pass: Pass,
     deadline: Option<Instant>,
 ) -> (Cover<'a>, bool) {
-    let mut cover = Cover::new(instance, accounting);
-    let users_of_block = instance.library.users_of_blocks();
-    let shared: Vec<usize> = if accounting == Accounting::Shared && pass == Pass::Density {
-        instance.library.shared_blocks()
-    } else {
-        Vec::new()
-    };
-    let servers = instance.servers.len();
-    let models = instance.library.models.len();
-    let mut heap = BinaryHeap::new();
-    let push = |cover: &mut Cover, heap: &mut BinaryHeap<Entry>, candidate: Candidate| {
-        if let Some((key, _)) = evaluate(cover, pass, &users_of_block, candidate) {
-            heap.push(Entry { key, candidate });
-        }
-    };
-    for n in 0..servers {
-        for i in 0..models {
-            if cover.useful(n, i) {
-                push(&mut cover, &mut heap, Candidate::Single(n, i));
-            }
-        }
-        for &b in &shared {
-            if users_of_block[b].iter().any(|&i| cover.useful(n, i)) {
-                push(&mut cover, &mut heap, Candidate::Bundle(n, b));
-            }
-        }
-    }
+    let mut lazy = Lazy::new(instance, accounting, pass);
+    lazy.seed();
     let mut timed_out = false;
-    while let Some(top) = heap.pop() {
+    while let Some(top) = lazy.heap.pop() {
         if deadline.is_some_and(|d| Instant::now() >= d) {
             timed_out = true;
             break;
         }
-        let Some((key, chosen)) = evaluate(&mut cover, pass, &users_of_block, top.candidate) else {
+        let Some((key, chosen)) = lazy.evaluate(top.candidate) else {
             continue;
         };
-        if heap.peek().is_some_and(|next| key < next.key) {
-            heap.push(Entry {
+        if lazy.heap.peek().is_some_and(|next| key < next.key) {
+            lazy.heap.push(Entry {
                 key,
                 candidate: top.candidate,
             });
             continue;
         }
-        let n = match top.candidate {
-            Candidate::Single(n, _) | Candidate::Bundle(n, _) => n,
-        };
-        let mut new_blocks = Vec::new();
-        if let Candidate::Bundle(_, b) = top.candidate {
-            // The block goes in with the bundle even if its first model alone is all of it.
-            new_blocks.push(b);
-        }
-        for i in chosen {
-            new_blocks.extend(cover.add(n, i));
-        }
-        new_blocks.sort_unstable();
-        new_blocks.dedup();
+        let (n, new_blocks) = lazy.take(top.candidate, chosen);
         // Bytes added by candidates using a newly stored block fell: re-queue them now.
         if pass == Pass::Density && !new_blocks.is_empty() {
-            let mut touched: Vec<usize> = new_blocks
-                .iter()
-                .flat_map(|&b| users_of_block[b].iter().copied())
-                .filter(|&i| cover.useful(n, i) && !cover.placement.stores(n, i))
-                .collect();
-            touched.sort_unstable();
-            touched.dedup();
-            for i in touched {
-                push(&mut cover, &mut heap, Candidate::Single(n, i));
+            lazy.requeue(n, &new_blocks);
+        }
+    }
+    (lazy.cover, timed_out)
+}
+
+/// A lazy greedy pass under way: the cover so far and the queue of candidates under keys
+/// that bound their current value from above.
+struct Lazy<'a> {
+    cover: Cover<'a>,
+    pass: Pass,
+    heap: BinaryHeap<Entry>,
+    /// Per block, the models that use it.
+    users_of_block: Vec<Vec<usize>>,
+    /// The shared blocks bundles are made of (none but in a density pass with shared blocks).
+    shared: Vec<usize>,
+}
+
+impl<'a> Lazy<'a> {
+    /// Nothing stored and nothing queued.
+    fn new(instance: &'a CachingInstance, accounting: Accounting, pass: Pass) -> Lazy<'a> {
+        let cover = Cover::new(instance, accounting);
+        let users_of_block = instance.library.users_of_blocks();
+        let shared: Vec<usize> = if accounting == Accounting::Shared && pass == Pass::Density {
+            instance.library.shared_blocks()
+        } else {
+            Vec::new()
+        };
+        Lazy {
+            cover,
+            pass,
+            heap: BinaryHeap::new(),
+            users_of_block,
+            shared,
+        }
+    }
+
+    /// The current key of `candidate` and its models, if it can be taken ([`evaluate`]).
+    fn evaluate(&mut self, candidate: Candidate) -> Option<(f64, Vec<usize>)> {
+        evaluate(&mut self.cover, self.pass, &self.users_of_block, candidate)
+    }
+
+    /// Queues `candidate` under its current key, if it can be taken.
+    fn push(&mut self, candidate: Candidate) {
+        if let Some((key, _)) = self.evaluate(candidate) {
+            self.heap.push(Entry { key, candidate });
+        }
+    }
+
+    /// Queues every useful pair and, per server, every bundle of a shared block some useful
+    /// model uses.
+    fn seed(&mut self) {
+        let instance = self.cover.instance;
+        for n in 0..instance.servers.len() {
+            for i in 0..instance.library.models.len() {
+                if self.cover.useful(n, i) {
+                    self.push(Candidate::Single(n, i));
+                }
             }
-            for &b in &shared {
-                if !cover.block_stored(n, b) {
-                    push(&mut cover, &mut heap, Candidate::Bundle(n, b));
+            for t in 0..self.shared.len() {
+                let b = self.shared[t];
+                if self.users_of_block[b]
+                    .iter()
+                    .any(|&i| self.cover.useful(n, i))
+                {
+                    self.push(Candidate::Bundle(n, b));
                 }
             }
         }
     }
-    (cover, timed_out)
+
+    /// Stores `candidate`'s `chosen` models (and a bundle's block); returns its server and
+    /// the blocks newly stored there, sorted.
+    fn take(&mut self, candidate: Candidate, chosen: Vec<usize>) -> (usize, Vec<usize>) {
+        let n = match candidate {
+            Candidate::Single(n, _) | Candidate::Bundle(n, _) => n,
+        };
+        let mut new_blocks = Vec::new();
+        if let Candidate::Bundle(_, b) = candidate {
+            // The block goes in with the bundle even if its first model alone is all of it.
+            new_blocks.push(b);
+        }
+        for i in chosen {
+            new_blocks.extend(self.cover.add(n, i));
+        }
+        new_blocks.sort_unstable();
+        new_blocks.dedup();
+        (n, new_blocks)
+    }
+
+    /// Re-queues, on server `n`, the models using one of `new_blocks` not stored yet and every
+    /// bundle whose block is not stored.
+    fn requeue(&mut self, n: usize, new_blocks: &[usize]) {
+        let mut touched: Vec<usize> = new_blocks
+            .iter()
+            .flat_map(|&b| self.users_of_block[b].iter().copied())
+            .filter(|&i| self.cover.useful(n, i) && !self.cover.placement.stores(n, i))
+            .collect();
+        touched.sort_unstable();
+        touched.dedup();
+        for i in touched {
+            self.push(Candidate::Single(n, i));
+        }
+        for t in 0..self.shared.len() {
+            let b = self.shared[t];
+            if !self.cover.block_stored(n, b) {
+                self.push(Candidate::Bundle(n, b));
+            }
+        }
+    }
 }
 
 /// The better of the density and gain passes under `accounting`, with statistics.

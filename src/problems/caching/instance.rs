@@ -163,6 +163,9 @@ impl CachingInstance {
         Self::from_library(Arc::new(library), rest)
     }
 
+    /// The instance of `parts` on `library`, checked: servers, users and their links, the
+    /// probability rows, every wanted model cacheable somewhere (unless allowed otherwise),
+    /// then the requests merged into demands.
     fn from_library(
         library: Arc<ModelLibrary>,
         parts: Unchecked,
@@ -176,24 +179,7 @@ impl CachingInstance {
             min_hit_ratio,
             allow_uncacheable,
         } = parts;
-        let models = library.models.len();
-        if servers.is_empty() {
-            return bad("servers: there must be at least one edge server".into());
-        }
-        for (n, s) in servers.iter().enumerate() {
-            if !(s.storage_bytes.is_finite() && s.storage_bytes > 0.0) {
-                return bad(format!(
-                    "servers[{n}] (`{}`).storage_bytes must be positive and finite, got {}",
-                    s.name, s.storage_bytes
-                ));
-            }
-            if servers[..n].iter().any(|t| t.name == s.name) {
-                return bad(format!(
-                    "servers[{n}]: server `{}` is defined twice",
-                    s.name
-                ));
-            }
-        }
+        check_servers(&servers)?;
         if users.is_empty() {
             return bad("users: there must be at least one user".into());
         }
@@ -207,130 +193,21 @@ impl CachingInstance {
                 return bad(format!("min_hit_ratio must be in [0, 1], got {h}"));
             }
         }
-        let mut weight_sum = 0.0;
-        for (k, u) in users.iter().enumerate() {
-            let at = format!("users[{k}] (`{}`)", u.name);
-            if !(u.weight.is_finite() && u.weight >= 0.0) {
-                return bad(format!(
-                    "{at}.weight must be non-negative, got {}",
-                    u.weight
-                ));
-            }
-            weight_sum += u.weight;
-            if !(u.rtt_s.is_finite() && u.rtt_s >= 0.0) {
-                return bad(format!("{at}.rtt_s must be non-negative, got {}", u.rtt_s));
-            }
-            for (j, l) in u.links.iter().enumerate() {
-                if l.server >= servers.len() {
-                    return bad(format!(
-                        "{at}.links[{j}].server: server {} does not exist ({} servers)",
-                        l.server,
-                        servers.len()
-                    ));
-                }
-                if u.links[..j].iter().any(|m| m.server == l.server) {
-                    return bad(format!(
-                        "{at}.links[{j}]: server `{}` is linked twice",
-                        servers[l.server].name
-                    ));
-                }
-                if !(l.rate_bps.is_finite() && l.rate_bps >= 0.0) {
-                    return bad(format!(
-                        "{at}.links[{j}].rate_bps must be non-negative, got {}",
-                        l.rate_bps
-                    ));
-                }
-            }
-        }
-        if (weight_sum - 1.0).abs() > SUM_TOLERANCE {
-            return bad(format!("user weights sum to {weight_sum}, not 1"));
-        }
-        if probabilities.len() != users.len() {
-            return bad(format!(
-                "probabilities has {} rows for {} users",
-                probabilities.len(),
-                users.len()
-            ));
-        }
-        for (k, row) in probabilities.iter().enumerate() {
-            let at = format!("probabilities[{k}] (user `{}`)", users[k].name);
-            if row.len() != models {
-                return bad(format!(
-                    "{at} has {} entries for {models} models",
-                    row.len()
-                ));
-            }
-            if let Some(i) = row.iter().position(|p| !(p.is_finite() && *p >= 0.0)) {
-                return bad(format!(
-                    "{at}[{i}] (model `{}`) must be a probability, got {}",
-                    library.models[i].name, row[i]
-                ));
-            }
-            let sum: f64 = row.iter().sum();
-            if (sum - 1.0).abs() > SUM_TOLERANCE {
-                return bad(format!("{at} sums to {sum}, not 1"));
-            }
-        }
-        let model_bytes: Vec<f64> = (0..models).map(|i| library.model_bytes(i)).collect();
-        let largest = servers
-            .iter()
-            .map(|s| s.storage_bytes)
-            .fold(0.0_f64, f64::max);
-        if !allow_uncacheable {
-            for (i, &bytes) in model_bytes.iter().enumerate() {
-                let wanted: f64 = users
-                    .iter()
-                    .zip(&probabilities)
-                    .map(|(u, p)| u.weight * p[i])
-                    .sum();
-                if bytes > largest && wanted > 0.0 {
-                    return bad(format!(
-                        "model `{}` needs {:.3} GB but the largest server stores {:.3} GB: it can never be cached (allow_uncacheable to plan anyway)",
-                        library.models[i].name,
-                        bytes / 1e9,
-                        largest / 1e9
-                    ));
-                }
-            }
-        }
-        let mut groups: BTreeMap<(usize, Vec<usize>), f64> = BTreeMap::new();
-        let mut unreachable = vec![0.0; models];
-        for (k, u) in users.iter().enumerate() {
-            for i in 0..models {
-                let w = u.weight * probabilities[k][i];
-                if w <= 0.0 {
-                    continue;
-                }
-                let mut set: Vec<usize> = u
-                    .links
-                    .iter()
-                    .filter(|l| {
-                        delivers_in_time(
-                            u,
-                            l,
-                            model_bytes[i],
-                            servers[l.server].storage_bytes,
-                            latency_bound_s,
-                        )
-                    })
-                    .map(|l| l.server)
-                    .collect();
-                if set.is_empty() {
-                    unreachable[i] += w;
-                } else {
-                    set.sort_unstable();
-                    *groups.entry((i, set)).or_insert(0.0) += w;
-                }
-            }
-        }
-        let demands = groups
-            .into_iter()
-            .map(|((model, servers), weight)| Demand {
-                model,
-                servers,
-                weight,
-            })
+        check_users(&users, &servers)?;
+        check_probabilities(&probabilities, &users, &library)?;
+        let model_bytes: Vec<f64> = (0..library.models.len())
+            .map(|i| library.model_bytes(i))
             .collect();
+        if !allow_uncacheable {
+            check_cacheable(&library, &model_bytes, &servers, &users, &probabilities)?;
+        }
+        let (demands, unreachable) = merge_demands(
+            &users,
+            &probabilities,
+            &model_bytes,
+            &servers,
+            latency_bound_s,
+        );
         Ok(CachingInstance {
             library,
             servers,
@@ -505,28 +382,7 @@ impl CachingInstance {
     /// [`CachingInstance::from_scenario`] with the scenario's section `c` already read.
     pub fn from_section(scenario: &Scenario, c: &Section) -> Result<CachingInstance, Error> {
         let mut rng = StdRng::seed_from_u64(c.seed);
-        let library = match &c.library {
-            LibrarySource::File(path) => ModelLibrary::from_data(path)?,
-            LibrarySource::Generate {
-                bases,
-                loras_per_base,
-                lora_ranks,
-                lora_projections,
-                finetunes_per_base,
-                quantised,
-            } => LibrarySpec {
-                bases: bases.iter().map(|(a, p)| (a.name.clone(), *p)).collect(),
-                loras_per_base: *loras_per_base,
-                lora_ranks: lora_ranks.clone(),
-                lora_projections: lora_projections
-                    .iter()
-                    .map(|p| p.parse::<Projection>().map_err(Error::Instance))
-                    .collect::<Result<_, _>>()?,
-                finetunes_per_base: *finetunes_per_base,
-                quantised: quantised.clone(),
-            }
-            .generate(c.seed)?,
-        };
+        let library = section_library(c)?;
         let servers: Vec<CacheServer> = scenario
             .edge_servers
             .iter()
@@ -536,23 +392,7 @@ impl CachingInstance {
                 storage_bytes,
             })
             .collect();
-        let mut users: Vec<CacheUser> = scenario
-            .devices
-            .iter()
-            .map(|d| CacheUser {
-                name: d.name.clone(),
-                weight: 1.0 / scenario.devices.len() as f64,
-                rtt_s: d.radio.rtt_s,
-                links: d
-                    .covered_by
-                    .iter()
-                    .map(|&server| UserLink {
-                        server,
-                        rate_bps: d.radio.downlink_bps,
-                    })
-                    .collect(),
-            })
-            .collect();
+        let mut users = device_users(scenario);
         if let RateSource::Series(series) = &c.rates {
             draw_rates(&mut users, series, &mut rng)?;
         }
@@ -591,6 +431,243 @@ impl CachingInstance {
     pub fn generate(generator: &Generator, seed: u64) -> Result<CachingInstance, Error> {
         generator.build(seed)
     }
+}
+
+/// The library of section `c`: read from its file, or generated from its spec with its seed.
+fn section_library(c: &Section) -> Result<ModelLibrary, Error> {
+    Ok(match &c.library {
+        LibrarySource::File(path) => ModelLibrary::from_data(path)?,
+        LibrarySource::Generate {
+            bases,
+            loras_per_base,
+            lora_ranks,
+            lora_projections,
+            finetunes_per_base,
+            quantised,
+        } => LibrarySpec {
+            bases: bases.iter().map(|(a, p)| (a.name.clone(), *p)).collect(),
+            loras_per_base: *loras_per_base,
+            lora_ranks: lora_ranks.clone(),
+            lora_projections: lora_projections
+                .iter()
+                .map(|p| p.parse::<Projection>().map_err(Error::Instance))
+                .collect::<Result<_, _>>()?,
+            finetunes_per_base: *finetunes_per_base,
+            quantised: quantised.clone(),
+        }
+        .generate(c.seed)?,
+    })
+}
+
+/// One user per device of `scenario`, weighted `1/devices`, with its radio's RTT and a link
+/// at its radio's downlink rate to every server covering it.
+fn device_users(scenario: &Scenario) -> Vec<CacheUser> {
+    scenario
+        .devices
+        .iter()
+        .map(|d| CacheUser {
+            name: d.name.clone(),
+            weight: 1.0 / scenario.devices.len() as f64,
+            rtt_s: d.radio.rtt_s,
+            links: d
+                .covered_by
+                .iter()
+                .map(|&server| UserLink {
+                    server,
+                    rate_bps: d.radio.downlink_bps,
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// Checks the servers: at least one, each with a positive storage and a name of its own.
+fn check_servers(servers: &[CacheServer]) -> Result<(), Error> {
+    let bad = |m: String| Err(Error::Instance(m));
+    if servers.is_empty() {
+        return bad("servers: there must be at least one edge server".into());
+    }
+    for (n, s) in servers.iter().enumerate() {
+        if !(s.storage_bytes.is_finite() && s.storage_bytes > 0.0) {
+            return bad(format!(
+                "servers[{n}] (`{}`).storage_bytes must be positive and finite, got {}",
+                s.name, s.storage_bytes
+            ));
+        }
+        if servers[..n].iter().any(|t| t.name == s.name) {
+            return bad(format!(
+                "servers[{n}]: server `{}` is defined twice",
+                s.name
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks the users: non-negative weights summing to 1, non-negative RTTs, and links to
+/// existing `servers`, each server once, at non-negative rates.
+fn check_users(users: &[CacheUser], servers: &[CacheServer]) -> Result<(), Error> {
+    let bad = |m: String| Err(Error::Instance(m));
+    let mut weight_sum = 0.0;
+    for (k, u) in users.iter().enumerate() {
+        let at = format!("users[{k}] (`{}`)", u.name);
+        if !(u.weight.is_finite() && u.weight >= 0.0) {
+            return bad(format!(
+                "{at}.weight must be non-negative, got {}",
+                u.weight
+            ));
+        }
+        weight_sum += u.weight;
+        if !(u.rtt_s.is_finite() && u.rtt_s >= 0.0) {
+            return bad(format!("{at}.rtt_s must be non-negative, got {}", u.rtt_s));
+        }
+        for (j, l) in u.links.iter().enumerate() {
+            if l.server >= servers.len() {
+                return bad(format!(
+                    "{at}.links[{j}].server: server {} does not exist ({} servers)",
+                    l.server,
+                    servers.len()
+                ));
+            }
+            if u.links[..j].iter().any(|m| m.server == l.server) {
+                return bad(format!(
+                    "{at}.links[{j}]: server `{}` is linked twice",
+                    servers[l.server].name
+                ));
+            }
+            if !(l.rate_bps.is_finite() && l.rate_bps >= 0.0) {
+                return bad(format!(
+                    "{at}.links[{j}].rate_bps must be non-negative, got {}",
+                    l.rate_bps
+                ));
+            }
+        }
+    }
+    if (weight_sum - 1.0).abs() > SUM_TOLERANCE {
+        return bad(format!("user weights sum to {weight_sum}, not 1"));
+    }
+    Ok(())
+}
+
+/// Checks the probability rows: one per user, one probability per model of `library`, each
+/// row summing to 1.
+fn check_probabilities(
+    probabilities: &[Vec<f64>],
+    users: &[CacheUser],
+    library: &ModelLibrary,
+) -> Result<(), Error> {
+    let bad = |m: String| Err(Error::Instance(m));
+    let models = library.models.len();
+    if probabilities.len() != users.len() {
+        return bad(format!(
+            "probabilities has {} rows for {} users",
+            probabilities.len(),
+            users.len()
+        ));
+    }
+    for (k, row) in probabilities.iter().enumerate() {
+        let at = format!("probabilities[{k}] (user `{}`)", users[k].name);
+        if row.len() != models {
+            return bad(format!(
+                "{at} has {} entries for {models} models",
+                row.len()
+            ));
+        }
+        if let Some(i) = row.iter().position(|p| !(p.is_finite() && *p >= 0.0)) {
+            return bad(format!(
+                "{at}[{i}] (model `{}`) must be a probability, got {}",
+                library.models[i].name, row[i]
+            ));
+        }
+        let sum: f64 = row.iter().sum();
+        if (sum - 1.0).abs() > SUM_TOLERANCE {
+            return bad(format!("{at} sums to {sum}, not 1"));
+        }
+    }
+    Ok(())
+}
+
+/// Checks that every model with positive demand, of `model_bytes` stored alone, fits on the
+/// largest server.
+fn check_cacheable(
+    library: &ModelLibrary,
+    model_bytes: &[f64],
+    servers: &[CacheServer],
+    users: &[CacheUser],
+    probabilities: &[Vec<f64>],
+) -> Result<(), Error> {
+    let largest = servers
+        .iter()
+        .map(|s| s.storage_bytes)
+        .fold(0.0_f64, f64::max);
+    for (i, &bytes) in model_bytes.iter().enumerate() {
+        let wanted: f64 = users
+            .iter()
+            .zip(probabilities)
+            .map(|(u, p)| u.weight * p[i])
+            .sum();
+        if bytes > largest && wanted > 0.0 {
+            return Err(Error::Instance(format!(
+                "model `{}` needs {:.3} GB but the largest server stores {:.3} GB: it can never be cached (allow_uncacheable to plan anyway)",
+                library.models[i].name,
+                bytes / 1e9,
+                largest / 1e9
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The requests of every user for every model merged by the set of servers that deliver them
+/// within `latency_bound_s` (in the order of those sets), and per model the weight of its
+/// requests that no server delivers in time.
+fn merge_demands(
+    users: &[CacheUser],
+    probabilities: &[Vec<f64>],
+    model_bytes: &[f64],
+    servers: &[CacheServer],
+    latency_bound_s: f64,
+) -> (Vec<Demand>, Vec<f64>) {
+    let models = model_bytes.len();
+    let mut groups: BTreeMap<(usize, Vec<usize>), f64> = BTreeMap::new();
+    let mut unreachable = vec![0.0; models];
+    for (k, u) in users.iter().enumerate() {
+        for i in 0..models {
+            let w = u.weight * probabilities[k][i];
+            if w <= 0.0 {
+                continue;
+            }
+            let mut set: Vec<usize> = u
+                .links
+                .iter()
+                .filter(|l| {
+                    delivers_in_time(
+                        u,
+                        l,
+                        model_bytes[i],
+                        servers[l.server].storage_bytes,
+                        latency_bound_s,
+                    )
+                })
+                .map(|l| l.server)
+                .collect();
+            if set.is_empty() {
+                unreachable[i] += w;
+            } else {
+                set.sort_unstable();
+                *groups.entry((i, set)).or_insert(0.0) += w;
+            }
+        }
+    }
+    let demands = groups
+        .into_iter()
+        .map(|((model, servers), weight)| Demand {
+            model,
+            servers,
+            weight,
+        })
+        .collect();
+    (demands, unreachable)
 }
 
 /// Whether `link` of user `u` delivers a model of `bytes` within `bound_s`: the server can

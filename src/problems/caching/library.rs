@@ -472,35 +472,7 @@ impl LibraryFileFormat {
         let mut index = HashMap::new();
         for (b, raw) in self.blocks.iter().enumerate() {
             let path = |f: &str| format!("blocks[{b}].{f}");
-            let (bytes, kind) = match (raw.bytes, &raw.weights, &raw.lora) {
-                (Some(bytes), None, None) => (bytes, raw.kind.unwrap_or(BlockKind::Other)),
-                (None, Some(w), None) => {
-                    let arch = catalogue
-                        .model(&w.model)
-                        .map_err(|e| err(path("weights.model"), e.to_string()))?;
-                    (weights_bytes(arch, w.precision), BlockKind::Weights)
-                }
-                (None, None, Some(l)) => {
-                    let arch = catalogue
-                        .model(&l.model)
-                        .map_err(|e| err(path("lora.model"), e.to_string()))?;
-                    let params = lora_params(arch, l.rank, &l.projections)
-                        .map_err(|e| err(path("lora"), e))?;
-                    (
-                        params as f64 * Precision::Fp16.bytes_per_weight(),
-                        BlockKind::Adapter,
-                    )
-                }
-                _ => {
-                    return Err(err(
-                        format!("blocks[{b}]"),
-                        format!(
-                            "block `{}`: give exactly one of `bytes`, `weights` or `lora`",
-                            raw.name
-                        ),
-                    ));
-                }
-            };
+            let (bytes, kind) = raw.priced(b, catalogue, &err)?;
             if !(bytes.is_finite() && bytes > 0.0) {
                 return Err(err(
                     path("bytes"),
@@ -521,28 +493,7 @@ impl LibraryFileFormat {
         }
         let mut models = Vec::with_capacity(self.models.len());
         for (i, raw) in self.models.iter().enumerate() {
-            let mut ids = Vec::with_capacity(raw.blocks.len());
-            for (j, name) in raw.blocks.iter().enumerate() {
-                let b = *index.get(name).ok_or_else(|| {
-                    err(
-                        format!("models[{i}].blocks[{j}]"),
-                        format!(
-                            "model `{}` uses unknown block `{name}`; defined: {}",
-                            raw.name,
-                            blocks
-                                .iter()
-                                .map(|b| b.name.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    )
-                })?;
-                ids.push(b);
-            }
-            models.push(LibraryModel {
-                name: raw.name.clone(),
-                blocks: ids,
-            });
+            models.push(raw.resolved(i, &index, &blocks, &err)?);
         }
         ModelLibrary::new(blocks, models).map_err(|e| match e {
             Error::Instance(m) => Error::Input(crate::system::Error::File {
@@ -550,6 +501,81 @@ impl LibraryFileFormat {
                 message: m,
             }),
             other => other,
+        })
+    }
+}
+
+impl BlockFile {
+    /// The bytes and kind of block `b`: as given, the weights of an architecture of
+    /// `catalogue` at a precision, or a LoRA adapter at fp16; `err` names a field's error.
+    fn priced(
+        &self,
+        b: usize,
+        catalogue: &Catalogue,
+        err: &dyn Fn(String, String) -> Error,
+    ) -> Result<(f64, BlockKind), Error> {
+        let path = |f: &str| format!("blocks[{b}].{f}");
+        match (self.bytes, &self.weights, &self.lora) {
+            (Some(bytes), None, None) => Ok((bytes, self.kind.unwrap_or(BlockKind::Other))),
+            (None, Some(w), None) => {
+                let arch = catalogue
+                    .model(&w.model)
+                    .map_err(|e| err(path("weights.model"), e.to_string()))?;
+                Ok((weights_bytes(arch, w.precision), BlockKind::Weights))
+            }
+            (None, None, Some(l)) => {
+                let arch = catalogue
+                    .model(&l.model)
+                    .map_err(|e| err(path("lora.model"), e.to_string()))?;
+                let params =
+                    lora_params(arch, l.rank, &l.projections).map_err(|e| err(path("lora"), e))?;
+                Ok((
+                    params as f64 * Precision::Fp16.bytes_per_weight(),
+                    BlockKind::Adapter,
+                ))
+            }
+            _ => Err(err(
+                format!("blocks[{b}]"),
+                format!(
+                    "block `{}`: give exactly one of `bytes`, `weights` or `lora`",
+                    self.name
+                ),
+            )),
+        }
+    }
+}
+
+impl ModelFile {
+    /// Model `i` with its block names looked up in `index` (the names of `blocks`); `err`
+    /// names a field's error.
+    fn resolved(
+        &self,
+        i: usize,
+        index: &HashMap<String, usize>,
+        blocks: &[Block],
+        err: &dyn Fn(String, String) -> Error,
+    ) -> Result<LibraryModel, Error> {
+        let mut ids = Vec::with_capacity(self.blocks.len());
+        for (j, name) in self.blocks.iter().enumerate() {
+            let b = *index.get(name).ok_or_else(|| {
+                err(
+                    format!("models[{i}].blocks[{j}]"),
+                    format!(
+                        "model `{}` uses unknown block `{name}`; defined: {}",
+                        self.name,
+                        blocks
+                            .iter()
+                            .map(|b| b.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+            })?;
+            ids.push(b);
+        }
+        Ok(LibraryModel {
+            name: self.name.clone(),
+            blocks: ids,
         })
     }
 }
@@ -596,64 +622,19 @@ impl LibrarySpec {
             return bad("`lora_ranks` is empty but `loras_per_base` is not 0".into());
         }
         let mut rng = StdRng::seed_from_u64(seed);
-        let mut blocks = Vec::new();
-        let mut models = Vec::new();
-        for (j, (name, precision)) in self.bases.iter().enumerate() {
-            let arch = catalogue
-                .model(name)
-                .map_err(|e| Error::Instance(format!("library spec: bases[{j}]: {e}")))?;
-            if self.bases[..j].iter().any(|(n, p)| {
-                p == precision && catalogue.model(n).is_ok_and(|a| a.name == arch.name)
-            }) {
-                return bad(format!(
-                    "bases[{j}]: `{name}` at {precision} is listed twice"
-                ));
-            }
+        let mut draft = Draft::default();
+        for (j, (_, precision)) in self.bases.iter().enumerate() {
+            let arch = self.base_architecture(j, catalogue)?;
             let base_name = if *precision == Precision::Fp16 {
                 arch.name.clone()
             } else {
                 format!("{}-{precision}", arch.name)
             };
             let full = weights_bytes(arch, *precision);
-            let base = blocks.len();
-            blocks.push(Block {
-                name: format!("{base_name}/weights"),
-                bytes: full,
-                kind: BlockKind::Weights,
-            });
-            models.push(LibraryModel {
-                name: base_name.clone(),
-                blocks: vec![base],
-            });
-            for l in 1..=self.loras_per_base {
-                let rank = *self
-                    .lora_ranks
-                    .choose(&mut rng)
-                    .ok_or_else(|| Error::Instance("library spec: no LoRA rank".into()))?;
-                let params = lora_params(arch, rank, &self.lora_projections)
-                    .map_err(|e| Error::Instance(format!("library spec: bases[{j}]: {e}")))?;
-                let name = format!("{base_name}-lora{l}-r{rank}");
-                blocks.push(Block {
-                    name: format!("{name}/adapter"),
-                    bytes: params as f64 * Precision::Fp16.bytes_per_weight(),
-                    kind: BlockKind::Adapter,
-                });
-                models.push(LibraryModel {
-                    name,
-                    blocks: vec![base, blocks.len() - 1],
-                });
-            }
+            let base = draft.own_weights(base_name.clone(), full);
+            self.add_loras(&mut draft, j, arch, &base_name, base, &mut rng)?;
             for f in 1..=self.finetunes_per_base {
-                let name = format!("{base_name}-ft{f}");
-                blocks.push(Block {
-                    name: format!("{name}/weights"),
-                    bytes: full,
-                    kind: BlockKind::Weights,
-                });
-                models.push(LibraryModel {
-                    name,
-                    blocks: vec![blocks.len() - 1],
-                });
+                draft.own_weights(format!("{base_name}-ft{f}"), full);
             }
             for q in &self.quantised {
                 if q == precision {
@@ -661,19 +642,89 @@ impl LibrarySpec {
                         "bases[{j}]: quantised copy at {q} is the base's own precision"
                     ));
                 }
-                let name = format!("{}-{q}", arch.name);
-                blocks.push(Block {
-                    name: format!("{name}/weights"),
-                    bytes: weights_bytes(arch, *q),
-                    kind: BlockKind::Weights,
-                });
-                models.push(LibraryModel {
-                    name,
-                    blocks: vec![blocks.len() - 1],
-                });
+                draft.own_weights(format!("{}-{q}", arch.name), weights_bytes(arch, *q));
             }
         }
-        ModelLibrary::new(blocks, models)
+        ModelLibrary::new(draft.blocks, draft.models)
+    }
+
+    /// The architecture of base `j` in `catalogue`, refused when an earlier base is the same
+    /// architecture at the same precision.
+    fn base_architecture<'c>(
+        &self,
+        j: usize,
+        catalogue: &'c Catalogue,
+    ) -> Result<&'c Architecture, Error> {
+        let (name, precision) = &self.bases[j];
+        let arch = catalogue
+            .model(name)
+            .map_err(|e| Error::Instance(format!("library spec: bases[{j}]: {e}")))?;
+        if self.bases[..j]
+            .iter()
+            .any(|(n, p)| p == precision && catalogue.model(n).is_ok_and(|a| a.name == arch.name))
+        {
+            return Err(Error::Instance(format!(
+                "library spec: bases[{j}]: `{name}` at {precision} is listed twice"
+            )));
+        }
+        Ok(arch)
+    }
+
+    /// The LoRA models of base `j` (architecture `arch`, named `base_name`, its weights block
+    /// `base`), each with an adapter of a rank drawn from `rng`.
+    fn add_loras(
+        &self,
+        draft: &mut Draft,
+        j: usize,
+        arch: &Architecture,
+        base_name: &str,
+        base: usize,
+        rng: &mut StdRng,
+    ) -> Result<(), Error> {
+        for l in 1..=self.loras_per_base {
+            let rank = *self
+                .lora_ranks
+                .choose(rng)
+                .ok_or_else(|| Error::Instance("library spec: no LoRA rank".into()))?;
+            let params = lora_params(arch, rank, &self.lora_projections)
+                .map_err(|e| Error::Instance(format!("library spec: bases[{j}]: {e}")))?;
+            let name = format!("{base_name}-lora{l}-r{rank}");
+            draft.blocks.push(Block {
+                name: format!("{name}/adapter"),
+                bytes: params as f64 * Precision::Fp16.bytes_per_weight(),
+                kind: BlockKind::Adapter,
+            });
+            draft.models.push(LibraryModel {
+                name,
+                blocks: vec![base, draft.blocks.len() - 1],
+            });
+        }
+        Ok(())
+    }
+}
+
+/// A library being generated: its blocks and models so far.
+#[derive(Default)]
+struct Draft {
+    blocks: Vec<Block>,
+    models: Vec<LibraryModel>,
+}
+
+impl Draft {
+    /// Adds model `name` made of its own weights block `<name>/weights` of `bytes`; returns
+    /// the block's index.
+    fn own_weights(&mut self, name: String, bytes: f64) -> usize {
+        let block = self.blocks.len();
+        self.blocks.push(Block {
+            name: format!("{name}/weights"),
+            bytes,
+            kind: BlockKind::Weights,
+        });
+        self.models.push(LibraryModel {
+            name,
+            blocks: vec![block],
+        });
+        block
     }
 }
 

@@ -50,6 +50,29 @@ impl Default for TrimCaching {
 /// A 0/1 knapsack solved to within `1 − epsilon` of its optimum: the indices of the items
 /// taken. Items of zero weight are always taken; items heavier than `capacity` never.
 pub fn knapsack(values: &[f64], weights: &[f64], capacity: f64, epsilon: f64) -> Vec<usize> {
+    let (mut taken, items) = triage(values, weights, capacity);
+    if items.is_empty() {
+        return taken;
+    }
+    let order = density_order(values, weights, &items);
+    let (lower, upper) = greedy_bounds(values, weights, &items, &order, capacity);
+    let m = items.len() as f64;
+    let scale = (epsilon.max(1e-6) * lower / m).max(f64::MIN_POSITIVE);
+    let profits: Vec<usize> = items
+        .iter()
+        .map(|&j| (values[j] / scale).floor() as usize)
+        .collect();
+    let top = ((upper / scale).floor() as usize).min(profits.iter().sum());
+    let mut chosen = best_rounded(weights, &items, &profits, top, capacity);
+    fill_room(weights, &items, &order, &mut chosen, capacity);
+    taken.extend((0..items.len()).filter(|&t| chosen[t]).map(|t| items[t]));
+    taken.sort_unstable();
+    taken
+}
+
+/// The items always taken (worth something and weighing nothing), and those to choose among
+/// (worth something and fitting `capacity` alone).
+fn triage(values: &[f64], weights: &[f64], capacity: f64) -> (Vec<usize>, Vec<usize>) {
     let mut taken: Vec<usize> = Vec::new();
     let mut items: Vec<usize> = Vec::new();
     for j in 0..values.len() {
@@ -62,35 +85,51 @@ pub fn knapsack(values: &[f64], weights: &[f64], capacity: f64, epsilon: f64) ->
             items.push(j);
         }
     }
-    if items.is_empty() {
-        return taken;
-    }
-    // Density greedy: its prefix before the first item that does not fit, plus the largest
-    // item, bounds the optimum from above (the LP bound); the better of the two from below.
-    let mut order = items.clone();
+    (taken, items)
+}
+
+/// `items` in decreasing value per unit of weight, ties by index.
+fn density_order(values: &[f64], weights: &[f64], items: &[usize]) -> Vec<usize> {
+    let mut order = items.to_vec();
     order.sort_by(|&a, &b| {
         (values[b] / weights[b])
             .total_cmp(&(values[a] / weights[a]))
             .then(a.cmp(&b))
     });
+    order
+}
+
+/// Bounds on the optimum from the density greedy: its prefix before the first item that does
+/// not fit, plus the largest item, bounds it from above (the LP bound); the better of the two
+/// from below. Returns `(lower, upper)`.
+fn greedy_bounds(
+    values: &[f64],
+    weights: &[f64],
+    items: &[usize],
+    order: &[usize],
+    capacity: f64,
+) -> (f64, f64) {
     let v_max = items.iter().map(|&j| values[j]).fold(0.0, f64::max);
     let (mut prefix, mut room) = (0.0, capacity);
-    for &j in &order {
+    for &j in order {
         if weights[j] > room {
             break;
         }
         prefix += values[j];
         room -= weights[j];
     }
-    let lower = prefix.max(v_max);
-    let upper = prefix + v_max;
-    let m = items.len() as f64;
-    let scale = (epsilon.max(1e-6) * lower / m).max(f64::MIN_POSITIVE);
-    let profits: Vec<usize> = items
-        .iter()
-        .map(|&j| (values[j] / scale).floor() as usize)
-        .collect();
-    let top = ((upper / scale).floor() as usize).min(profits.iter().sum());
+    (prefix.max(v_max), prefix + v_max)
+}
+
+/// The dynamic programme over the rounded `profits` of `items` (at most `top` in all): per
+/// item, whether the lightest choice of the highest profit within `capacity` takes it.
+fn best_rounded(
+    weights: &[f64],
+    items: &[usize],
+    profits: &[usize],
+    top: usize,
+    capacity: f64,
+) -> Vec<bool> {
     // best[p]: least weight reaching scaled profit exactly p; took[t][p]: item t was used.
     let mut best = vec![f64::INFINITY; top + 1];
     best[0] = 0.0;
@@ -116,21 +155,29 @@ pub fn knapsack(values: &[f64], weights: &[f64], capacity: f64, epsilon: f64) ->
             q -= profits[t];
         }
     }
-    // Fill what room is left with items of rounded-away profit, densest first.
+    chosen
+}
+
+/// Fills what room `chosen` leaves within `capacity` with the items not chosen (those whose
+/// profit rounding took away), densest first.
+fn fill_room(
+    weights: &[f64],
+    items: &[usize],
+    order: &[usize],
+    chosen: &mut [bool],
+    capacity: f64,
+) {
     let mut used: f64 = (0..items.len())
         .filter(|&t| chosen[t])
         .map(|t| weights[items[t]])
         .sum();
-    for &j in &order {
+    for &j in order {
         let t = items.iter().position(|&x| x == j).unwrap_or(0);
         if !chosen[t] && used + weights[j] <= capacity {
             chosen[t] = true;
             used += weights[j];
         }
     }
-    taken.extend((0..items.len()).filter(|&t| chosen[t]).map(|t| items[t]));
-    taken.sort_unstable();
-    taken
 }
 
 /// Per model of a library: the bitmask of the shared blocks it uses (bit `b` for
