@@ -303,75 +303,28 @@ where
     S: Sink<P::Record>,
 {
     options.validate(problem)?;
-    let started = Instant::now();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.threads)
         .build()
         .map_err(|e| Error::config("threads", e.to_string()))?;
     let window = options.window().max(1);
-    let solvers = &options.solvers;
     let exact = problem
         .exact_solver()
-        .and_then(|name| solvers.iter().position(|s| s == name));
+        .and_then(|name| options.solvers.iter().position(|s| s == name));
     let mut rows = Rows::new(requests, options.skip_bad_rows, options.start_s);
     let mut epochs = Epochs::new(&mut rows, options.rule)?;
     let (tx, rx) = mpsc::channel::<(u64, Done<(SolverErrors, S::Prepared)>)>();
-    let mut pending: Pending<S::Prepared> = BTreeMap::new();
-    let mut next_seq = 0u64;
-    let mut reading = true;
-    // A malformed row ends reading; the epochs read before it are still delivered.
-    let mut read_error: Option<Error> = None;
-    // An epoch that failed (its index and error) ends the run there: later epochs are dropped.
-    let mut failed: Option<(u64, Error)> = None;
-    let mut solver_errors = SolverErrors::default();
-    let mut delivered = Progress {
-        epochs: 0,
-        requests: 0,
-        elapsed: Duration::ZERO,
-    };
+    let mut run: Delivery<S::Prepared> = Delivery::new();
     let outcome: Result<(), Error> = pool.in_place_scope(|scope| {
         loop {
-            while reading && pending.len() < window {
-                if options.max_epochs.is_some_and(|m| next_seq >= m) {
-                    reading = false;
-                    break;
-                }
-                let epoch = match epochs.next() {
-                    None => {
-                        reading = false;
-                        break;
-                    }
-                    Some(Err(error)) => {
-                        read_error = Some(error.into());
-                        reading = false;
-                        break;
-                    }
-                    Some(Ok(epoch)) => epoch,
-                };
-                let seq = next_seq;
-                next_seq += 1;
-                if options.shard.is_some_and(|shard| !shard.owns(seq)) {
-                    continue;
-                }
-                pending.insert(seq, (epoch.requests.len(), epoch.index, None));
+            while let Some((seq, epoch)) = run.next_epoch(&mut epochs, options, window) {
                 let tx = tx.clone();
                 scope.spawn(move |_| {
-                    // A panic must not leave the delivering thread waiting for this message.
-                    let done = catch_unwind(AssertUnwindSafe(|| {
-                        solve_epoch(problem, &epoch, options, exact)
-                            .map(|solved| (SolverErrors::of(&solved.epochs), S::prepare(solved)))
-                    }))
-                    .unwrap_or_else(|panic| {
-                        Err(Error::Panicked {
-                            what: format!("the task of epoch {}", epoch.index),
-                            message: panic_message(panic.as_ref()),
-                        })
-                    });
                     // The receiver outlives every task.
-                    let _ = tx.send((seq, done));
+                    let _ = tx.send((seq, solve_task::<P, S>(problem, &epoch, options, exact)));
                 });
             }
-            if pending.is_empty() {
+            if run.pending.is_empty() {
                 return Ok(());
             }
             // Every task sends exactly once, so a message always comes.
@@ -381,49 +334,159 @@ where
                     message: "an epoch task ended without reporting".into(),
                 });
             };
-            if let Some(slot) = pending.get_mut(&seq) {
+            if let Some(slot) = run.pending.get_mut(&seq) {
                 slot.2 = Some(done);
             }
-            // Deliver what is done, in order. A failed epoch stops the run: it and the epochs
-            // after it are dropped once done.
-            while let Some(entry) = pending.first_entry() {
-                if entry.get().2.is_none() {
-                    break;
-                }
-                let (requests, index, done) = entry.remove();
-                if failed.is_some() {
-                    continue;
-                }
-                match done {
-                    Some(Ok((errors, prepared))) => {
-                        sink.epoch(prepared)?;
-                        solver_errors.add(errors);
-                        delivered.epochs += 1;
-                        delivered.requests += requests as u64;
-                        delivered.elapsed = started.elapsed();
-                        progress(&delivered);
-                    }
-                    Some(Err(error)) => {
-                        failed = Some((index, error));
-                        reading = false;
-                    }
-                    None => {}
-                }
-            }
+            run.deliver(sink, progress)?;
         }
     });
     drop(epochs);
     outcome?;
-    let failed_epoch = failed.as_ref().map(|(index, _)| *index);
-    Ok(ReplayTotals {
-        epochs: delivered.epochs,
-        requests: delivered.requests,
-        rows: rows.counts,
-        wall_time_s: started.elapsed().as_secs_f64(),
-        stopped_by: failed.map(|(_, error)| error).or(read_error),
-        failed_epoch,
-        solver_errors,
+    Ok(run.totals(rows.counts))
+}
+
+/// One epoch's task on a worker thread: its rows prepared for the sink, or why it failed. A
+/// panic is caught, so that the delivering thread is not left waiting for its message.
+fn solve_task<P, S>(
+    problem: &P,
+    epoch: &Epoch,
+    options: &ReplayOptions,
+    exact: Option<usize>,
+) -> Done<(SolverErrors, S::Prepared)>
+where
+    P: ReplayProblem,
+    S: Sink<P::Record>,
+{
+    catch_unwind(AssertUnwindSafe(|| {
+        solve_epoch(problem, epoch, options, exact)
+            .map(|solved| (SolverErrors::of(&solved.epochs), S::prepare(solved)))
+    }))
+    .unwrap_or_else(|panic| {
+        Err(Error::Panicked {
+            what: format!("the task of epoch {}", epoch.index),
+            message: panic_message(panic.as_ref()),
+        })
     })
+}
+
+/// What the delivering thread keeps: the epochs read and not yet delivered, whether reading
+/// goes on, what stopped it, and what has been delivered.
+struct Delivery<T> {
+    started: Instant,
+    pending: Pending<T>,
+    next_seq: u64,
+    reading: bool,
+    /// A malformed row ends reading; the epochs read before it are still delivered.
+    read_error: Option<Error>,
+    /// An epoch that failed (its index and error) ends the run there: later epochs are
+    /// dropped.
+    failed: Option<(u64, Error)>,
+    solver_errors: SolverErrors,
+    delivered: Progress,
+}
+
+impl<T> Delivery<T> {
+    fn new() -> Delivery<T> {
+        Delivery {
+            started: Instant::now(),
+            pending: BTreeMap::new(),
+            next_seq: 0,
+            reading: true,
+            read_error: None,
+            failed: None,
+            solver_errors: SolverErrors::default(),
+            delivered: Progress {
+                epochs: 0,
+                requests: 0,
+                elapsed: Duration::ZERO,
+            },
+        }
+    }
+
+    /// The next epoch of this shard to solve and its sequence number, while reading goes on
+    /// and fewer than `window` epochs are pending; it is pending from then on.
+    fn next_epoch(
+        &mut self,
+        epochs: &mut impl Iterator<Item = Result<Epoch, InputError>>,
+        options: &ReplayOptions,
+        window: usize,
+    ) -> Option<(u64, Epoch)> {
+        while self.reading && self.pending.len() < window {
+            if options.max_epochs.is_some_and(|m| self.next_seq >= m) {
+                self.reading = false;
+                break;
+            }
+            let epoch = match epochs.next() {
+                None => {
+                    self.reading = false;
+                    break;
+                }
+                Some(Err(error)) => {
+                    self.read_error = Some(error.into());
+                    self.reading = false;
+                    break;
+                }
+                Some(Ok(epoch)) => epoch,
+            };
+            let seq = self.next_seq;
+            self.next_seq += 1;
+            if options.shard.is_some_and(|shard| !shard.owns(seq)) {
+                continue;
+            }
+            self.pending
+                .insert(seq, (epoch.requests.len(), epoch.index, None));
+            return Some((seq, epoch));
+        }
+        None
+    }
+
+    /// Hands what is done to `sink`, in order. A failed epoch stops the run: it and the
+    /// epochs after it are dropped once done.
+    fn deliver<S: Sink<R, Prepared = T>, R>(
+        &mut self,
+        sink: &mut S,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> Result<(), Error> {
+        while let Some(entry) = self.pending.first_entry() {
+            if entry.get().2.is_none() {
+                break;
+            }
+            let (requests, index, done) = entry.remove();
+            if self.failed.is_some() {
+                continue;
+            }
+            match done {
+                Some(Ok((errors, prepared))) => {
+                    sink.epoch(prepared)?;
+                    self.solver_errors.add(errors);
+                    self.delivered.epochs += 1;
+                    self.delivered.requests += requests as u64;
+                    self.delivered.elapsed = self.started.elapsed();
+                    progress(&self.delivered);
+                }
+                Some(Err(error)) => {
+                    self.failed = Some((index, error));
+                    self.reading = false;
+                }
+                None => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// The run's totals, with the trace's row counts.
+    fn totals(self, rows: RowCounts) -> ReplayTotals {
+        let failed_epoch = self.failed.as_ref().map(|(index, _)| *index);
+        ReplayTotals {
+            epochs: self.delivered.epochs,
+            requests: self.delivered.requests,
+            rows,
+            wall_time_s: self.started.elapsed().as_secs_f64(),
+            stopped_by: self.failed.map(|(_, error)| error).or(self.read_error),
+            failed_epoch,
+            solver_errors: self.solver_errors,
+        }
+    }
 }
 
 /// The message of a panic's payload.
