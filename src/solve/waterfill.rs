@@ -626,6 +626,52 @@ fn bounded(
     out.clear();
     workspace.clear();
     let n = weights.len();
+    let floor_sum = check_bounded(weights, floors, caps, budget)?;
+    // √a_k in `out`, the breakpoints in `workspace`; then the sums that decide the case.
+    out.extend(weights.iter().map(|a| a.sqrt()));
+    let roots = &out[..];
+    workspace.reserve_exact(2 * n);
+    workspace.extend(breakpoints(roots, floors));
+    workspace.extend(breakpoints(roots, caps));
+    let (low, high) = workspace.split_at(n);
+    let root_sum = lane_sum(roots);
+    let totals = totals(roots, floors, caps, high);
+    let items = Items {
+        low,
+        high,
+        floors,
+        caps,
+    };
+    if totals.all_capped <= budget {
+        // The budget does not bind: every positive weight at its cap, zero weights at floors.
+        for k in 0..n {
+            out[k] = select(out[k] > 0.0, caps[k], floors[k]);
+        }
+        let used = lane_sum(out);
+        return Ok((
+            objective(weights, out),
+            f64::INFINITY,
+            (budget - used).max(0.0),
+        ));
+    }
+    if floor_sum >= budget {
+        // The floors use the whole budget: g(0) = 0.
+        items.shares(0.0, out);
+        return Ok((objective(weights, out), 0.0, 0.0));
+    }
+    let level = root_level(&items, out, budget, &totals, root_sum);
+    items.shares(level, out);
+    Ok((objective(weights, out), level, 0.0))
+}
+
+/// Checks the lengths and values of a bounded allocation; returns the floors' sum.
+fn check_bounded(
+    weights: &[f64],
+    floors: &[f64],
+    caps: &[f64],
+    budget: f64,
+) -> Result<f64, WaterfillError> {
+    let n = weights.len();
     for (slice, len) in [("floors", floors.len()), ("caps", caps.len())] {
         if len != n {
             return Err(WaterfillError::LengthMismatch {
@@ -648,48 +694,22 @@ fn bounded(
     if floor_sum > budget * (1.0 + n as f64 * f64::EPSILON) {
         return Err(WaterfillError::FloorsExceedBudget { floor_sum, budget });
     }
+    Ok(floor_sum)
+}
 
-    // √a_k in `out`, the breakpoints in `workspace`; then the sums that decide the case.
-    out.extend(weights.iter().map(|a| a.sqrt()));
-    let roots = &out[..];
-    workspace.reserve_exact(2 * n);
-    workspace.extend(breakpoints(roots, floors));
-    workspace.extend(breakpoints(roots, caps));
-    let (low, high) = workspace.split_at(n);
-    let root_sum = lane_sum(roots);
-    let Totals {
-        zero_weight_floors,
-        all_capped,
-        top,
-    } = totals(roots, floors, caps, high);
-    let items = Items {
-        low,
-        high,
-        floors,
-        caps,
-    };
-
-    if all_capped <= budget {
-        // The budget does not bind: every positive weight at its cap, zero weights at floors.
-        for k in 0..n {
-            out[k] = select(out[k] > 0.0, caps[k], floors[k]);
-        }
-        let used = lane_sum(out);
-        return Ok((
-            objective(weights, out),
-            f64::INFINITY,
-            (budget - used).max(0.0),
-        ));
-    }
-    if floor_sum >= budget {
-        // The floors use the whole budget: g(0) = 0.
-        items.shares(0.0, out);
-        return Ok((objective(weights, out), 0.0, 0.0));
-    }
-
-    // g(0) < 0 < g(top): the root lies in (0, top] (top may be +∞).
-    let (mut lo, mut hi) = (0.0f64, top);
-    let start = (budget - zero_weight_floors) / root_sum;
+/// The multiplier `ν` at which the shares use the budget, when `g(0) < 0 < g(top)`: the root
+/// lies in `(0, top]` (`top` may be +∞). Each pass takes the piece of `g` at the current level
+/// and either solves it or rules it out, moving the bracket past it.
+fn root_level(
+    items: &Items<'_>,
+    roots: &[f64],
+    budget: f64,
+    totals: &Totals,
+    root_sum: f64,
+) -> f64 {
+    let n = roots.len();
+    let (mut lo, mut hi) = (0.0f64, totals.top);
+    let start = (budget - totals.zero_weight_floors) / root_sum;
     let mut level = if start > lo && start < hi {
         start
     } else if hi.is_finite() {
@@ -697,23 +717,20 @@ fn bounded(
     } else {
         1.0
     };
-    let mut solved = None;
     // Every pass rules out one piece of g and there are at most 2n + 1; the margin is for
     // rounding only.
     for _ in 0..2 * n + 64 {
-        let p = items.piece(level, out);
+        let p = items.piece(level, roots);
         let step = (budget - p.fixed) / p.slope;
         let root_right = if p.slope > 0.0 {
             if step >= p.lower && step <= p.upper {
-                solved = Some(step);
-                break;
+                return step;
             }
             step > p.upper
         } else {
             let g = p.fixed - budget;
             if g == 0.0 {
-                solved = Some(level);
-                break;
+                return level;
             }
             g < 0.0
         };
@@ -724,8 +741,7 @@ fn bounded(
         }
         if lo.partial_cmp(&hi) != Some(std::cmp::Ordering::Less) {
             // Rounding squeezed the bracket onto one breakpoint: that is the root.
-            solved = Some(lo);
-            break;
+            return lo;
         }
         level = if p.slope > 0.0 && step > lo && step < hi {
             step
@@ -736,9 +752,7 @@ fn bounded(
             lo
         };
     }
-    let level = solved.unwrap_or(level);
-    items.shares(level, out);
-    Ok((objective(weights, out), level, 0.0))
+    level
 }
 
 #[cfg(test)]
