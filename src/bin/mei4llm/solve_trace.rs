@@ -6,7 +6,7 @@ use crate::args::{
 };
 use crate::run_summary::print_summary;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use mei4llm::problems::registry::{self, TraceMeter, TraceRequest};
+use mei4llm::problems::registry::{self, Replayed, TraceMeter, TraceRequest};
 use mei4llm::replay::Progress;
 use mei4llm::replay::SOLVE_TIME_SVG;
 use mei4llm::replay::files::{EPOCHS_CSV, REQUESTS_CSV, RUN_JSON, SUMMARY_JSON, TIMINGS_JSON};
@@ -135,6 +135,7 @@ fn progress_bar(quiet: bool) -> ProgressBar {
     bar
 }
 
+/// Runs `mei4llm solve-trace`: the replay with a progress bar, then its summary and files.
 pub fn run(args: &Args) -> Result<ExitCode, Box<dyn Error>> {
     let entry = args.problem.entry()?;
     let scenario = args.problem.scenario()?;
@@ -142,25 +143,7 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn Error>> {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
     let meter = Arc::new(TraceMeter::default());
-    let request = TraceRequest {
-        scenario_file: args.problem.scenario.clone(),
-        trace: trace(&args.trace)?,
-        epoch: args.epoch.clone(),
-        seed: args.seed,
-        solvers: args
-            .solvers
-            .as_ref()
-            .map(|s| s.iter().map(|s| s.trim().to_string()).collect()),
-        threads,
-        in_flight: args.in_flight.unwrap_or(0),
-        time_limit: args.time_limit,
-        gap: args.gap,
-        skip_bad_rows: args.skip_bad_rows,
-        max_epochs: args.max_epochs,
-        shard: None,
-        meter: Some(Arc::clone(&meter)),
-        stop: None,
-    };
+    let request = trace_request(args, threads, &meter)?;
     let bar = progress_bar(args.quiet);
     let mut on_progress = |p: &Progress| {
         let rate = p.requests as f64 / p.elapsed.as_secs_f64().max(1e-9);
@@ -182,8 +165,7 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn Error>> {
     );
     bar.finish_and_clear();
     let replayed = replayed.map_err(with_flags)?;
-    let totals = &replayed.totals;
-    if let (0, Some(error)) = (totals.epochs, &totals.stopped_by) {
+    if let (0, Some(error)) = (replayed.totals.epochs, &replayed.totals.stopped_by) {
         return Err(format!(
             "{error}\n(the run stopped before its first epoch: nothing was written in {})",
             args.out.display()
@@ -191,6 +173,41 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn Error>> {
         .into());
     }
     print_summary(&args.out)?;
+    print_totals(args, &replayed, threads, entry.plots());
+    stopped_or_failed(args, &replayed)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What the replay is asked for, from the command line.
+fn trace_request(
+    args: &Args,
+    threads: usize,
+    meter: &Arc<TraceMeter>,
+) -> Result<TraceRequest, Box<dyn Error>> {
+    Ok(TraceRequest {
+        scenario_file: args.problem.scenario.clone(),
+        trace: trace(&args.trace)?,
+        epoch: args.epoch.clone(),
+        seed: args.seed,
+        solvers: args
+            .solvers
+            .as_ref()
+            .map(|s| s.iter().map(|s| s.trim().to_string()).collect()),
+        threads,
+        in_flight: args.in_flight.unwrap_or(0),
+        time_limit: args.time_limit,
+        gap: args.gap,
+        skip_bad_rows: args.skip_bad_rows,
+        max_epochs: args.max_epochs,
+        shard: None,
+        meter: Some(Arc::clone(meter)),
+        stop: None,
+    })
+}
+
+/// The run's size and time, the rows it skipped and the files it wrote.
+fn print_totals(args: &Args, replayed: &Replayed, threads: usize, plots: &[&str]) {
+    let totals = &replayed.totals;
     println!(
         "\n{} epochs, {} requests, {} solvers in {} on {threads} thread(s).",
         totals.epochs,
@@ -208,8 +225,13 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn Error>> {
     println!(
         "Files in {}: {RUN_JSON}, {EPOCHS_CSV}, {REQUESTS_CSV}, {SUMMARY_JSON}, timings.csv, {TIMINGS_JSON}, {}, {SOLVE_TIME_SVG}",
         args.out.display(),
-        entry.plots().join(", ")
+        plots.join(", ")
     );
+}
+
+/// An error when the run stopped before the trace's end or a solver run failed.
+fn stopped_or_failed(args: &Args, replayed: &Replayed) -> Result<(), Box<dyn Error>> {
+    let totals = &replayed.totals;
     if let Some(error) = &totals.stopped_by {
         return Err(format!(
             "{error}\n(the run stopped there; the {} epochs before it are in {})",
@@ -227,5 +249,5 @@ pub fn run(args: &Args) -> Result<ExitCode, Box<dyn Error>> {
         )
         .into());
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
