@@ -141,46 +141,56 @@ impl<'a> State<'a> {
                 return Some(0.0);
             }
         }
-        let model = self.instance.requests[k].model;
-        // Edge memory and floors where the new choice lands.
-        if let Some(e) = new
+        if !self.fits(k, old, new) {
+            return None;
+        }
+        Some(self.objective_change(old, new))
+    }
+
+    /// Whether request `k` moving from `old` to `new` keeps the deadline floors and the edge
+    /// memory of the server where `new` lands.
+    fn fits(&self, k: usize, old: Option<&OptionCost>, new: &OptionCost) -> bool {
+        let Some(e) = new
             .choice
             .server
             .filter(|_| new.choice.tier != Tier::Device)
-        {
-            let leaving_same_cell = old.is_some_and(|o| o.choice.uses_cell(e));
-            let old_floor_b = if leaving_same_cell {
-                old.map_or(0.0, |o| o.floors.0)
-            } else {
-                0.0
-            };
-            let load = &self.edges[e];
-            if load.floor_bandwidth - old_floor_b + new.floors.0 > 1.0 + FLOOR_SLACK {
-                return None;
-            }
-            if new.choice.tier == Tier::Edge {
-                let leaving = old.filter(|o| o.choice.uses_edge_compute(e));
-                let old_floor_f = leaving.map_or(0.0, |o| o.floors.1);
-                if load.floor_compute - old_floor_f + new.floors.1 > 1.0 + FLOOR_SLACK {
-                    return None;
-                }
-                let counts = self.counts(e, model);
-                let before = Self::smallest(counts);
-                let leaving_split = leaving.map(|o| o.choice.split as usize);
-                let new_split = new.choice.split as usize;
-                let after = counts.iter().enumerate().position(|(s, &c)| {
-                    c - (leaving_split == Some(s)) as u32 + (new_split == s) as u32 > 0
-                });
-                let weights =
-                    load.weight_bytes - self.held(model, before) + self.held(model, after);
-                let kv =
-                    load.kv_bytes - leaving.map_or(0.0, |o| o.edge_kv_bytes) + new.edge_kv_bytes;
-                if weights + kv > self.instance.edge_memory_bytes(e) {
-                    return None;
-                }
-            }
+        else {
+            return true;
+        };
+        let leaving_same_cell = old.is_some_and(|o| o.choice.uses_cell(e));
+        let old_floor_b = if leaving_same_cell {
+            old.map_or(0.0, |o| o.floors.0)
+        } else {
+            0.0
+        };
+        let load = &self.edges[e];
+        if load.floor_bandwidth - old_floor_b + new.floors.0 > 1.0 + FLOOR_SLACK {
+            return false;
         }
-        // Objective: the fixed part and at most two cells and two GPUs change.
+        if new.choice.tier != Tier::Edge {
+            return true;
+        }
+        let leaving = old.filter(|o| o.choice.uses_edge_compute(e));
+        let old_floor_f = leaving.map_or(0.0, |o| o.floors.1);
+        if load.floor_compute - old_floor_f + new.floors.1 > 1.0 + FLOOR_SLACK {
+            return false;
+        }
+        let model = self.instance.requests[k].model;
+        let counts = self.counts(e, model);
+        let before = Self::smallest(counts);
+        let leaving_split = leaving.map(|o| o.choice.split as usize);
+        let new_split = new.choice.split as usize;
+        let after = counts.iter().enumerate().position(|(s, &c)| {
+            c - (leaving_split == Some(s)) as u32 + (new_split == s) as u32 > 0
+        });
+        let weights = load.weight_bytes - self.held(model, before) + self.held(model, after);
+        let kv = load.kv_bytes - leaving.map_or(0.0, |o| o.edge_kv_bytes) + new.edge_kv_bytes;
+        weights + kv <= self.instance.edge_memory_bytes(e)
+    }
+
+    /// The change of objective from `old` to `new`: the fixed part, and the closed-form terms
+    /// of at most two cells and two GPUs.
+    fn objective_change(&self, old: Option<&OptionCost>, new: &OptionCost) -> f64 {
         let mut delta = new.cost.fixed - old.map_or(0.0, |o| o.cost.fixed);
         let mut cells: [(usize, f64); 2] = [(usize::MAX, 0.0); 2];
         let mut gpus: [(usize, f64); 2] = [(usize::MAX, 0.0); 2];
@@ -191,22 +201,12 @@ impl<'a> State<'a> {
                 *slot = (e, change);
             }
         };
-        if let Some(o) = old {
+        for (o, sign) in old.map(|o| (o, -1.0)).into_iter().chain([(new, 1.0)]) {
             if let Some(e) = o.choice.server.filter(|_| o.choice.tier != Tier::Device) {
-                touch(&mut cells, e, -o.cost.upload.sqrt());
+                touch(&mut cells, e, sign * o.cost.upload.sqrt());
                 if o.choice.tier == Tier::Edge {
-                    touch(&mut gpus, e, -o.cost.edge.sqrt());
+                    touch(&mut gpus, e, sign * o.cost.edge.sqrt());
                 }
-            }
-        }
-        if let Some(e) = new
-            .choice
-            .server
-            .filter(|_| new.choice.tier != Tier::Device)
-        {
-            touch(&mut cells, e, new.cost.upload.sqrt());
-            if new.choice.tier == Tier::Edge {
-                touch(&mut gpus, e, new.cost.edge.sqrt());
             }
         }
         for &(e, change) in cells.iter().filter(|s| s.0 != usize::MAX) {
@@ -217,7 +217,7 @@ impl<'a> State<'a> {
             let q = self.edges[e].root_edge;
             delta += (q + change).powi(2) - q * q;
         }
-        Some(delta)
+        delta
     }
 
     /// Switches request `k` to candidate `i` (feasibility is the caller's concern: check
