@@ -187,24 +187,12 @@ fn allocate_with_deadlines(
     };
     let reserved = RESERVE * (on_gpu.len() - edge.len()) as f64;
     let shares = cell_program.solve(&a, &g, reserved)?;
-    let total_beta: f64 = shares
-        .bandwidth
-        .iter()
-        .map(|b| b.max(0.0))
-        .sum::<f64>()
-        .max(1.0);
     for (i, &k) in cell.iter().enumerate() {
-        assignments[k].bandwidth_share = shares.bandwidth[i].max(0.0) / total_beta;
+        assignments[k].bandwidth_share = shares.bandwidth[i];
     }
     if priced {
-        let total_f: f64 = shares
-            .compute
-            .iter()
-            .map(|f| f.max(0.0))
-            .sum::<f64>()
-            .max(1.0);
         for (j, &k) in edge.iter().enumerate() {
-            assignments[k].compute_share = shares.compute[j].max(0.0) / total_f;
+            assignments[k].compute_share = shares.compute[j];
         }
     } else if !on_gpu.is_empty() {
         gpu_given_bandwidth(instance, options, &on_gpu, assignments)?;

@@ -27,8 +27,8 @@ pub(super) struct CellProgram<'a> {
     pub(super) server: usize,
 }
 
-/// The program's shares, before they are cut to their sums: per request of the cell, and per
-/// request whose GPU share it decides.
+/// The program's shares, none negative and each kind summing to at most one: per request of
+/// the cell, and per request whose GPU share it decides.
 pub(super) struct CellShares {
     pub(super) bandwidth: Vec<f64>,
     pub(super) compute: Vec<f64>,
@@ -94,8 +94,8 @@ impl CellProgram<'_> {
         self.check(solver.solution.status)?;
         let x = &solver.solution.x;
         Ok(CellShares {
-            bandwidth: (0..columns.nb).map(|i| x[columns.beta(i)]).collect(),
-            compute: (0..columns.nf).map(|j| x[columns.f(j)]).collect(),
+            bandwidth: within_one((0..columns.nb).map(|i| x[columns.beta(i)]).collect()),
+            compute: within_one((0..columns.nf).map(|j| x[columns.f(j)]).collect()),
         })
     }
 
@@ -154,6 +154,16 @@ impl CellProgram<'_> {
             )),
         }
     }
+}
+
+/// Shares as the solver left them (within its tolerance) made non-negative and, when they sum
+/// to more than one, scaled to sum to one.
+fn within_one(mut shares: Vec<f64>) -> Vec<f64> {
+    let total = shares.iter().map(|s| s.max(0.0)).sum::<f64>().max(1.0);
+    for share in &mut shares {
+        *share = share.max(0.0) / total;
+    }
+    shares
 }
 
 /// The objective `Σ a_i y_i + Σ g_j z_j`, scaled to order one: energies of split-0 uploads are
