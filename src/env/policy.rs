@@ -4,6 +4,7 @@
 //! instance as its environment presents it and asks the policy for each action; it is
 //! `feasible` at best (a policy proves nothing) and never `optimal`.
 
+use crate::problems::formulation::first_violation;
 use crate::solve::{Found, Problem, SolveError};
 
 /// The policy's action for the observation and mask; why not, when the policy fails or
@@ -36,12 +37,9 @@ pub(crate) fn policy_error(solver: &str, k: usize, id: u64, message: String) -> 
 /// constraint.
 pub(crate) fn judged<P: Problem>(instance: &P, decision: P::Decision) -> Found<P::Decision> {
     let evaluation = instance.evaluate(&decision);
-    match evaluation.violations.first() {
+    match first_violation(&evaluation) {
         None => Found::decision(decision, evaluation.objective),
-        Some(v) => Found::not_found(format!(
-            "{}: {} (over by {:.3e})",
-            v.constraint, v.subject, v.excess
-        )),
+        Some(why) => Found::not_found(why),
     }
 }
 

@@ -223,6 +223,15 @@ impl Check {
     }
 }
 
+/// The first broken constraint of `evaluation` as a line (`constraint: subject (over by
+/// 1.000e-3)`), if any.
+pub fn first_violation(evaluation: &Evaluation) -> Option<String> {
+    evaluation
+        .violations
+        .first()
+        .map(|v| format!("{}: {} (over by {:.3e})", v.constraint, v.subject, v.excess))
+}
+
 /// A formulation whose instances come from the epochs of a request trace.
 pub trait Replays: Formulation {
     /// What an epoch of the trace is and what `requests.csv` and the summary hold, for

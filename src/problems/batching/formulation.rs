@@ -4,14 +4,13 @@ use super::env::{BatchingEnv, BatchingEnvOptions, BatchingPolicy, DecisionReport
 use super::plan::{Report, report};
 use super::replay::{BatchingRecord, BatchingReplay, BatchingStats};
 use super::{BatchDecision, BatchingInstance, Exact};
-use crate::env::EnvError;
+use crate::env::{EnvError, args};
 use crate::problems::Error;
 use crate::problems::arrays::{Array, Arrays};
 use crate::problems::formulation::{
     BoxedSolver, EnvReport, Formulation, Info, Milp, Plays, Policy, Replays, SettingInfo,
     SolverInfo, TraceDefaults, optimum_info,
 };
-use crate::problems::split::formulation::seconds;
 use crate::replay::{EpochInfo, epoch_rule};
 use crate::solve::milp::record;
 use crate::solve::{Budget, Outcome, Solver};
@@ -330,20 +329,16 @@ impl Plays for Batching {
     type Env = BatchingEnv;
     type EnvArgs = BatchingEnvArgs;
 
-    fn env(scenario: Arc<Scenario>, args: BatchingEnvArgs) -> Result<BatchingEnv, EnvError> {
+    fn env(scenario: Arc<Scenario>, given: BatchingEnvArgs) -> Result<BatchingEnv, EnvError> {
         let defaults = BatchingEnvOptions::default();
         let options = BatchingEnvOptions {
-            trace: args.trace.as_deref().map(DataPath::parse).transpose()?,
-            requests: args.requests,
-            epochs_per_episode: args
+            trace: args::trace(given.trace.as_deref())?,
+            requests: given.requests,
+            epochs_per_episode: given
                 .epochs_per_episode
                 .unwrap_or(defaults.epochs_per_episode),
-            optimum: match args.optimum.as_deref() {
-                Some("none") => None,
-                Some(name) => Some(name.to_string()),
-                None => defaults.optimum,
-            },
-            optimum_time_limit: seconds("optimum_time_limit", args.optimum_time_limit)?
+            optimum: args::reference(given.optimum, defaults.optimum),
+            optimum_time_limit: args::seconds("optimum_time_limit", given.optimum_time_limit)?
                 .unwrap_or(defaults.optimum_time_limit),
         };
         BatchingEnv::new(scenario, options)

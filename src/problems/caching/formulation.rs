@@ -4,19 +4,18 @@ use super::env::{CachingEnv, CachingEnvOptions, WindowReport};
 use super::plan::{Report, report};
 use super::replay::{CachingEpoch, CachingRecord, CachingReplay, CachingStats};
 use super::{CachingInstance, Exact, Placement};
-use crate::env::EnvError;
+use crate::env::{EnvError, args};
 use crate::problems::Error;
 use crate::problems::arrays::{Array, Arrays};
 use crate::problems::formulation::{
     BoxedSolver, EnvReport, Formulation, Info, Milp, Plays, Replays, SettingInfo, SolverInfo,
     optimum_info,
 };
-use crate::problems::split::formulation::seconds;
 use crate::replay::EpochInfo;
 use crate::solve::milp::record;
 use crate::solve::{Budget, Outcome, Solver};
+use crate::system::Scenario;
 use crate::system::trace::Epoch;
-use crate::system::{DataPath, Scenario};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -241,25 +240,16 @@ impl Plays for Caching {
     type Env = CachingEnv;
     type EnvArgs = CachingEnvArgs;
 
-    fn env(scenario: Arc<Scenario>, args: CachingEnvArgs) -> Result<CachingEnv, EnvError> {
+    fn env(scenario: Arc<Scenario>, given: CachingEnvArgs) -> Result<CachingEnv, EnvError> {
         let defaults = CachingEnvOptions::default();
         let options = CachingEnvOptions {
-            trace: args.trace.as_deref().map(DataPath::parse).transpose()?,
-            window: match args.epoch.as_deref() {
-                Some(e) => e
-                    .parse()
-                    .map_err(|e| EnvError::option("epoch", format!("{e}")))?,
-                None => defaults.window,
-            },
-            epochs_per_episode: args
+            trace: args::trace(given.trace.as_deref())?,
+            window: args::epoch(given.epoch.as_deref())?.unwrap_or(defaults.window),
+            epochs_per_episode: given
                 .epochs_per_episode
                 .unwrap_or(defaults.epochs_per_episode),
-            optimum: match args.optimum.as_deref() {
-                Some("none") => None,
-                Some(name) => Some(name.to_string()),
-                None => defaults.optimum,
-            },
-            optimum_time_limit: seconds("optimum_time_limit", args.optimum_time_limit)?
+            optimum: args::reference(given.optimum, defaults.optimum),
+            optimum_time_limit: args::seconds("optimum_time_limit", given.optimum_time_limit)?
                 .unwrap_or(defaults.optimum_time_limit),
         };
         CachingEnv::new(scenario, options)

@@ -4,7 +4,7 @@ use super::env::{EpochReport, LinkSeries, SplitEnv, SplitEnvOptions, SplitPolicy
 use super::plan::{Report, report};
 use super::replay::{PlannedRequest, Slo, SplitRecord, SplitStats, planned_requests};
 use super::{Assignment, Choice, Exact, Objective, SplitDecision, SplitInstance, Tier};
-use crate::env::EnvError;
+use crate::env::{EnvError, args};
 use crate::problems::Error;
 use crate::problems::arrays::{Array, Arrays};
 use crate::problems::formulation::{
@@ -14,11 +14,10 @@ use crate::problems::formulation::{
 use crate::replay::EpochInfo;
 use crate::solve::milp::record;
 use crate::solve::{Budget, Solver};
+use crate::system::Scenario;
 use crate::system::trace::Epoch;
-use crate::system::{DataPath, Scenario};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use std::time::Duration;
 
 /// The `split` problem on a scenario: what its plans minimise and the SLOs replayed requests
 /// are judged by (they only measure: the solvers plan with the workload's own deadlines).
@@ -422,39 +421,28 @@ impl Plays for Split {
     type Env = SplitEnv;
     type EnvArgs = SplitEnvArgs;
 
-    fn env(scenario: Arc<Scenario>, args: SplitEnvArgs) -> Result<SplitEnv, EnvError> {
+    fn env(scenario: Arc<Scenario>, given: SplitEnvArgs) -> Result<SplitEnv, EnvError> {
         let defaults = SplitEnvOptions::default();
         let links = LinkSeries::default();
         let options = SplitEnvOptions {
-            trace: args.trace.as_deref().map(DataPath::parse).transpose()?,
-            epoch: args
-                .epoch
-                .as_deref()
-                .map(|e| {
-                    e.parse()
-                        .map_err(|e| EnvError::option("epoch", format!("{e}")))
-                })
-                .transpose()?,
-            epochs_per_episode: args
+            trace: args::trace(given.trace.as_deref())?,
+            epoch: args::epoch(given.epoch.as_deref())?,
+            epochs_per_episode: given
                 .epochs_per_episode
                 .unwrap_or(defaults.epochs_per_episode),
             objective: Objective::named(
-                args.objective.as_deref().unwrap_or("latency"),
-                args.per_second,
-                args.per_joule,
+                given.objective.as_deref().unwrap_or("latency"),
+                given.per_second,
+                given.per_joule,
             )
             .map_err(|e| EnvError::option("objective", e))?,
-            optimum: match args.optimum.as_deref() {
-                Some("none") => None,
-                Some(name) => Some(name.to_string()),
-                None => defaults.optimum,
-            },
-            optimum_time_limit: seconds("optimum_time_limit", args.optimum_time_limit)?
+            optimum: args::reference(given.optimum, defaults.optimum),
+            optimum_time_limit: args::seconds("optimum_time_limit", given.optimum_time_limit)?
                 .unwrap_or(defaults.optimum_time_limit),
             links: LinkSeries {
-                carrier: args.carrier.unwrap_or(links.carrier),
-                connections: args.connections.unwrap_or(links.connections),
-                server: args.server.unwrap_or(links.server),
+                carrier: given.carrier.unwrap_or(links.carrier),
+                connections: given.connections.unwrap_or(links.connections),
+                server: given.server.unwrap_or(links.server),
             },
         };
         SplitEnv::new(scenario, options)
@@ -466,23 +454,6 @@ impl Plays for Split {
             move |o: &[f32], m: &[bool]| policy(o, m),
         )))
     }
-}
-
-/// A number of seconds of a keyword argument as a duration.
-pub(crate) fn seconds(
-    name: &'static str,
-    value: Option<f64>,
-) -> Result<Option<Duration>, EnvError> {
-    value
-        .map(|s| {
-            Duration::try_from_secs_f64(s).map_err(|_| {
-                EnvError::option(
-                    name,
-                    format!("must be a non-negative number of seconds, got {s}"),
-                )
-            })
-        })
-        .transpose()
 }
 
 impl EnvReport<Split> for EpochReport {
