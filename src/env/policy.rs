@@ -1,34 +1,67 @@
-//! What every policy wrapped as a solver shares: the action check, the error of a policy that
-//! fails, and the judgement of its decision by the problem's own `evaluate`. A problem's
-//! policy solver (`split::env::SplitPolicy`, `batching::env::BatchingPolicy`) walks its
-//! instance as its environment presents it and asks the policy for each action; it is
-//! `feasible` at best (a policy proves nothing) and never `optimal`.
+//! A policy wrapped as a solver: [`PolicySolver`], with what every problem's walk shares (the
+//! action check, the error of a policy that fails, and the judgement of its decision by the
+//! problem's own `evaluate`). A problem whose environment builds its decision one request at
+//! a time implements [`crate::solve::Solver`] for `PolicySolver` (`split::env::SplitPolicy`,
+//! `batching::env::BatchingPolicy`): it walks its instance as its environment presents it and
+//! asks the policy for each action; it is `feasible` at best (a policy proves nothing) and
+//! never `optimal`.
 
 use crate::problems::formulation::first_violation;
 use crate::solve::{Found, Problem, SolveError};
+use std::marker::PhantomData;
 
-/// The policy's action for the observation and mask; why not, when the policy fails or
-/// answers an action outside the mask.
-pub(crate) fn ask<F>(policy: &F, observation: &[f32], mask: &[bool]) -> Result<usize, String>
+/// A function from an observation and an action mask to an action, as a solver of the
+/// instances `P` (a problem implements [`crate::solve::Solver<P>`] for it).
+pub struct PolicySolver<P, F> {
+    name: String,
+    policy: F,
+    problem: PhantomData<fn() -> P>,
+}
+
+impl<P, F> PolicySolver<P, F>
 where
     F: Fn(&[f32], &[bool]) -> Result<usize, String>,
 {
-    let action = policy(observation, mask)?;
-    if mask.get(action).copied().unwrap_or(false) {
-        Ok(action)
-    } else {
-        Err(format!(
-            "action {action} is not valid (the mask allows {:?})",
-            (0..mask.len()).filter(|&a| mask[a]).collect::<Vec<_>>()
-        ))
+    /// The solver called `name` that asks `policy` for every request's action; an `Err` of
+    /// the policy says why it could not answer.
+    pub fn new(name: impl Into<String>, policy: F) -> PolicySolver<P, F> {
+        PolicySolver {
+            name: name.into(),
+            policy,
+            problem: PhantomData,
+        }
     }
-}
 
-/// The error of policy solver `solver` on request `k` (trace id `id`).
-pub(crate) fn policy_error(solver: &str, k: usize, id: u64, message: String) -> SolveError {
-    SolveError::Policy {
-        solver: solver.to_string(),
-        message: format!("request {k} (id {id}): {message}"),
+    /// The solver's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The policy's action for request `k` (trace id `id`) under the observation and mask; a
+    /// [`SolveError::Policy`] when the policy fails or answers an action outside the mask.
+    pub(crate) fn ask(
+        &self,
+        k: usize,
+        id: u64,
+        observation: &[f32],
+        mask: &[bool],
+    ) -> Result<usize, SolveError> {
+        let action = (self.policy)(observation, mask).map_err(|m| self.error(k, id, m))?;
+        if mask.get(action).copied().unwrap_or(false) {
+            Ok(action)
+        } else {
+            let valid: Vec<usize> = (0..mask.len()).filter(|&a| mask[a]).collect();
+            let message = format!("action {action} is not valid (the mask allows {valid:?})");
+            Err(self.error(k, id, message))
+        }
+    }
+
+    /// The error of this solver on request `k` (trace id `id`).
+    pub(crate) fn error(&self, k: usize, id: u64, message: String) -> SolveError {
+        SolveError::Policy {
+            solver: self.name.clone(),
+            message: format!("request {k} (id {id}): {message}"),
+        }
     }
 }
 

@@ -8,38 +8,22 @@
 //! fails, or returns an action outside the mask, is a [`SolveError::Policy`].
 
 use super::{BatchAction, BatchingLayout};
-use crate::env::policy::{ask, judged, out_of_time, policy_error};
+use crate::env::policy::{PolicySolver, judged, out_of_time};
 use crate::problems::batching::{BatchDecision, BatchingInstance, Packing, precision_index};
 use crate::solve::executor::deadline;
 use crate::solve::{Budget, Found, SolveError, Solver};
 use std::time::Instant;
 
-/// A function from an observation and an action mask to an action, as a `batching` solver.
-pub struct BatchingPolicy<F> {
-    name: String,
-    policy: F,
-}
+/// A function from an observation and an action mask to an action, as a `batching` solver
+/// that asks it for every waiting request's action.
+pub type BatchingPolicy<F> = PolicySolver<BatchingInstance, F>;
 
-impl<F> BatchingPolicy<F>
-where
-    F: Fn(&[f32], &[bool]) -> Result<usize, String>,
-{
-    /// The solver called `name` that asks `policy` for every waiting request's action; an
-    /// `Err` of the policy says why it could not answer.
-    pub fn new(name: impl Into<String>, policy: F) -> BatchingPolicy<F> {
-        BatchingPolicy {
-            name: name.into(),
-            policy,
-        }
-    }
-}
-
-impl<F> Solver<BatchingInstance> for BatchingPolicy<F>
+impl<F> Solver<BatchingInstance> for PolicySolver<BatchingInstance, F>
 where
     F: Fn(&[f32], &[bool]) -> Result<usize, String>,
 {
     fn name(&self) -> &str {
-        &self.name
+        PolicySolver::name(self)
     }
 
     fn search(
@@ -61,8 +45,7 @@ where
                 return Ok(out_of_time(k, requests));
             }
             layout.observe(&packing, k, 0, &mut observation, &mut mask);
-            let fail = |message| policy_error(&self.name, k, instance.requests[k].id, message);
-            let action = ask(&self.policy, &observation, &mask).map_err(fail)?;
+            let action = self.ask(k, instance.requests[k].id, &observation, &mask)?;
             if let Some(BatchAction::Admit { server, precision }) = layout.decode(action) {
                 packing.add(k, server, precision_index(precision));
             }

@@ -42,38 +42,22 @@
 //! ```
 
 use super::SplitLayout;
-use crate::env::policy::{ask, judged, out_of_time, policy_error};
+use crate::env::policy::{PolicySolver, judged, out_of_time};
 use crate::problems::split::{SplitDecision, SplitInstance, State, allocate};
 use crate::solve::executor::deadline;
 use crate::solve::{Budget, Found, SolveError, Solver};
 use std::time::Instant;
 
-/// A function from an observation and an action mask to an action, as a `split` solver.
-pub struct SplitPolicy<F> {
-    name: String,
-    policy: F,
-}
+/// A function from an observation and an action mask to an action, as a `split` solver that
+/// asks it for every request's action.
+pub type SplitPolicy<F> = PolicySolver<SplitInstance, F>;
 
-impl<F> SplitPolicy<F>
-where
-    F: Fn(&[f32], &[bool]) -> Result<usize, String>,
-{
-    /// The solver called `name` that asks `policy` for every request's action; an `Err` of the
-    /// policy says why it could not answer.
-    pub fn new(name: impl Into<String>, policy: F) -> SplitPolicy<F> {
-        SplitPolicy {
-            name: name.into(),
-            policy,
-        }
-    }
-}
-
-impl<F> Solver<SplitInstance> for SplitPolicy<F>
+impl<F> Solver<SplitInstance> for PolicySolver<SplitInstance, F>
 where
     F: Fn(&[f32], &[bool]) -> Result<usize, String>,
 {
     fn name(&self) -> &str {
-        &self.name
+        PolicySolver::name(self)
     }
 
     fn search(
@@ -95,11 +79,11 @@ where
                 return Ok(out_of_time(k, requests));
             }
             layout.observe(instance, &state, k, &mut observation, &mut mask);
-            let fail = |message| policy_error(&self.name, k, instance.requests[k].id, message);
-            let action = ask(&self.policy, &observation, &mask).map_err(fail)?;
+            let id = instance.requests[k].id;
+            let action = self.ask(k, id, &observation, &mask)?;
             let i = layout
                 .candidate(instance, k, action)
-                .ok_or_else(|| fail(format!("action {action} names no candidate")))?;
+                .ok_or_else(|| self.error(k, id, format!("action {action} names no candidate")))?;
             state.apply(k, i);
         }
         let options = state.options();
