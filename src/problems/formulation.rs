@@ -223,6 +223,29 @@ impl Check {
     }
 }
 
+/// The broken constraints an `evaluate` finds, in the order it finds them.
+#[derive(Debug, Default)]
+pub struct Violations(Vec<Violation>);
+
+impl Violations {
+    /// Records that `constraint` is broken for `subject`, by `excess` in the constraint's unit.
+    pub fn add(&mut self, constraint: &str, subject: String, excess: f64) {
+        self.0.push(Violation {
+            constraint: constraint.into(),
+            subject,
+            excess,
+        });
+    }
+
+    /// The evaluation of a decision of objective `objective` that breaks these constraints.
+    pub fn evaluation(self, objective: f64) -> Evaluation {
+        Evaluation {
+            objective,
+            violations: self.0,
+        }
+    }
+}
+
 /// The first broken constraint of `evaluation` as a line (`constraint: subject (over by
 /// 1.000e-3)`), if any.
 pub fn first_violation(evaluation: &Evaluation) -> Option<String> {
