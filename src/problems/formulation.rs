@@ -8,12 +8,18 @@
 //! CLI (`plan`, `solve-trace`, `export`, `report`), the replay, the Python module and the
 //! Gymnasium environments serve it through their generic paths.
 
+mod check;
+mod plan;
+
+pub use check::{Check, Violations, first_violation};
+pub use plan::{PlanReport, PlanText};
+
 use super::Error;
 use super::arrays::Arrays;
 use crate::env::{Env, EnvError, OptimumReport};
 use crate::replay::{EpochInfo, RecordStats, RequestRecord, TraceSource, epoch_rule, run_seed};
 use crate::solve::milp::RecordedModel;
-use crate::solve::{Evaluation, Outcome, Problem, Solver, Violation};
+use crate::solve::{Outcome, Problem, Solver};
 use crate::system::trace::{Epoch, EpochRule};
 use crate::system::{DataPath, Scenario};
 use crate::text::Table;
@@ -188,71 +194,6 @@ pub struct Milp {
     pub model: RecordedModel,
     /// What it is (`the exact solver's placement MILP for …`).
     pub what: String,
-}
-
-/// What `plan` shows of one outcome: it serialises to the JSON of `plan --json` and prints as
-/// text.
-pub trait PlanReport: Serialize {
-    /// The report as `plan` prints it.
-    fn text(&self) -> String;
-
-    /// Why the decision cannot be trusted, when its re-check by the problem's `evaluate`
-    /// failed.
-    fn failed_check(&self) -> Option<String>;
-}
-
-/// A decision re-checked by the problem's own `evaluate`, as a plan report shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Check {
-    /// Whether no constraint is broken.
-    pub feasible: bool,
-    /// The evaluated objective.
-    pub objective: f64,
-    /// The broken constraints.
-    pub violations: Vec<Violation>,
-}
-
-impl Check {
-    /// The check of `evaluation`.
-    pub fn of(evaluation: Evaluation) -> Check {
-        Check {
-            feasible: evaluation.is_feasible(),
-            objective: evaluation.objective,
-            violations: evaluation.violations,
-        }
-    }
-}
-
-/// The broken constraints an `evaluate` finds, in the order it finds them.
-#[derive(Debug, Default)]
-pub struct Violations(Vec<Violation>);
-
-impl Violations {
-    /// Records that `constraint` is broken for `subject`, by `excess` in the constraint's unit.
-    pub fn add(&mut self, constraint: &str, subject: String, excess: f64) {
-        self.0.push(Violation {
-            constraint: constraint.into(),
-            subject,
-            excess,
-        });
-    }
-
-    /// The evaluation of a decision of objective `objective` that breaks these constraints.
-    pub fn evaluation(self, objective: f64) -> Evaluation {
-        Evaluation {
-            objective,
-            violations: self.0,
-        }
-    }
-}
-
-/// The first broken constraint of `evaluation` as a line (`constraint: subject (over by
-/// 1.000e-3)`), if any.
-pub fn first_violation(evaluation: &Evaluation) -> Option<String> {
-    evaluation
-        .violations
-        .first()
-        .map(|v| format!("{}: {} (over by {:.3e})", v.constraint, v.subject, v.excess))
 }
 
 /// A formulation whose instances come from the epochs of a request trace.

@@ -2,7 +2,7 @@
 //! its text.
 
 use super::{CacheMetrics, CachingInstance, Placement};
-use crate::problems::formulation::PlanReport;
+use crate::problems::formulation::{PlanReport, PlanText};
 use crate::solve::{Outcome, Problem};
 use crate::text::{Table, si, time};
 use serde::Serialize;
@@ -98,38 +98,40 @@ impl PlanReport for Report {
 }
 
 fn text(r: &Report) -> String {
-    let mut out = String::new();
+    let mut text = PlanText::default();
     let number = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.6}"));
-    let _ = writeln!(out, "scenario:     {}", r.scenario);
-    let _ = writeln!(
-        out,
-        "instance:     {} servers, {} models, {} users",
-        r.servers, r.models, r.users
+    text.field("scenario", &r.scenario);
+    text.field(
+        "instance",
+        format!(
+            "{} servers, {} models, {} users",
+            r.servers, r.models, r.users
+        ),
     );
-    let _ = writeln!(out, "solver:       {}", r.solver);
-    let _ = writeln!(out, "status:       {}", r.status);
+    text.field("solver", &r.solver);
+    text.field("status", r.status);
     if let Some(why) = &r.reason {
-        let _ = writeln!(out, "reason:       {why}");
+        text.field("reason", why);
     }
-    let _ = writeln!(
-        out,
-        "objective:    {} (expected hit ratio, maximised)",
-        number(r.objective)
+    text.field(
+        "objective",
+        format!("{} (expected hit ratio, maximised)", number(r.objective)),
     );
-    let _ = writeln!(out, "proven bound: {}", number(r.bound));
+    text.field("proven bound", number(r.bound));
     if let Some(gap) = r.gap {
-        let _ = writeln!(out, "gap:          {gap:.2e} (relative)");
+        text.field("gap", format!("{gap:.2e} (relative)"));
     }
-    let _ = writeln!(out, "solve time:   {}", time(r.time_s));
-    let _ = writeln!(out, "nodes:        {}", r.nodes);
+    text.field("solve time", time(r.time_s));
+    text.field("nodes", r.nodes);
     if let Some(feasible) = r.feasible {
         let verdict = if feasible {
             "fits every server"
         } else {
             "DOES NOT FIT"
         };
-        let _ = writeln!(out, "re-checked:   {verdict}");
+        text.field("re-checked", verdict);
     }
+    let mut out = text.finish();
     if r.placement.is_empty() {
         return out;
     }
