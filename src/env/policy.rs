@@ -1,13 +1,13 @@
-//! A policy wrapped as a solver: [`PolicySolver`], with what every problem's walk shares (the
-//! action check, the error of a policy that fails, and the judgement of its decision by the
-//! problem's own `evaluate`). A problem whose environment builds its decision one request at
-//! a time implements [`crate::solve::Solver`] for `PolicySolver` (`split::env::SplitPolicy`,
-//! `batching::env::BatchingPolicy`): it walks its instance as its environment presents it and
-//! asks the policy for each action; it is `feasible` at best (a policy proves nothing) and
-//! never `optimal`.
+//! A policy wrapped as a solver: [`PolicySolver`], with what every problem's walk shares
+//! (the action check, the error of a policy that fails, the time limit). A problem whose
+//! environment builds its decision one request at a time implements [`crate::solve::Solver`]
+//! for `PolicySolver` (`split::env::SplitPolicy`, `batching::env::BatchingPolicy`): it walks
+//! its instance as its environment presents it, asks the policy for each action, and judges
+//! the decision by the problem's own `evaluate`
+//! ([`judged`](crate::problems::formulation::judged)); it is `feasible` at best (a policy
+//! proves nothing) and never `optimal`.
 
-use crate::problems::formulation::first_violation;
-use crate::solve::{Found, Problem, SolveError};
+use crate::solve::{Found, SolveError};
 use std::marker::PhantomData;
 
 /// A function from an observation and an action mask to an action, as a solver of the
@@ -62,17 +62,6 @@ where
             solver: self.name.clone(),
             message: format!("request {k} (id {id}): {message}"),
         }
-    }
-}
-
-/// A policy's `decision` judged by the instance's own `evaluate`: the decision with its
-/// objective (a policy proves nothing: no bound), or not found with the first broken
-/// constraint.
-pub(crate) fn judged<P: Problem>(instance: &P, decision: P::Decision) -> Found<P::Decision> {
-    let evaluation = instance.evaluate(&decision);
-    match first_violation(&evaluation) {
-        None => Found::decision(decision, evaluation.objective),
-        Some(why) => Found::not_found(why),
     }
 }
 

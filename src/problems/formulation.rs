@@ -11,7 +11,7 @@
 mod check;
 mod plan;
 
-pub use check::{Check, Violations, first_violation};
+pub use check::{Check, Violations, first_violation, judged};
 pub use plan::{PlanReport, PlanText};
 
 use super::Error;

@@ -1,7 +1,7 @@
 //! A decision checked by its problem's own `evaluate`: the broken constraints it finds, and
 //! the check as a plan report shows it.
 
-use crate::solve::{Evaluation, Violation};
+use crate::solve::{Evaluation, Found, Problem, Violation};
 use serde::Serialize;
 
 /// A decision re-checked by the problem's own `evaluate`, as a plan report shows it.
@@ -57,6 +57,17 @@ impl Violations {
             objective,
             violations: self.0,
         }
+    }
+}
+
+/// `decision` judged by `instance`'s own `evaluate`, for a solver that proves nothing (a
+/// policy, a baseline): the decision with its objective and no bound, or not found with the
+/// first broken constraint.
+pub fn judged<P: Problem>(instance: &P, decision: P::Decision) -> Found<P::Decision> {
+    let evaluation = instance.evaluate(&decision);
+    match first_violation(&evaluation) {
+        None => Found::decision(decision, evaluation.objective),
+        Some(why) => Found::not_found(why),
     }
 }
 

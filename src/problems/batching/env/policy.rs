@@ -8,8 +8,9 @@
 //! fails, or returns an action outside the mask, is a [`SolveError::Policy`].
 
 use super::{BatchAction, BatchingLayout};
-use crate::env::policy::{PolicySolver, judged, out_of_time};
+use crate::env::policy::{PolicySolver, out_of_time};
 use crate::problems::batching::{BatchDecision, BatchingInstance, Packing, precision_index};
+use crate::problems::formulation::judged;
 use crate::solve::executor::deadline;
 use crate::solve::{Budget, Found, SolveError, Solver};
 use std::time::Instant;

@@ -42,7 +42,8 @@
 //! ```
 
 use super::SplitLayout;
-use crate::env::policy::{PolicySolver, judged, out_of_time};
+use crate::env::policy::{PolicySolver, out_of_time};
+use crate::problems::formulation::judged;
 use crate::problems::split::{SplitDecision, SplitInstance, State, allocate};
 use crate::solve::executor::deadline;
 use crate::solve::{Budget, Found, SolveError, Solver};
