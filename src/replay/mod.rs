@@ -61,6 +61,7 @@ pub mod share_series;
 mod summary;
 pub mod summary_text;
 pub mod svg;
+pub mod tally;
 mod workload;
 
 pub use epochs::{EpochInfo, RowCounts, instance_seed, solver_seed};
