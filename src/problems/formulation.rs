@@ -18,8 +18,8 @@ use super::Error;
 use super::arrays::Arrays;
 use crate::env::{Env, EnvError, OptimumReport};
 use crate::replay::{EpochInfo, RecordStats, RequestRecord, TraceSource, epoch_rule, run_seed};
-use crate::solve::milp::RecordedModel;
-use crate::solve::{Outcome, Problem, Solver};
+use crate::solve::milp::{RecordedModel, record};
+use crate::solve::{Budget, Outcome, Problem, Solver};
 use crate::system::trace::{Epoch, EpochRule};
 use crate::system::{DataPath, Scenario};
 use crate::text::Table;
@@ -194,6 +194,22 @@ pub struct Milp {
     pub model: RecordedModel,
     /// What it is (`the exact solver's placement MILP for …`).
     pub what: String,
+}
+
+impl Milp {
+    /// The first MILP `solver` builds when it solves `instance`, as `what` says.
+    pub fn first_of<P: Problem>(
+        solver: &impl Solver<P>,
+        instance: &P,
+        what: String,
+    ) -> Result<Milp, Error> {
+        let (outcome, models) = record(|| solver.solve(instance, &Budget::default()));
+        outcome.map_err(|e| Error::Instance(e.to_string()))?;
+        let model = models.into_iter().next().ok_or_else(|| {
+            Error::Instance("the exact solver built no MILP for this instance".into())
+        })?;
+        Ok(Milp { model, what })
+    }
 }
 
 /// A formulation whose instances come from the epochs of a request trace.

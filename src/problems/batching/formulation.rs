@@ -12,8 +12,7 @@ use crate::problems::formulation::{
     SolverInfo, TraceDefaults, optimum_info,
 };
 use crate::replay::{EpochInfo, epoch_rule};
-use crate::solve::milp::record;
-use crate::solve::{Budget, Outcome, Solver};
+use crate::solve::Outcome;
 use crate::system::trace::Epoch;
 use crate::system::{DataPath, Precision, Scenario};
 use serde::{Deserialize, Serialize};
@@ -162,19 +161,12 @@ impl Formulation for Batching {
                 "no waiting request can be served within its SLOs, so there is no MILP: the empty batch is optimal".into(),
             ));
         }
-        let (outcome, models) = record(|| Exact.solve(instance, &Budget::default()));
-        outcome.map_err(|e| Error::Instance(e.to_string()))?;
-        let model = models.into_iter().next().ok_or_else(|| {
-            Error::Instance("the exact solver built no MILP for this instance".into())
-        })?;
-        Ok(Milp {
-            what: format!(
-                "the exact solver's admission MILP ({} servers, {} waiting requests)",
-                instance.servers.len(),
-                instance.requests.len()
-            ),
-            model,
-        })
+        let what = format!(
+            "the exact solver's admission MILP ({} servers, {} waiting requests)",
+            instance.servers.len(),
+            instance.requests.len()
+        );
+        Milp::first_of(&Exact, instance, what)
     }
 }
 

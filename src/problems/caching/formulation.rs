@@ -12,8 +12,7 @@ use crate::problems::formulation::{
     optimum_info,
 };
 use crate::replay::EpochInfo;
-use crate::solve::milp::record;
-use crate::solve::{Budget, Outcome, Solver};
+use crate::solve::Outcome;
 use crate::system::Scenario;
 use crate::system::trace::Epoch;
 use serde::{Deserialize, Serialize};
@@ -155,21 +154,14 @@ impl Formulation for Caching {
                 "no request can be served within the latency bound, so there is no MILP: every placement has hit ratio 0".into(),
             ));
         }
-        let (outcome, models) = record(|| Exact.solve(instance, &Budget::default()));
-        outcome.map_err(|e| Error::Instance(e.to_string()))?;
-        let model = models.into_iter().next().ok_or_else(|| {
-            Error::Instance("the exact solver built no MILP for this instance".into())
-        })?;
-        Ok(Milp {
-            what: format!(
-                "the exact solver's placement MILP ({} servers, {} models, {} users, {} merged demands)",
-                instance.servers.len(),
-                instance.library.models.len(),
-                instance.users.len(),
-                instance.demands().len()
-            ),
-            model,
-        })
+        let what = format!(
+            "the exact solver's placement MILP ({} servers, {} models, {} users, {} merged demands)",
+            instance.servers.len(),
+            instance.library.models.len(),
+            instance.users.len(),
+            instance.demands().len()
+        );
+        Milp::first_of(&Exact, instance, what)
     }
 }
 

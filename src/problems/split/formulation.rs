@@ -12,8 +12,6 @@ use crate::problems::formulation::{
     SolverInfo, optimum_info,
 };
 use crate::replay::EpochInfo;
-use crate::solve::milp::record;
-use crate::solve::{Budget, Solver};
 use crate::system::Scenario;
 use crate::system::trace::Epoch;
 use serde::{Deserialize, Serialize};
@@ -222,20 +220,12 @@ impl Formulation for Split {
                 "the first epoch is infeasible, so there is no master MILP: {why}"
             )));
         }
-        let solver = Exact { max_rounds: 1 };
-        let (outcome, models) = record(|| solver.solve(instance, &Budget::default()));
-        outcome.map_err(|e| Error::Instance(e.to_string()))?;
-        let model = models.into_iter().next().ok_or_else(|| {
-            Error::Instance("the exact solver built no MILP for this instance".into())
-        })?;
-        Ok(Milp {
-            what: format!(
-                "the exact solver's first master MILP for the first epoch of `{}` ({} requests)",
-                instance.scenario.name,
-                instance.requests.len()
-            ),
-            model,
-        })
+        let what = format!(
+            "the exact solver's first master MILP for the first epoch of `{}` ({} requests)",
+            instance.scenario.name,
+            instance.requests.len()
+        );
+        Milp::first_of(&Exact { max_rounds: 1 }, instance, what)
     }
 }
 
