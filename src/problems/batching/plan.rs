@@ -134,17 +134,12 @@ impl PlanReport for Report {
 
 /// The fields of the report: the instance, the solver and what it found.
 fn fields(r: &Report) -> PlanText {
-    let mut text = PlanText::default();
     let number = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v}"));
-    text.field("scenario", &r.scenario);
-    text.field(
-        "instance",
-        format!(
-            "{} edge servers, {} waiting requests, {}",
-            r.servers, r.requests, r.model
-        ),
+    let instance = format!(
+        "{} edge servers, {} waiting requests, {}",
+        r.servers, r.requests, r.model
     );
-    text.field("solver", &r.solver);
+    let mut text = PlanText::opening(&r.scenario, "instance", instance, &r.solver);
     text.status(r.status, r.reason.as_deref());
     let unit = match r.maximises {
         Objective::Requests => "weighted admitted requests, maximised",

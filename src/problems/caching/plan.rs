@@ -97,18 +97,14 @@ impl PlanReport for Report {
     }
 }
 
+/// The report as `plan` prints it.
 fn text(r: &Report) -> String {
-    let mut text = PlanText::default();
     let number = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.6}"));
-    text.field("scenario", &r.scenario);
-    text.field(
-        "instance",
-        format!(
-            "{} servers, {} models, {} users",
-            r.servers, r.models, r.users
-        ),
+    let instance = format!(
+        "{} servers, {} models, {} users",
+        r.servers, r.models, r.users
     );
-    text.field("solver", &r.solver);
+    let mut text = PlanText::opening(&r.scenario, "instance", instance, &r.solver);
     text.field("status", r.status);
     if let Some(why) = &r.reason {
         text.field("reason", why);

@@ -24,6 +24,21 @@ pub struct PlanText {
 }
 
 impl PlanText {
+    /// The text that opens with the `scenario` field, the field `what` (`instance`,
+    /// `requests`) describing the instance as `instance`, and the `solver` field.
+    pub fn opening(
+        scenario: &str,
+        what: &str,
+        instance: impl std::fmt::Display,
+        solver: &str,
+    ) -> PlanText {
+        let mut text = PlanText::default();
+        text.field("scenario", scenario);
+        text.field(what, instance);
+        text.field("solver", solver);
+        text
+    }
+
     /// The field `name` with its value.
     pub fn field(&mut self, name: &str, value: impl std::fmt::Display) {
         let _ = writeln!(self.out, "{:<14}{value}", format!("{name}:"));

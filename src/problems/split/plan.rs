@@ -108,6 +108,7 @@ pub fn report(instance: &SplitInstance, outcome: &Outcome<SplitDecision>) -> Rep
     }
 }
 
+/// The totals over the rows of a plan.
 fn totals(rows: &[PlannedRequest]) -> Totals {
     let n = rows.len();
     let count = |tier: &str| rows.iter().filter(|r| r.tier == tier).count();
@@ -183,10 +184,7 @@ impl PlanReport for Report {
 
 /// The fields of the report: the epoch, the solver and what it found.
 fn fields(r: &Report) -> PlanText {
-    let mut text = PlanText::default();
-    text.field("scenario", &r.scenario);
-    text.field("requests", r.requests);
-    text.field("solver", &r.solver);
+    let mut text = PlanText::opening(&r.scenario, "requests", r.requests, &r.solver);
     text.status(r.status, r.reason.as_deref());
     text.field(
         "objective",
