@@ -331,10 +331,11 @@ fn not_a_record<T>() -> Result<T, ColumnError> {
     ))
 }
 
+/// Serializer methods that each answer with the error `$error` gives.
 macro_rules! refuse {
-    ($($method:ident($($arg:ty),*) -> $ret:ty;)*) => {
+    ($error:ident: $($method:ident($($arg:ty),*) -> $ret:ty;)*) => {
         $(fn $method(self, $(_: $arg),*) -> Result<$ret, ColumnError> {
-            not_a_record()
+            $error()
         })*
     };
 }
@@ -355,6 +356,7 @@ impl<'a> ser::Serializer for RowSerializer<'a> {
     }
 
     refuse! {
+        not_a_record:
         serialize_bool(bool) -> ();
         serialize_i8(i8) -> ();
         serialize_i16(i16) -> ();
@@ -414,14 +416,6 @@ fn nested<T>() -> Result<T, ColumnError> {
     Err(ColumnError(
         "a field holds a nested value (a list, map or struct), which is not a column".into(),
     ))
-}
-
-macro_rules! nest {
-    ($($method:ident($($arg:ty),*) -> $ret:ty;)*) => {
-        $(fn $method(self, $(_: $arg),*) -> Result<$ret, ColumnError> {
-            nested()
-        })*
-    };
 }
 
 /// The integer types that fit an `int64` cell as they are.
@@ -512,7 +506,8 @@ impl ser::Serializer for CellSerializer<'_> {
         nested()
     }
 
-    nest! {
+    refuse! {
+        nested:
         serialize_bytes(&[u8]) -> Cell;
         serialize_seq(Option<usize>) -> Self::SerializeSeq;
         serialize_tuple(usize) -> Self::SerializeTuple;
