@@ -1,10 +1,10 @@
 //! `batching` registered: its solvers, plan report, trace replay and environment.
 
-use super::env::{BatchingEnv, BatchingEnvOptions, BatchingPolicy, DecisionReport};
+use super::env::{BatchingEnv, BatchingEnvArgs, BatchingPolicy, DecisionReport};
 use super::plan::{Report, report};
 use super::replay::{BatchingRecord, BatchingReplay, BatchingStats};
 use super::{BatchDecision, BatchingInstance, Exact};
-use crate::env::{EnvError, args};
+use crate::env::EnvError;
 use crate::problems::Error;
 use crate::problems::arrays::{Array, Arrays};
 use crate::problems::formulation::{
@@ -298,42 +298,14 @@ TPOT percentiles, admitted per server and precision; plot admitted_share.svg.";
     }
 }
 
-/// The keyword arguments of `mei4llm/Batching-v0` (see [`BatchingEnvOptions`]); every one has
-/// a default.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct BatchingEnvArgs {
-    /// A trace whose rows wait at each decision (default: the `[batching]` section's).
-    pub trace: Option<String>,
-    /// Waiting requests per decision (default: the section's `requests`).
-    pub requests: Option<usize>,
-    /// Decisions per episode (default 4).
-    pub epochs_per_episode: Option<usize>,
-    /// The reference solver of each decision (`exact`, any batching solver, or `none`).
-    pub optimum: Option<String>,
-    /// Its time limit per decision in seconds (default 10).
-    pub optimum_time_limit: Option<f64>,
-}
-
 impl Plays for Batching {
     const ENV_ID: &'static str = "Batching-v0";
     const DEFAULT_SCENARIO: &'static str = "batching-edge";
     type Env = BatchingEnv;
     type EnvArgs = BatchingEnvArgs;
 
-    fn env(scenario: Arc<Scenario>, given: BatchingEnvArgs) -> Result<BatchingEnv, EnvError> {
-        let defaults = BatchingEnvOptions::default();
-        let options = BatchingEnvOptions {
-            trace: args::trace(given.trace.as_deref())?,
-            requests: given.requests,
-            epochs_per_episode: given
-                .epochs_per_episode
-                .unwrap_or(defaults.epochs_per_episode),
-            optimum: args::reference(given.optimum, defaults.optimum),
-            optimum_time_limit: args::seconds("optimum_time_limit", given.optimum_time_limit)?
-                .unwrap_or(defaults.optimum_time_limit),
-        };
-        BatchingEnv::new(scenario, options)
+    fn env(scenario: Arc<Scenario>, args: BatchingEnvArgs) -> Result<BatchingEnv, EnvError> {
+        BatchingEnv::new(scenario, args.options()?)
     }
 
     fn policy(name: &str, policy: Policy) -> Option<BoxedSolver<Self>> {

@@ -1,10 +1,10 @@
 //! `caching` registered: its solvers, plan report, trace replay and environment.
 
-use super::env::{CachingEnv, CachingEnvOptions, WindowReport};
+use super::env::{CachingEnv, CachingEnvArgs, WindowReport};
 use super::plan::{Report, report};
 use super::replay::{CachingEpoch, CachingRecord, CachingReplay, CachingStats};
 use super::{CachingInstance, Exact, Placement};
-use crate::env::{EnvError, args};
+use crate::env::EnvError;
 use crate::problems::Error;
 use crate::problems::arrays::{Array, Arrays};
 use crate::problems::formulation::{
@@ -209,42 +209,14 @@ server; plots hit_ratio.svg, latency_cdf.svg.";
     }
 }
 
-/// The keyword arguments of `mei4llm/Caching-v0` (see [`CachingEnvOptions`]); every one has a
-/// default.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct CachingEnvArgs {
-    /// A trace whose arrivals make the request stream (default: the scenario's workload trace).
-    pub trace: Option<String>,
-    /// How the arrivals are cut into windows (`100`, `60s`; default 100 requests).
-    pub epoch: Option<String>,
-    /// Windows per episode (default 4).
-    pub epochs_per_episode: Option<usize>,
-    /// The reference solver of each window's demand (`exact`, any caching solver, or `none`).
-    pub optimum: Option<String>,
-    /// Its time limit per window in seconds (default 10).
-    pub optimum_time_limit: Option<f64>,
-}
-
 impl Plays for Caching {
     const ENV_ID: &'static str = "Caching-v0";
     const DEFAULT_SCENARIO: &'static str = "caching-small";
     type Env = CachingEnv;
     type EnvArgs = CachingEnvArgs;
 
-    fn env(scenario: Arc<Scenario>, given: CachingEnvArgs) -> Result<CachingEnv, EnvError> {
-        let defaults = CachingEnvOptions::default();
-        let options = CachingEnvOptions {
-            trace: args::trace(given.trace.as_deref())?,
-            window: args::epoch(given.epoch.as_deref())?.unwrap_or(defaults.window),
-            epochs_per_episode: given
-                .epochs_per_episode
-                .unwrap_or(defaults.epochs_per_episode),
-            optimum: args::reference(given.optimum, defaults.optimum),
-            optimum_time_limit: args::seconds("optimum_time_limit", given.optimum_time_limit)?
-                .unwrap_or(defaults.optimum_time_limit),
-        };
-        CachingEnv::new(scenario, options)
+    fn env(scenario: Arc<Scenario>, args: CachingEnvArgs) -> Result<CachingEnv, EnvError> {
+        CachingEnv::new(scenario, args.options()?)
     }
 }
 

@@ -1,10 +1,10 @@
 //! `split` registered: its solvers, settings, plan report, trace replay and environment.
 
-use super::env::{EpochReport, LinkSeries, SplitEnv, SplitEnvOptions, SplitPolicy};
+use super::env::{EpochReport, SplitEnv, SplitEnvArgs, SplitPolicy};
 use super::plan::{Report, report};
 use super::replay::{PlannedRequest, Slo, SplitRecord, SplitStats, planned_requests};
 use super::{Assignment, Choice, Exact, Objective, SplitDecision, SplitInstance, Tier};
-use crate::env::{EnvError, args};
+use crate::env::EnvError;
 use crate::problems::Error;
 use crate::problems::arrays::{Array, Arrays};
 use crate::problems::formulation::{
@@ -375,67 +375,14 @@ Llama-3.1-8B (TTFT 2 s, TPOT 100 ms; mlcommons/inference loadgen/mlperf.conf).";
     }
 }
 
-/// The keyword arguments of `mei4llm/Split-v0` (see [`SplitEnvOptions`]); every one has a
-/// default.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct SplitEnvArgs {
-    /// A trace file (default: the scenario's workload trace).
-    pub trace: Option<String>,
-    /// The epoch rule (`1s`, `8`; default: the workload's).
-    pub epoch: Option<String>,
-    /// Epochs per episode (default 4).
-    pub epochs_per_episode: Option<usize>,
-    /// `latency` (default), `energy` or `mixed`.
-    pub objective: Option<String>,
-    /// Weight of a second (with `mixed`).
-    pub per_second: Option<f64>,
-    /// Weight of a joule (with `mixed`).
-    pub per_joule: Option<f64>,
-    /// The reference solver of the epoch reports: `exact`, `descent` or `none` (default
-    /// `none`: the optimum is computed when asked, see the Python environment's `optimum`).
-    pub optimum: Option<String>,
-    /// Its time limit per epoch in seconds (default 10).
-    pub optimum_time_limit: Option<f64>,
-    /// 5Gophers carrier of the uplink series (default `VERIZON`).
-    pub carrier: Option<String>,
-    /// Its parallel TCP connections (default 1).
-    pub connections: Option<u32>,
-    /// Its server location (default `US-East`).
-    pub server: Option<String>,
-}
-
 impl Plays for Split {
     const ENV_ID: &'static str = "Split-v0";
     const DEFAULT_SCENARIO: &'static str = "small";
     type Env = SplitEnv;
     type EnvArgs = SplitEnvArgs;
 
-    fn env(scenario: Arc<Scenario>, given: SplitEnvArgs) -> Result<SplitEnv, EnvError> {
-        let defaults = SplitEnvOptions::default();
-        let links = LinkSeries::default();
-        let options = SplitEnvOptions {
-            trace: args::trace(given.trace.as_deref())?,
-            epoch: args::epoch(given.epoch.as_deref())?,
-            epochs_per_episode: given
-                .epochs_per_episode
-                .unwrap_or(defaults.epochs_per_episode),
-            objective: Objective::named(
-                given.objective.as_deref().unwrap_or("latency"),
-                given.per_second,
-                given.per_joule,
-            )
-            .map_err(|e| EnvError::option("objective", e))?,
-            optimum: args::reference(given.optimum, defaults.optimum),
-            optimum_time_limit: args::seconds("optimum_time_limit", given.optimum_time_limit)?
-                .unwrap_or(defaults.optimum_time_limit),
-            links: LinkSeries {
-                carrier: given.carrier.unwrap_or(links.carrier),
-                connections: given.connections.unwrap_or(links.connections),
-                server: given.server.unwrap_or(links.server),
-            },
-        };
-        SplitEnv::new(scenario, options)
+    fn env(scenario: Arc<Scenario>, args: SplitEnvArgs) -> Result<SplitEnv, EnvError> {
+        SplitEnv::new(scenario, args.options()?)
     }
 
     fn policy(name: &str, policy: Policy) -> Option<BoxedSolver<Self>> {

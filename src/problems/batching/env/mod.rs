@@ -75,7 +75,7 @@ mod options;
 mod policy;
 
 pub use layout::{BatchAction, BatchingLayout};
-pub use options::BatchingEnvOptions;
+pub use options::{BatchingEnvArgs, BatchingEnvOptions};
 pub use policy::BatchingPolicy;
 
 use crate::env::space::{BoxSpace, Discrete};

@@ -37,7 +37,7 @@ mod layout;
 mod options;
 
 pub use layout::{CacheAction, CachingLayout};
-pub use options::CachingEnvOptions;
+pub use options::{CachingEnvArgs, CachingEnvOptions};
 
 use crate::env::space::{BoxSpace, Discrete};
 use crate::env::{Env, EnvError, Frame, OptimumReport, Span, Step, args, reference};

@@ -80,7 +80,7 @@ mod policy;
 
 pub use layout::SplitLayout;
 pub(crate) use layout::state_of;
-pub use options::{LinkSeries, SplitEnvOptions};
+pub use options::{LinkSeries, SplitEnvArgs, SplitEnvOptions};
 pub use policy::SplitPolicy;
 
 use crate::env::space::{BoxSpace, Discrete};
