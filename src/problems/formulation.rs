@@ -12,7 +12,7 @@ mod check;
 mod plan;
 
 pub use check::{Check, Violations, first_violation, judged};
-pub use plan::{PlanReport, PlanText};
+pub use plan::{PlanReport, PlanText, Solved};
 
 use super::Error;
 use super::arrays::Arrays;

@@ -2,7 +2,7 @@
 //! text.
 
 use super::{BatchDecision, BatchingInstance, Objective, RequestMetrics, ServerMetrics};
-use crate::problems::formulation::{Check, PlanReport, PlanText};
+use crate::problems::formulation::{Check, PlanReport, PlanText, Solved};
 use crate::solve::{Outcome, Problem};
 use crate::text::{Table, si, time};
 use serde::Serialize;
@@ -31,14 +31,9 @@ pub struct Report {
     servers: usize,
     requests: usize,
     maximises: Objective,
-    solver: String,
-    status: &'static str,
-    reason: Option<String>,
-    objective: Option<f64>,
-    bound: Option<f64>,
-    gap: Option<f64>,
-    time_s: f64,
-    nodes: u64,
+    /// The solve, its fields inline.
+    #[serde(flatten)]
+    solved: Solved,
     admitted: Option<usize>,
     /// `Problem::evaluate` of the decision (absent without a decision).
     check: Option<Check>,
@@ -53,7 +48,6 @@ pub fn report(
     instance: &BatchingInstance,
     outcome: &Outcome<BatchDecision>,
 ) -> Report {
-    let reason = outcome.reason().map(String::from);
     let (check, batches, plan) = match &outcome.decision {
         Some(decision) => {
             let evaluation = instance.evaluate(decision);
@@ -90,14 +84,7 @@ pub fn report(
         servers: instance.servers.len(),
         requests: instance.requests.len(),
         maximises: instance.objective,
-        solver: outcome.solver.clone(),
-        status: outcome.status.name(),
-        reason,
-        objective: outcome.objective,
-        bound: outcome.bound,
-        gap: outcome.gap(),
-        time_s: outcome.stats.time_s,
-        nodes: outcome.stats.nodes,
+        solved: Solved::of(outcome),
         admitted: outcome.decision.as_ref().map(BatchDecision::admitted),
         check,
         batches,
@@ -128,7 +115,7 @@ impl PlanReport for Report {
     }
 
     fn failed_check(&self) -> Option<String> {
-        self.check.as_ref()?.failed("batch", &self.solver)
+        self.check.as_ref()?.failed("batch", &self.solved.solver)
     }
 }
 
@@ -139,15 +126,16 @@ fn fields(r: &Report) -> PlanText {
         "{} edge servers, {} waiting requests, {}",
         r.servers, r.requests, r.model
     );
-    let mut text = PlanText::opening(&r.scenario, "instance", instance, &r.solver);
-    text.status(r.status, r.reason.as_deref());
+    let s = &r.solved;
+    let mut text = PlanText::opening(&r.scenario, "instance", instance, &s.solver);
+    text.status(s.status, s.reason.as_deref());
     let unit = match r.maximises {
         Objective::Requests => "weighted admitted requests, maximised",
         Objective::Tokens => "weighted tokens of the admitted requests, maximised",
     };
-    text.field("objective", format!("{} ({unit})", number(r.objective)));
-    text.field("proven bound", number(r.bound));
-    text.search(r.gap, r.time_s, r.nodes);
+    text.field("objective", format!("{} ({unit})", number(s.objective)));
+    text.field("proven bound", number(s.bound));
+    text.search(s.gap, s.time_s, s.nodes);
     text
 }
 

@@ -2,7 +2,7 @@
 //! its text.
 
 use super::{CacheMetrics, CachingInstance, Placement};
-use crate::problems::formulation::{PlanReport, PlanText};
+use crate::problems::formulation::{PlanReport, PlanText, Solved};
 use crate::solve::{Outcome, Problem};
 use crate::text::{Table, si, time};
 use serde::Serialize;
@@ -24,15 +24,10 @@ pub struct Report {
     servers: usize,
     models: usize,
     users: usize,
-    solver: String,
-    status: &'static str,
-    reason: Option<String>,
-    /// Expected hit ratio of the placement (the objective, maximised).
-    objective: Option<f64>,
-    bound: Option<f64>,
-    gap: Option<f64>,
-    time_s: f64,
-    nodes: u64,
+    /// The solve, its fields inline; the objective is the placement's expected hit ratio
+    /// (maximised).
+    #[serde(flatten)]
+    solved: Solved,
     /// Re-check of the placement by `Problem::evaluate`: whether it fits every server.
     feasible: Option<bool>,
     placement: Vec<Stored>,
@@ -42,7 +37,6 @@ pub struct Report {
 /// The report of `outcome` on `instance` (of the scenario called `scenario`), its placement
 /// re-checked by `evaluate`.
 pub fn report(scenario: &str, instance: &CachingInstance, outcome: &Outcome<Placement>) -> Report {
-    let reason = outcome.reason().map(String::from);
     let placement = outcome.decision.as_ref();
     let metrics = placement.map(|p| instance.metrics(p));
     let stored = placement
@@ -68,14 +62,7 @@ pub fn report(scenario: &str, instance: &CachingInstance, outcome: &Outcome<Plac
         servers: instance.servers.len(),
         models: instance.library.models.len(),
         users: instance.users.len(),
-        solver: outcome.solver.clone(),
-        status: outcome.status.name(),
-        reason,
-        objective: outcome.objective,
-        bound: outcome.bound,
-        gap: outcome.gap(),
-        time_s: outcome.stats.time_s,
-        nodes: outcome.stats.nodes,
+        solved: Solved::of(outcome),
         feasible: placement.map(|p| instance.evaluate(p).is_feasible()),
         placement: stored,
         metrics,
@@ -91,7 +78,7 @@ impl PlanReport for Report {
         (self.feasible == Some(false)).then(|| {
             format!(
                 "the placement of `{}` does not fit its servers when re-checked",
-                self.solver
+                self.solved.solver
             )
         })
     }
@@ -104,21 +91,22 @@ fn text(r: &Report) -> String {
         "{} servers, {} models, {} users",
         r.servers, r.models, r.users
     );
-    let mut text = PlanText::opening(&r.scenario, "instance", instance, &r.solver);
-    text.field("status", r.status);
-    if let Some(why) = &r.reason {
+    let s = &r.solved;
+    let mut text = PlanText::opening(&r.scenario, "instance", instance, &s.solver);
+    text.field("status", s.status);
+    if let Some(why) = &s.reason {
         text.field("reason", why);
     }
     text.field(
         "objective",
-        format!("{} (expected hit ratio, maximised)", number(r.objective)),
+        format!("{} (expected hit ratio, maximised)", number(s.objective)),
     );
-    text.field("proven bound", number(r.bound));
-    if let Some(gap) = r.gap {
+    text.field("proven bound", number(s.bound));
+    if let Some(gap) = s.gap {
         text.field("gap", format!("{gap:.2e} (relative)"));
     }
-    text.field("solve time", time(r.time_s));
-    text.field("nodes", r.nodes);
+    text.field("solve time", time(s.time_s));
+    text.field("nodes", s.nodes);
     if let Some(feasible) = r.feasible {
         let verdict = if feasible {
             "fits every server"

@@ -1,6 +1,7 @@
 //! What `plan` shows of one outcome, and the text every problem's report is written with.
 
 use super::Check;
+use crate::solve::Outcome;
 use crate::text::time;
 use serde::Serialize;
 use std::fmt::Write;
@@ -14,6 +15,44 @@ pub trait PlanReport: Serialize {
     /// Why the decision cannot be trusted, when its re-check by the problem's `evaluate`
     /// failed.
     fn failed_check(&self) -> Option<String>;
+}
+
+/// What a plan report says of the solve, in this order: the solver, its status and why, the
+/// objective, the proven bound, the gap, the time and the nodes.
+#[derive(Debug, Clone, Serialize)]
+pub struct Solved {
+    /// The solver.
+    pub solver: String,
+    /// Its status.
+    pub status: &'static str,
+    /// Why there is no (valid) decision.
+    pub reason: Option<String>,
+    /// The decision's objective.
+    pub objective: Option<f64>,
+    /// The proven bound.
+    pub bound: Option<f64>,
+    /// The relative gap between objective and bound.
+    pub gap: Option<f64>,
+    /// Solve time.
+    pub time_s: f64,
+    /// Branch-and-bound nodes.
+    pub nodes: u64,
+}
+
+impl Solved {
+    /// What `outcome` says of its solve.
+    pub fn of<D>(outcome: &Outcome<D>) -> Solved {
+        Solved {
+            solver: outcome.solver.clone(),
+            status: outcome.status.name(),
+            reason: outcome.reason().map(String::from),
+            objective: outcome.objective,
+            bound: outcome.bound,
+            gap: outcome.gap(),
+            time_s: outcome.stats.time_s,
+            nodes: outcome.stats.nodes,
+        }
+    }
 }
 
 /// A plan's text: `name: value` fields, one a line with the values aligned, then whatever the
