@@ -10,12 +10,12 @@
 //!   action mask. Observations are fixed-length `float32` vectors in a [`BoxSpace`] and actions
 //!   are [`Discrete`], so that one layout serves every problem, the vector environment and
 //!   numpy without per-element conversions.
-//! - [`SplitEnv`] places the requests of a trace epoch by epoch (reward: minus the objective's
+//! - [`SplitEnv`](crate::problems::split::env::SplitEnv) places the requests of a trace epoch by epoch (reward: minus the objective's
 //!   increase; report: the epoch optimum and the agent's regret).
-//! - [`BatchingEnv`] admits the waiting requests of a trace window to edge servers at a
+//! - [`BatchingEnv`](crate::problems::batching::env::BatchingEnv) admits the waiting requests of a trace window to edge servers at a
 //!   precision, one request at a time (reward: the request's value; report: the certified
 //!   optimum of the decision).
-//! - [`CachingEnv`] replaces models in edge caches online over a request stream (reward: hits;
+//! - [`CachingEnv`](crate::problems::caching::env::CachingEnv) replaces models in edge caches online over a request stream (reward: hits;
 //!   report: the offline optimum of the window).
 //! - [`VecEnv`] steps many environments with one call into flat buffers, with next-step
 //!   autoreset.

@@ -7,6 +7,10 @@
 //! three is registered with one line of [`registry`](super::registry), and from then on the
 //! CLI (`plan`, `solve-trace`, `export`, `report`), the replay, the Python module and the
 //! Gymnasium environments serve it through their generic paths.
+//!
+//! What every problem's `evaluate` and plan report are written with is here too: the
+//! [`Violations`] an `evaluate` collects, the [`Check`] of a decision a report shows, and the
+//! [`PlanText`] and [`Solved`] of a report.
 
 mod check;
 mod plan;

@@ -16,9 +16,10 @@
 //!   ([`crate::problems::split::allocate`], which honours deadlines), so that **the rewards of
 //!   an epoch sum to minus the objective that [`SplitInstance::evaluate`] gives the agent's
 //!   decision** (without deadlines that difference is zero).
-//! - **Epoch end**: the step's [`EpochReport`] holds the agent's decision and objective, and the
-//!   objective of the reference solver ([`Optimum`]: the certified exact solver by default,
-//!   with a time limit) on the same instance, with the regret `agent − optimum`.
+//! - **Epoch end**: the step's [`EpochReport`] holds the agent's decision and objective, and,
+//!   when the `optimum` option names one, the objective of that reference solver (`exact`, the
+//!   certified optimum, or `descent`) on the same instance within its time limit, with the
+//!   regret `agent − optimum`.
 //! - **Masks and invalid actions**: see [`SplitLayout`]. An action outside the mask is carried
 //!   out as the first valid action and flagged ([`Step::invalid_action`]); an action outside
 //!   the space is an error.
