@@ -1,14 +1,32 @@
-//! A policy wrapped as a solver: [`PolicySolver`], with what every problem's walk shares
-//! (the action check, the error of a policy that fails, the time limit). A problem whose
-//! environment builds its decision one request at a time implements [`crate::solve::Solver`]
-//! for `PolicySolver` (`split::env::SplitPolicy`, `batching::env::BatchingPolicy`): it walks
-//! its instance as its environment presents it, asks the policy for each action, and judges
-//! the decision by the problem's own `evaluate`
+//! A policy wrapped as a solver: [`PolicySolver`] walks an instance's requests one at a time
+//! as the problem's environment presents them (a [`Walk`]: the observation and mask of each,
+//! and what an action does), asks the policy for each action, and stops at the time limit; a
+//! policy that fails, or answers an action outside the mask, is a
+//! [`SolveError::Policy`]. A problem whose environment builds its decision this way
+//! implements [`crate::solve::Solver`] for `PolicySolver` (`split::env::SplitPolicy`,
+//! `batching::env::BatchingPolicy`) and judges the decision by its own `evaluate`
 //! ([`judged`](crate::problems::formulation::judged)); it is `feasible` at best (a policy
 //! proves nothing) and never `optimal`.
 
 use crate::solve::{Found, SolveError};
 use std::marker::PhantomData;
+use std::time::Instant;
+
+/// The requests of an instance as a problem's environment presents them to a policy, one at a
+/// time, and the decision they build.
+pub(crate) trait Walk {
+    /// Requests to walk.
+    fn requests(&self) -> usize;
+
+    /// The trace id of request `k`, for errors.
+    fn id(&self, k: usize) -> u64;
+
+    /// Writes the observation and mask of request `k`.
+    fn observe(&self, k: usize, observation: &mut [f32], mask: &mut [bool]);
+
+    /// Carries out `action` (in the mask) for request `k`; why not, when it names nothing.
+    fn act(&mut self, k: usize, action: usize) -> Result<(), String>;
+}
 
 /// A function from an observation and an action mask to an action, as a solver of the
 /// instances `P` (a problem implements [`crate::solve::Solver<P>`] for it).
@@ -56,6 +74,31 @@ where
         }
     }
 
+    /// Walks every request of `walk`, asking the policy for each action, with observations
+    /// of `observation_len` entries and `actions` actions; the outcome when `deadline` passes
+    /// first.
+    pub(crate) fn walk<D>(
+        &self,
+        walk: &mut impl Walk,
+        observation_len: usize,
+        actions: usize,
+        deadline: Option<Instant>,
+    ) -> Result<Option<Found<D>>, SolveError> {
+        let mut observation = vec![0.0; observation_len];
+        let mut mask = vec![false; actions];
+        let requests = walk.requests();
+        for k in 0..requests {
+            if deadline.is_some_and(|t| Instant::now() >= t) {
+                return Ok(Some(out_of_time(k, requests)));
+            }
+            walk.observe(k, &mut observation, &mut mask);
+            let id = walk.id(k);
+            let action = self.ask(k, id, &observation, &mask)?;
+            walk.act(k, action).map_err(|m| self.error(k, id, m))?;
+        }
+        Ok(None)
+    }
+
     /// The error of this solver on request `k` (trace id `id`).
     pub(crate) fn error(&self, k: usize, id: u64, message: String) -> SolveError {
         SolveError::Policy {
@@ -66,7 +109,7 @@ where
 }
 
 /// A policy stopped by the time limit after `k` of `requests` requests.
-pub(crate) fn out_of_time<D>(k: usize, requests: usize) -> Found<D> {
+fn out_of_time<D>(k: usize, requests: usize) -> Found<D> {
     Found::not_found(format!(
         "the time limit passed after {k} of {requests} requests"
     ))
