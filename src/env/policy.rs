@@ -1,5 +1,5 @@
 //! A policy wrapped as a solver: [`PolicySolver`] walks an instance's requests one at a time
-//! as the problem's environment presents them (a [`Walk`]: the observation and mask of each,
+//! as the problem's environment presents them (a `Walk`: the observation and mask of each,
 //! and what an action does), asks the policy for each action, and stops at the time limit; a
 //! policy that fails, or answers an action outside the mask, is a
 //! [`SolveError::Policy`]. A problem whose environment builds its decision this way
