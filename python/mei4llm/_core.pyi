@@ -98,7 +98,9 @@ class TraceRun:
     """A replayed trace: run.json, the records as columns, summary.json and timings.json."""
 
     @property
-    def problem(self) -> Literal["split", "caching", "batching"]: ...
+    def problem(self) -> str:
+        """The name of the registered problem the trace was replayed through (``split``,
+        ``caching``, …; ``mei4llm.problems()`` lists them)."""
     @property
     def run(self) -> dict[str, Any]: ...
     @property

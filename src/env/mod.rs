@@ -10,12 +10,12 @@
 //!   action mask. Observations are fixed-length `float32` vectors in a [`BoxSpace`] and actions
 //!   are [`Discrete`], so that one layout serves every problem, the vector environment and
 //!   numpy without per-element conversions.
-//! - [`SplitEnv`] places the requests of a trace epoch by epoch (reward: minus the objective's
+//! - [`SplitEnv`](crate::problems::split::env::SplitEnv) places the requests of a trace epoch by epoch (reward: minus the objective's
 //!   increase; report: the epoch optimum and the agent's regret).
-//! - [`BatchingEnv`] admits the waiting requests of a trace window to edge servers at a
+//! - [`BatchingEnv`](crate::problems::batching::env::BatchingEnv) admits the waiting requests of a trace window to edge servers at a
 //!   precision, one request at a time (reward: the request's value; report: the certified
 //!   optimum of the decision).
-//! - [`CachingEnv`] replaces models in edge caches online over a request stream (reward: hits;
+//! - [`CachingEnv`](crate::problems::caching::env::CachingEnv) replaces models in edge caches online over a request stream (reward: hits;
 //!   report: the offline optimum of the window).
 //! - [`VecEnv`] steps many environments with one call into flat buffers, with next-step
 //!   autoreset.
@@ -70,35 +70,20 @@
 //! Huang and Ontañón, "A closer look at invalid action masking in policy gradient algorithms"
 //! (FLAIRS 2022) for masking.
 
+pub(crate) mod args;
 mod error;
+mod frame;
 pub mod policy;
 mod report;
 pub mod space;
 mod vector;
 
 pub use error::EnvError;
+pub(crate) use frame::{Frame, Span};
 pub use report::OptimumReport;
+pub(crate) use report::reference;
 pub use space::{BoxSpace, Discrete};
 pub use vector::{AUTORESET_MODE, Buffers, VecEnv};
-
-use rand::rngs::StdRng;
-use rand::{Rng, RngCore, SeedableRng};
-
-/// The start of an episode of `count` consecutive units (epochs, windows) out of `available`:
-/// restarts `rng` from `seed` when given, then draws the episode's own seed and its first unit.
-pub(crate) fn episode_start(
-    rng: &mut StdRng,
-    seed: Option<u64>,
-    available: usize,
-    count: usize,
-) -> (u64, usize) {
-    if let Some(seed) = seed {
-        *rng = StdRng::seed_from_u64(seed);
-    }
-    let episode_seed = rng.next_u64();
-    let first = rng.gen_range(0..=available - count);
-    (episode_seed, first)
-}
 
 /// What one step did.
 #[derive(Debug, Clone)]

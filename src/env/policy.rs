@@ -1,52 +1,115 @@
-//! What every policy wrapped as a solver shares: the action check, the error of a policy that
-//! fails, and the judgement of its decision by the problem's own `evaluate`. A problem's
-//! policy solver (`split::env::SplitPolicy`, `batching::env::BatchingPolicy`) walks its
-//! instance as its environment presents it and asks the policy for each action; it is
-//! `feasible` at best (a policy proves nothing) and never `optimal`.
+//! A policy wrapped as a solver: [`PolicySolver`] walks an instance's requests one at a time
+//! as the problem's environment presents them (a `Walk`: the observation and mask of each,
+//! and what an action does), asks the policy for each action, and stops at the time limit; a
+//! policy that fails, or answers an action outside the mask, is a
+//! [`SolveError::Policy`]. A problem whose environment builds its decision this way
+//! implements [`crate::solve::Solver`] for `PolicySolver` (`split::env::SplitPolicy`,
+//! `batching::env::BatchingPolicy`) and judges the decision by its own `evaluate`
+//! ([`judged`](crate::problems::formulation::judged)); it is `feasible` at best (a policy
+//! proves nothing) and never `optimal`.
 
-use crate::solve::{Found, Problem, SolveError};
+use crate::solve::{Found, SolveError};
+use std::marker::PhantomData;
+use std::time::Instant;
 
-/// The policy's action for the observation and mask; why not, when the policy fails or
-/// answers an action outside the mask.
-pub(crate) fn ask<F>(policy: &F, observation: &[f32], mask: &[bool]) -> Result<usize, String>
+/// The requests of an instance as a problem's environment presents them to a policy, one at a
+/// time, and the decision they build.
+pub(crate) trait Walk {
+    /// Requests to walk.
+    fn requests(&self) -> usize;
+
+    /// The trace id of request `k`, for errors.
+    fn id(&self, k: usize) -> u64;
+
+    /// Writes the observation and mask of request `k`.
+    fn observe(&self, k: usize, observation: &mut [f32], mask: &mut [bool]);
+
+    /// Carries out `action` (in the mask) for request `k`; why not, when it names nothing.
+    fn act(&mut self, k: usize, action: usize) -> Result<(), String>;
+}
+
+/// A function from an observation and an action mask to an action, as a solver of the
+/// instances `P` (a problem implements [`crate::solve::Solver<P>`] for it).
+pub struct PolicySolver<P, F> {
+    name: String,
+    policy: F,
+    problem: PhantomData<fn() -> P>,
+}
+
+impl<P, F> PolicySolver<P, F>
 where
     F: Fn(&[f32], &[bool]) -> Result<usize, String>,
 {
-    let action = policy(observation, mask)?;
-    if mask.get(action).copied().unwrap_or(false) {
-        Ok(action)
-    } else {
-        Err(format!(
-            "action {action} is not valid (the mask allows {:?})",
-            (0..mask.len()).filter(|&a| mask[a]).collect::<Vec<_>>()
-        ))
+    /// The solver called `name` that asks `policy` for every request's action; an `Err` of
+    /// the policy says why it could not answer.
+    pub fn new(name: impl Into<String>, policy: F) -> PolicySolver<P, F> {
+        PolicySolver {
+            name: name.into(),
+            policy,
+            problem: PhantomData,
+        }
     }
-}
 
-/// The error of policy solver `solver` on request `k` (trace id `id`).
-pub(crate) fn policy_error(solver: &str, k: usize, id: u64, message: String) -> SolveError {
-    SolveError::Policy {
-        solver: solver.to_string(),
-        message: format!("request {k} (id {id}): {message}"),
+    /// The solver's name.
+    pub fn name(&self) -> &str {
+        &self.name
     }
-}
 
-/// A policy's `decision` judged by the instance's own `evaluate`: the decision with its
-/// objective (a policy proves nothing: no bound), or not found with the first broken
-/// constraint.
-pub(crate) fn judged<P: Problem>(instance: &P, decision: P::Decision) -> Found<P::Decision> {
-    let evaluation = instance.evaluate(&decision);
-    match evaluation.violations.first() {
-        None => Found::decision(decision, evaluation.objective),
-        Some(v) => Found::not_found(format!(
-            "{}: {} (over by {:.3e})",
-            v.constraint, v.subject, v.excess
-        )),
+    /// The policy's action for request `k` (trace id `id`) under the observation and mask; a
+    /// [`SolveError::Policy`] when the policy fails or answers an action outside the mask.
+    pub(crate) fn ask(
+        &self,
+        k: usize,
+        id: u64,
+        observation: &[f32],
+        mask: &[bool],
+    ) -> Result<usize, SolveError> {
+        let action = (self.policy)(observation, mask).map_err(|m| self.error(k, id, m))?;
+        if mask.get(action).copied().unwrap_or(false) {
+            Ok(action)
+        } else {
+            let valid: Vec<usize> = (0..mask.len()).filter(|&a| mask[a]).collect();
+            let message = format!("action {action} is not valid (the mask allows {valid:?})");
+            Err(self.error(k, id, message))
+        }
+    }
+
+    /// Walks every request of `walk`, asking the policy for each action, with observations
+    /// of `observation_len` entries and `actions` actions; the outcome when `deadline` passes
+    /// first.
+    pub(crate) fn walk<D>(
+        &self,
+        walk: &mut impl Walk,
+        observation_len: usize,
+        actions: usize,
+        deadline: Option<Instant>,
+    ) -> Result<Option<Found<D>>, SolveError> {
+        let mut observation = vec![0.0; observation_len];
+        let mut mask = vec![false; actions];
+        let requests = walk.requests();
+        for k in 0..requests {
+            if deadline.is_some_and(|t| Instant::now() >= t) {
+                return Ok(Some(out_of_time(k, requests)));
+            }
+            walk.observe(k, &mut observation, &mut mask);
+            let id = walk.id(k);
+            let action = self.ask(k, id, &observation, &mask)?;
+            walk.act(k, action).map_err(|m| self.error(k, id, m))?;
+        }
+        Ok(None)
+    }
+
+    /// The error of this solver on request `k` (trace id `id`).
+    pub(crate) fn error(&self, k: usize, id: u64, message: String) -> SolveError {
+        SolveError::Policy {
+            solver: self.name.clone(),
+            message: format!("request {k} (id {id}): {message}"),
+        }
     }
 }
 
 /// A policy stopped by the time limit after `k` of `requests` requests.
-pub(crate) fn out_of_time<D>(k: usize, requests: usize) -> Found<D> {
+fn out_of_time<D>(k: usize, requests: usize) -> Found<D> {
     Found::not_found(format!(
         "the time limit passed after {k} of {requests} requests"
     ))

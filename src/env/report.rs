@@ -1,7 +1,9 @@
 //! What a reference solver found on an epoch or window, next to the agent.
 
-use crate::solve::{Outcome, SolveError, Status};
+use crate::problems::formulation::{DecisionOf, Formulation};
+use crate::solve::{Budget, Outcome, SolveError, Status};
 use serde::Serialize;
+use std::time::Duration;
 
 /// The reference solver's answer on the instance the agent just played, and the regret.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -62,6 +64,24 @@ impl OptimumReport {
             },
         }
     }
+}
+
+/// The answer of `F`'s solver `name` on `instance` within `time_limit`, seeded with `seed`.
+pub(crate) fn reference<F: Formulation>(
+    name: &str,
+    instance: &F::Instance,
+    time_limit: Duration,
+    seed: u64,
+) -> Result<Outcome<DecisionOf<F>>, SolveError> {
+    let budget = Budget::default()
+        .with_time_limit(time_limit)
+        .with_seed(seed);
+    F::solver(name)
+        .ok_or_else(|| SolveError::Unsupported {
+            solver: name.into(),
+            message: format!("no {} solver has this name", F::NAME),
+        })
+        .and_then(|s| s.solve(instance, &budget))
 }
 
 #[cfg(test)]

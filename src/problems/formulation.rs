@@ -7,13 +7,23 @@
 //! three is registered with one line of [`registry`](super::registry), and from then on the
 //! CLI (`plan`, `solve-trace`, `export`, `report`), the replay, the Python module and the
 //! Gymnasium environments serve it through their generic paths.
+//!
+//! What every problem's `evaluate` and plan report are written with is here too: the
+//! [`Violations`] an `evaluate` collects, the [`Check`] of a decision a report shows, and the
+//! [`PlanText`] and [`Solved`] of a report.
+
+mod check;
+mod plan;
+
+pub use check::{Check, Violations, first_violation, judged};
+pub use plan::{PlanReport, PlanText, Solved};
 
 use super::Error;
 use super::arrays::Arrays;
 use crate::env::{Env, EnvError, OptimumReport};
 use crate::replay::{EpochInfo, RecordStats, RequestRecord, TraceSource, epoch_rule, run_seed};
-use crate::solve::milp::RecordedModel;
-use crate::solve::{Evaluation, Outcome, Problem, Solver, Violation};
+use crate::solve::milp::{RecordedModel, record};
+use crate::solve::{Budget, Outcome, Problem, Solver};
 use crate::system::trace::{Epoch, EpochRule};
 use crate::system::{DataPath, Scenario};
 use crate::text::Table;
@@ -190,36 +200,19 @@ pub struct Milp {
     pub what: String,
 }
 
-/// What `plan` shows of one outcome: it serialises to the JSON of `plan --json` and prints as
-/// text.
-pub trait PlanReport: Serialize {
-    /// The report as `plan` prints it.
-    fn text(&self) -> String;
-
-    /// Why the decision cannot be trusted, when its re-check by the problem's `evaluate`
-    /// failed.
-    fn failed_check(&self) -> Option<String>;
-}
-
-/// A decision re-checked by the problem's own `evaluate`, as a plan report shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Check {
-    /// Whether no constraint is broken.
-    pub feasible: bool,
-    /// The evaluated objective.
-    pub objective: f64,
-    /// The broken constraints.
-    pub violations: Vec<Violation>,
-}
-
-impl Check {
-    /// The check of `evaluation`.
-    pub fn of(evaluation: Evaluation) -> Check {
-        Check {
-            feasible: evaluation.is_feasible(),
-            objective: evaluation.objective,
-            violations: evaluation.violations,
-        }
+impl Milp {
+    /// The first MILP `solver` builds when it solves `instance`, as `what` says.
+    pub fn first_of<P: Problem>(
+        solver: &impl Solver<P>,
+        instance: &P,
+        what: String,
+    ) -> Result<Milp, Error> {
+        let (outcome, models) = record(|| solver.solve(instance, &Budget::default()));
+        outcome.map_err(|e| Error::Instance(e.to_string()))?;
+        let model = models.into_iter().next().ok_or_else(|| {
+            Error::Instance("the exact solver built no MILP for this instance".into())
+        })?;
+        Ok(Milp { model, what })
     }
 }
 

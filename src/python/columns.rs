@@ -331,10 +331,11 @@ fn not_a_record<T>() -> Result<T, ColumnError> {
     ))
 }
 
+/// Serializer methods that each answer with the error `$error` gives.
 macro_rules! refuse {
-    ($($method:ident($($arg:ty),*) -> $ret:ty;)*) => {
+    ($error:ident: $($method:ident($($arg:ty),*) -> $ret:ty;)*) => {
         $(fn $method(self, $(_: $arg),*) -> Result<$ret, ColumnError> {
-            not_a_record()
+            $error()
         })*
     };
 }
@@ -355,6 +356,7 @@ impl<'a> ser::Serializer for RowSerializer<'a> {
     }
 
     refuse! {
+        not_a_record:
         serialize_bool(bool) -> ();
         serialize_i8(i8) -> ();
         serialize_i16(i16) -> ();
@@ -416,10 +418,11 @@ fn nested<T>() -> Result<T, ColumnError> {
     ))
 }
 
-macro_rules! nest {
-    ($($method:ident($($arg:ty),*) -> $ret:ty;)*) => {
-        $(fn $method(self, $(_: $arg),*) -> Result<$ret, ColumnError> {
-            nested()
+/// The integer types that fit an `int64` cell as they are.
+macro_rules! int_cells {
+    ($($method:ident($ty:ty);)*) => {
+        $(fn $method(self, v: $ty) -> Result<Cell, ColumnError> {
+            Ok(Cell::Int(v.into()))
         })*
     };
 }
@@ -438,26 +441,14 @@ impl ser::Serializer for CellSerializer<'_> {
     fn serialize_bool(self, v: bool) -> Result<Cell, ColumnError> {
         Ok(Cell::Bool(v))
     }
-    fn serialize_i8(self, v: i8) -> Result<Cell, ColumnError> {
-        Ok(Cell::Int(v.into()))
-    }
-    fn serialize_i16(self, v: i16) -> Result<Cell, ColumnError> {
-        Ok(Cell::Int(v.into()))
-    }
-    fn serialize_i32(self, v: i32) -> Result<Cell, ColumnError> {
-        Ok(Cell::Int(v.into()))
-    }
-    fn serialize_i64(self, v: i64) -> Result<Cell, ColumnError> {
-        Ok(Cell::Int(v))
-    }
-    fn serialize_u8(self, v: u8) -> Result<Cell, ColumnError> {
-        Ok(Cell::Int(v.into()))
-    }
-    fn serialize_u16(self, v: u16) -> Result<Cell, ColumnError> {
-        Ok(Cell::Int(v.into()))
-    }
-    fn serialize_u32(self, v: u32) -> Result<Cell, ColumnError> {
-        Ok(Cell::Int(v.into()))
+    int_cells! {
+        serialize_i8(i8);
+        serialize_i16(i16);
+        serialize_i32(i32);
+        serialize_i64(i64);
+        serialize_u8(u8);
+        serialize_u16(u16);
+        serialize_u32(u32);
     }
     fn serialize_u64(self, v: u64) -> Result<Cell, ColumnError> {
         i64::try_from(v)
@@ -515,7 +506,8 @@ impl ser::Serializer for CellSerializer<'_> {
         nested()
     }
 
-    nest! {
+    refuse! {
+        nested:
         serialize_bytes(&[u8]) -> Cell;
         serialize_seq(Option<usize>) -> Self::SerializeSeq;
         serialize_tuple(usize) -> Self::SerializeTuple;

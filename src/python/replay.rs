@@ -5,7 +5,7 @@ use super::error::{panic_error, registry_error, value_error};
 use super::instance::kwargs_json;
 use super::scenario::AnyScenario;
 use super::trace_run::PyTraceRun;
-use crate::problems::registry::{self, RegistryError, TraceRequest};
+use crate::problems::registry::{self, RegistryError, Replayed, TraceRequest};
 use crate::replay::{self, Progress, Shard};
 use crate::system::DataPath;
 use pyo3::prelude::*;
@@ -91,23 +91,8 @@ pub(crate) fn solve_trace(
     let entry = registry::find(problem).map_err(registry_error)?;
     let (scenario, scenario_file) = scenario.load()?;
     let settings = kwargs_json(settings)?;
-    let time_limit = time_limit
-        .map(|s| {
-            Duration::try_from_secs_f64(s).map_err(|_| {
-                value_error(format!(
-                    "time_limit must be a non-negative number of seconds, got {s}"
-                ))
-            })
-        })
-        .transpose()?;
-    if threads == Some(0) {
-        return Err(value_error(
-            "threads must be at least 1 (None: every core)".to_string(),
-        ));
-    }
-    let threads = threads.unwrap_or_else(|| {
-        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
-    });
+    let time_limit = time_limit_of(time_limit)?;
+    let threads = threads_of(threads)?;
     let stop = Arc::new(AtomicBool::new(false));
     let request = TraceRequest {
         scenario_file,
@@ -151,9 +136,40 @@ pub(crate) fn solve_trace(
     if let Some(error) = watch.take() {
         return Err(error);
     }
-    let mut replayed = result
+    let replayed = result
         .map_err(|payload| panic_error("the replay", payload))?
         .map_err(registry_error)?;
+    trace_run(replayed, threads)
+}
+
+/// The time limit of a solve, from a number of seconds.
+fn time_limit_of(seconds: Option<f64>) -> PyResult<Option<Duration>> {
+    seconds
+        .map(|s| {
+            Duration::try_from_secs_f64(s).map_err(|_| {
+                value_error(format!(
+                    "time_limit must be a non-negative number of seconds, got {s}"
+                ))
+            })
+        })
+        .transpose()
+}
+
+/// The worker threads: as given, or every core for `None`.
+fn threads_of(threads: Option<usize>) -> PyResult<usize> {
+    if threads == Some(0) {
+        return Err(value_error(
+            "threads must be at least 1 (None: every core)".to_string(),
+        ));
+    }
+    Ok(threads.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    }))
+}
+
+/// The run of a finished replay on `threads` threads; an error when the replay stopped on
+/// one or did not keep its records.
+fn trace_run(mut replayed: Replayed, threads: usize) -> PyResult<PyTraceRun> {
     if let Some(error) = replayed.totals.stopped_by.take() {
         return Err(registry_error(RegistryError::Replay(error)));
     }

@@ -9,13 +9,14 @@
 //! ```
 //!
 //! - [`ReplayProblem`] is what a problem supplies: instance building, solving by name, its
-//!   request record and statistics. [`SplitReplay`] implements it for `split` (latency, energy
-//!   and SLOs per request), [`CachingReplay`] for `caching` (hits and misses per request),
-//!   [`BatchingReplay`] for `batching` (admission, server, precision, TTFT and TPOT per request).
+//!   request record and statistics. Every problem that
+//!   [`Replays`](crate::problems::formulation::Replays) implements it: `split` (latency, energy
+//!   and SLOs per request), `caching` (hits and misses per request), `batching` (admission,
+//!   server, precision, TTFT and TPOT per request).
 //! - [`replay`] runs the pipeline with bounded memory (at most
 //!   [`ReplayOptions::in_flight`] epochs at once) and deterministic output: the same inputs
 //!   and seed give the same rows whatever the thread count.
-//! - [`OutputDir`] writes a run directory (the files are listed in [`files`]); [`report`]
+//! - [`OutputDir`] writes a run directory (the files are listed in [`files`]); [`redraw`]
 //!   rebuilds its summary and plots from the CSV files.
 //! - [`RunRecords`] holds a finished run in memory; the runs of a trace's [`Shard`]s (on
 //!   several machines, say) merge into the run of the whole trace.
@@ -47,7 +48,7 @@
 //! ```
 //!
 //! References: DDSketch (Masson, Rim and Lee, VLDB 2019) for percentiles of long runs;
-//! MLPerf Inference's LLM latency constraints for the default SLOs ([`Slo`]).
+//! MLPerf Inference's LLM latency constraints for the default SLOs ([`Slo`](crate::problems::split::replay::Slo)).
 
 mod epochs;
 mod error;
@@ -61,6 +62,7 @@ pub mod share_series;
 mod summary;
 pub mod summary_text;
 pub mod svg;
+pub mod tally;
 mod workload;
 
 pub use epochs::{EpochInfo, RowCounts, instance_seed, solver_seed};

@@ -1,9 +1,10 @@
-//! The plot every problem gets: solve time per epoch, one line per solver. A problem's own
-//! plots (latency CDFs, choice histograms, hit ratios) come from its
+//! The plot every problem gets: solve time per epoch, one line per solver, and what the
+//! problems' own plots share (a solver legend, shares over epochs, CDFs over requests). A
+//! problem's own plots (latency CDFs, choice histograms, hit ratios) come from its
 //! [`RecordStats::plots`](super::RecordStats::plots).
 
 use super::share_series::ShareSeries;
-use super::summary::Timings;
+use super::summary::{Quantiles, Timings};
 use super::svg::{Axis, Panel, Svg, colour, number, percent, seconds, stroke};
 
 /// File name of the solve-time plot.
@@ -108,11 +109,51 @@ pub(crate) fn share_over_epochs(solvers: &[(&str, &ShareSeries)], labels: &Share
             svg.markers(&panel, points, colour(i));
         }
     }
-    let legend: Vec<(String, &str)> = solvers
+    svg.legend(720.0, 75.0, &solver_legend(solvers));
+    svg.finish()
+}
+
+/// The legend of `solvers`, in the run's order: each name in its colour.
+pub fn solver_legend<S>(solvers: &[(&str, S)]) -> Vec<(String, &'static str)> {
+    solvers
         .iter()
         .enumerate()
         .map(|(i, (name, _))| (name.to_string(), colour(i)))
+        .collect()
+}
+
+/// Points of each CDF line.
+const CDF_POINTS: usize = 200;
+
+/// The CDF of the values in `q` as shares of all `requests`: a line that ends at the share of
+/// the requests that have a value; empty without one.
+pub fn cdf_of_requests(q: &Quantiles, requests: u64) -> Vec<(f64, f64)> {
+    if q.count() == 0 || requests == 0 {
+        return Vec::new();
+    }
+    let reach = q.count() as f64 / requests as f64;
+    let qs: Vec<f64> = (0..=CDF_POINTS)
+        .map(|i| i as f64 / CDF_POINTS as f64)
         .collect();
-    svg.legend(720.0, 75.0, &legend);
-    svg.finish()
+    q.quantiles(&qs)
+        .into_iter()
+        .zip(&qs)
+        .map(|(v, &f)| (v, f * reach))
+        .collect()
+}
+
+/// The logarithmic time axis of the CDFs `curves`: from their least positive value to their
+/// largest or `mark` (an SLO, a bound), each at least `floor`.
+pub fn cdf_axis(curves: &[Vec<(f64, f64)>], mark: Option<f64>, floor: f64) -> Axis {
+    let values = curves.iter().flatten().map(|p| p.0).filter(|v| *v > 0.0);
+    let (lo, hi) = values.fold((f64::INFINITY, 0.0f64), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    });
+    let hi = mark.map_or(hi, |m| hi.max(m));
+    Axis::log(
+        "seconds",
+        if lo.is_finite() { lo } else { floor },
+        hi.max(floor),
+        seconds,
+    )
 }

@@ -3,7 +3,8 @@
 
 use super::decision::{BatchDecision, RequestMetrics, ServerMetrics};
 use super::instance::{BatchingInstance, accepts};
-use crate::solve::{Evaluation, Problem, Sense, Violation};
+use crate::problems::formulation::Violations;
+use crate::solve::{Evaluation, Problem, Sense};
 use crate::system::{Part, Precision};
 
 /// Relative slack allowed on memory and SLOs: floating-point round-off, and the MILP's
@@ -190,19 +191,28 @@ impl Problem for BatchingInstance {
     }
 
     fn evaluate(&self, decision: &BatchDecision) -> Evaluation {
-        let mut violations = Vec::new();
-        let mut violate = |constraint: &str, subject: String, excess: f64| {
-            violations.push(Violation {
-                constraint: constraint.into(),
-                subject,
-                excess,
-            })
-        };
-        // NaN (a time the cost model could not give) is over every limit.
-        let over = |value: f64, limit: f64| value.is_nan() || value > limit * (1.0 + TOLERANCE);
+        let mut found = Violations::default();
+        self.check_lengths(decision, &mut found);
+        let objective = self.admitted_value(decision, &mut found);
+        for j in 0..self.servers.len() {
+            self.check_server(decision, j, &mut found);
+        }
+        found.evaluation(objective)
+    }
+}
+
+/// Whether `value` is over `limit` beyond the tolerance; NaN (a time the cost model could not
+/// give) is over every limit.
+fn over(value: f64, limit: f64) -> bool {
+    value.is_nan() || value > limit * (1.0 + TOLERANCE)
+}
+
+impl BatchingInstance {
+    /// One precision per server and one assignment per request.
+    fn check_lengths(&self, decision: &BatchDecision, found: &mut Violations) {
         let (servers, requests) = (self.servers.len(), self.requests.len());
         if decision.precisions.len() != servers {
-            violate(
+            found.add(
                 "one precision per server",
                 format!(
                     "{} precisions for {servers} servers",
@@ -212,7 +222,7 @@ impl Problem for BatchingInstance {
             );
         }
         if decision.assignments.len() != requests {
-            violate(
+            found.add(
                 "one assignment per request",
                 format!(
                     "{} assignments for {requests} requests",
@@ -221,10 +231,21 @@ impl Problem for BatchingInstance {
                 (decision.assignments.len() as f64 - requests as f64).abs(),
             );
         }
+    }
+
+    /// The value of the admitted requests (the objective); an assignment to a server that
+    /// does not exist is a violation.
+    fn admitted_value(&self, decision: &BatchDecision, found: &mut Violations) -> f64 {
+        let servers = self.servers.len();
         let mut objective = 0.0;
-        for (k, s) in decision.assignments.iter().enumerate().take(requests) {
+        for (k, s) in decision
+            .assignments
+            .iter()
+            .enumerate()
+            .take(self.requests.len())
+        {
             match *s {
-                Some(j) if j >= servers => violate(
+                Some(j) if j >= servers => found.add(
                     "valid server",
                     format!(
                         "request {k} (id {}): server {j} does not exist ({servers} servers)",
@@ -236,92 +257,98 @@ impl Problem for BatchingInstance {
                 None => {}
             }
         }
-        for j in 0..servers {
-            let server = &self.servers[j];
-            let name = &server.name;
-            let chosen = decision.precisions.get(j).copied().flatten();
-            if let (Some(p), Some(l)) = (chosen, server.loaded) {
-                if p != l {
-                    violate(
-                        "loaded precision",
-                        format!(
-                            "server `{name}`: {p} chosen while its {} running sequences hold {l} weights",
-                            server.running.len()
-                        ),
-                        1.0,
-                    );
-                }
-            }
-            if let Some(p) = chosen {
-                if !server.precisions.contains(&p) {
-                    violate(
-                        "offered precision",
-                        format!("server `{name}` does not offer {p}"),
-                        1.0,
-                    );
-                }
-            }
-            let b = self.batch(decision, j);
-            let Some(p) = b.precision else {
-                if !b.members.is_empty() {
-                    violate(
-                        "server precision",
-                        format!(
-                            "server `{name}` admits {} requests without a precision",
-                            b.members.len()
-                        ),
-                        b.members.len() as f64,
-                    );
-                }
-                continue;
-            };
-            if over(b.weight_bytes + b.kv_bytes, server.memory_bytes) {
-                violate(
-                    "memory",
-                    format!("server `{name}` at {p}"),
-                    b.weight_bytes + b.kv_bytes - server.memory_bytes,
-                );
-            }
-            for (&k, &first_token) in b.members.iter().zip(&b.first_token_s) {
-                let r = &self.requests[k];
-                let subject = format!("request {k} (id {}) on `{name}`", r.id);
-                if !accepts(r.min_precision, p) {
-                    violate(
-                        "request precision",
-                        format!(
-                            "{subject}: served at {p}, needs {} or wider",
-                            r.min_precision
-                        ),
-                        1.0,
-                    );
-                }
-                let ttft = self.waited_s(k) + first_token;
-                if over(ttft, r.ttft_slo_s) {
-                    violate("TTFT SLO", subject.clone(), ttft - r.ttft_slo_s);
-                }
-                if self.decodes(k) && over(b.decode_step_s, r.tpot_slo_s) {
-                    violate("TPOT SLO", subject, b.decode_step_s - r.tpot_slo_s);
-                }
-            }
-            let running_tpot = server
-                .running
-                .iter()
-                .map(|r| r.tpot_slo_s)
-                .fold(f64::INFINITY, f64::min);
-            if running_tpot.is_finite() && over(b.decode_step_s, running_tpot) {
-                violate(
-                    "running TPOT SLO",
+        objective
+    }
+
+    /// Server `j`'s precision, memory, and the SLOs of its batch's members and of its running
+    /// sequences.
+    fn check_server(&self, decision: &BatchDecision, j: usize, found: &mut Violations) {
+        let server = &self.servers[j];
+        let name = &server.name;
+        let chosen = decision.precisions.get(j).copied().flatten();
+        if let (Some(p), Some(l)) = (chosen, server.loaded) {
+            if p != l {
+                found.add(
+                    "loaded precision",
                     format!(
-                        "server `{name}`: {} running sequences",
+                        "server `{name}`: {p} chosen while its {} running sequences hold {l} weights",
                         server.running.len()
                     ),
-                    b.decode_step_s - running_tpot,
+                    1.0,
                 );
             }
         }
-        Evaluation {
-            objective,
-            violations,
+        if let Some(p) = chosen {
+            if !server.precisions.contains(&p) {
+                found.add(
+                    "offered precision",
+                    format!("server `{name}` does not offer {p}"),
+                    1.0,
+                );
+            }
+        }
+        let b = self.batch(decision, j);
+        let Some(p) = b.precision else {
+            if !b.members.is_empty() {
+                found.add(
+                    "server precision",
+                    format!(
+                        "server `{name}` admits {} requests without a precision",
+                        b.members.len()
+                    ),
+                    b.members.len() as f64,
+                );
+            }
+            return;
+        };
+        if over(b.weight_bytes + b.kv_bytes, server.memory_bytes) {
+            found.add(
+                "memory",
+                format!("server `{name}` at {p}"),
+                b.weight_bytes + b.kv_bytes - server.memory_bytes,
+            );
+        }
+        self.check_members(&b, p, name, found);
+        let running_tpot = server
+            .running
+            .iter()
+            .map(|r| r.tpot_slo_s)
+            .fold(f64::INFINITY, f64::min);
+        if running_tpot.is_finite() && over(b.decode_step_s, running_tpot) {
+            found.add(
+                "running TPOT SLO",
+                format!(
+                    "server `{name}`: {} running sequences",
+                    server.running.len()
+                ),
+                b.decode_step_s - running_tpot,
+            );
+        }
+    }
+
+    /// The precision and SLOs of the members of batch `b`, served at `p` on the server called
+    /// `name`.
+    fn check_members(&self, b: &Batch, p: Precision, name: &str, found: &mut Violations) {
+        for (&k, &first_token) in b.members.iter().zip(&b.first_token_s) {
+            let r = &self.requests[k];
+            let subject = format!("request {k} (id {}) on `{name}`", r.id);
+            if !accepts(r.min_precision, p) {
+                found.add(
+                    "request precision",
+                    format!(
+                        "{subject}: served at {p}, needs {} or wider",
+                        r.min_precision
+                    ),
+                    1.0,
+                );
+            }
+            let ttft = self.waited_s(k) + first_token;
+            if over(ttft, r.ttft_slo_s) {
+                found.add("TTFT SLO", subject.clone(), ttft - r.ttft_slo_s);
+            }
+            if self.decodes(k) && over(b.decode_step_s, r.tpot_slo_s) {
+                found.add("TPOT SLO", subject, b.decode_step_s - r.tpot_slo_s);
+            }
         }
     }
 }

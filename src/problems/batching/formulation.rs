@@ -1,6 +1,6 @@
 //! `batching` registered: its solvers, plan report, trace replay and environment.
 
-use super::env::{BatchingEnv, BatchingEnvOptions, BatchingPolicy, DecisionReport};
+use super::env::{BatchingEnv, BatchingEnvArgs, BatchingPolicy, DecisionReport};
 use super::plan::{Report, report};
 use super::replay::{BatchingRecord, BatchingReplay, BatchingStats};
 use super::{BatchDecision, BatchingInstance, Exact};
@@ -11,10 +11,8 @@ use crate::problems::formulation::{
     BoxedSolver, EnvReport, Formulation, Info, Milp, Plays, Policy, Replays, SettingInfo,
     SolverInfo, TraceDefaults, optimum_info,
 };
-use crate::problems::split::formulation::seconds;
 use crate::replay::{EpochInfo, epoch_rule};
-use crate::solve::milp::record;
-use crate::solve::{Budget, Outcome, Solver};
+use crate::solve::Outcome;
 use crate::system::trace::Epoch;
 use crate::system::{DataPath, Precision, Scenario};
 use serde::{Deserialize, Serialize};
@@ -163,19 +161,12 @@ impl Formulation for Batching {
                 "no waiting request can be served within its SLOs, so there is no MILP: the empty batch is optimal".into(),
             ));
         }
-        let (outcome, models) = record(|| Exact.solve(instance, &Budget::default()));
-        outcome.map_err(|e| Error::Instance(e.to_string()))?;
-        let model = models.into_iter().next().ok_or_else(|| {
-            Error::Instance("the exact solver built no MILP for this instance".into())
-        })?;
-        Ok(Milp {
-            what: format!(
-                "the exact solver's admission MILP ({} servers, {} waiting requests)",
-                instance.servers.len(),
-                instance.requests.len()
-            ),
-            model,
-        })
+        let what = format!(
+            "the exact solver's admission MILP ({} servers, {} waiting requests)",
+            instance.servers.len(),
+            instance.requests.len()
+        );
+        Milp::first_of(&Exact, instance, what)
     }
 }
 
@@ -307,23 +298,6 @@ TPOT percentiles, admitted per server and precision; plot admitted_share.svg.";
     }
 }
 
-/// The keyword arguments of `mei4llm/Batching-v0` (see [`BatchingEnvOptions`]); every one has
-/// a default.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct BatchingEnvArgs {
-    /// A trace whose rows wait at each decision (default: the `[batching]` section's).
-    pub trace: Option<String>,
-    /// Waiting requests per decision (default: the section's `requests`).
-    pub requests: Option<usize>,
-    /// Decisions per episode (default 4).
-    pub epochs_per_episode: Option<usize>,
-    /// The reference solver of each decision (`exact`, any batching solver, or `none`).
-    pub optimum: Option<String>,
-    /// Its time limit per decision in seconds (default 10).
-    pub optimum_time_limit: Option<f64>,
-}
-
 impl Plays for Batching {
     const ENV_ID: &'static str = "Batching-v0";
     const DEFAULT_SCENARIO: &'static str = "batching-edge";
@@ -331,22 +305,7 @@ impl Plays for Batching {
     type EnvArgs = BatchingEnvArgs;
 
     fn env(scenario: Arc<Scenario>, args: BatchingEnvArgs) -> Result<BatchingEnv, EnvError> {
-        let defaults = BatchingEnvOptions::default();
-        let options = BatchingEnvOptions {
-            trace: args.trace.as_deref().map(DataPath::parse).transpose()?,
-            requests: args.requests,
-            epochs_per_episode: args
-                .epochs_per_episode
-                .unwrap_or(defaults.epochs_per_episode),
-            optimum: match args.optimum.as_deref() {
-                Some("none") => None,
-                Some(name) => Some(name.to_string()),
-                None => defaults.optimum,
-            },
-            optimum_time_limit: seconds("optimum_time_limit", args.optimum_time_limit)?
-                .unwrap_or(defaults.optimum_time_limit),
-        };
-        BatchingEnv::new(scenario, options)
+        BatchingEnv::new(scenario, args.options()?)
     }
 
     fn policy(name: &str, policy: Policy) -> Option<BoxedSolver<Self>> {

@@ -2,11 +2,10 @@
 //! text.
 
 use super::{BatchDecision, BatchingInstance, Objective, RequestMetrics, ServerMetrics};
-use crate::problems::formulation::{Check, PlanReport};
+use crate::problems::formulation::{Check, PlanReport, PlanText, Solved};
 use crate::solve::{Outcome, Problem};
 use crate::text::{Table, si, time};
 use serde::Serialize;
-use std::fmt::Write;
 
 /// What one waiting request gets.
 #[derive(Serialize)]
@@ -32,14 +31,9 @@ pub struct Report {
     servers: usize,
     requests: usize,
     maximises: Objective,
-    solver: String,
-    status: &'static str,
-    reason: Option<String>,
-    objective: Option<f64>,
-    bound: Option<f64>,
-    gap: Option<f64>,
-    time_s: f64,
-    nodes: u64,
+    /// The solve, its fields inline.
+    #[serde(flatten)]
+    solved: Solved,
     admitted: Option<usize>,
     /// `Problem::evaluate` of the decision (absent without a decision).
     check: Option<Check>,
@@ -54,7 +48,6 @@ pub fn report(
     instance: &BatchingInstance,
     outcome: &Outcome<BatchDecision>,
 ) -> Report {
-    let reason = outcome.reason().map(String::from);
     let (check, batches, plan) = match &outcome.decision {
         Some(decision) => {
             let evaluation = instance.evaluate(decision);
@@ -91,14 +84,7 @@ pub fn report(
         servers: instance.servers.len(),
         requests: instance.requests.len(),
         maximises: instance.objective,
-        solver: outcome.solver.clone(),
-        status: outcome.status.name(),
-        reason,
-        objective: outcome.objective,
-        bound: outcome.bound,
-        gap: outcome.gap(),
-        time_s: outcome.stats.time_s,
-        nodes: outcome.stats.nodes,
+        solved: Solved::of(outcome),
         admitted: outcome.decision.as_ref().map(BatchDecision::admitted),
         check,
         batches,
@@ -108,86 +94,53 @@ pub fn report(
 
 impl PlanReport for Report {
     fn text(&self) -> String {
-        text(self)
+        let mut text = fields(self);
+        if let Some(check) = &self.check {
+            let feasible = format!(
+                "every SLO, memory and precision met, objective {}",
+                check.objective
+            );
+            text.check(check, feasible);
+            text.push(&servers_table(&self.batches).render());
+            text.push("\n");
+            text.push(&requests_table(&self.plan).render());
+            if let Some(admitted) = self.admitted {
+                text.push(&format!(
+                    "\n{admitted} of {} requests admitted; the others wait for a later batch.\n",
+                    self.requests
+                ));
+            }
+        }
+        text.finish()
     }
 
     fn failed_check(&self) -> Option<String> {
-        let check = self.check.as_ref()?;
-        (!check.feasible).then(|| {
-            format!(
-                "the batch of `{}` breaks {} constraint(s) when re-checked",
-                self.solver,
-                check.violations.len()
-            )
-        })
+        self.check.as_ref()?.failed("batch", &self.solved.solver)
     }
 }
 
-fn text(r: &Report) -> String {
-    let mut out = String::new();
-    let field = |out: &mut String, name: &str, text: String| {
-        let _ = writeln!(out, "{:<14}{text}", format!("{name}:"));
-    };
+/// The fields of the report: the instance, the solver and what it found.
+fn fields(r: &Report) -> PlanText {
     let number = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v}"));
-    field(&mut out, "scenario", r.scenario.clone());
-    field(
-        &mut out,
-        "instance",
-        format!(
-            "{} edge servers, {} waiting requests, {}",
-            r.servers, r.requests, r.model
-        ),
+    let instance = format!(
+        "{} edge servers, {} waiting requests, {}",
+        r.servers, r.requests, r.model
     );
-    field(&mut out, "solver", r.solver.clone());
-    field(
-        &mut out,
-        "status",
-        match &r.reason {
-            Some(why) => format!("{}: {why}", r.status),
-            None => r.status.to_string(),
-        },
-    );
+    let s = &r.solved;
+    let mut text = PlanText::opening(&r.scenario, "instance", instance, &s.solver);
+    text.status(s.status, s.reason.as_deref());
     let unit = match r.maximises {
         Objective::Requests => "weighted admitted requests, maximised",
         Objective::Tokens => "weighted tokens of the admitted requests, maximised",
     };
-    field(
-        &mut out,
-        "objective",
-        format!("{} ({unit})", number(r.objective)),
-    );
-    field(&mut out, "proven bound", number(r.bound));
-    field(
-        &mut out,
-        "gap",
-        r.gap
-            .map_or_else(|| "-".into(), |g| format!("{g:.2e} (relative)")),
-    );
-    field(&mut out, "solve time", time(r.time_s));
-    field(&mut out, "nodes", r.nodes.to_string());
-    let Some(check) = &r.check else {
-        return out;
-    };
-    field(
-        &mut out,
-        "re-checked",
-        if check.feasible {
-            format!(
-                "every SLO, memory and precision met, objective {}",
-                check.objective
-            )
-        } else {
-            format!("{} violated constraint(s)", check.violations.len())
-        },
-    );
-    for v in &check.violations {
-        let _ = writeln!(
-            out,
-            "  violated: {} ({}), over by {:.3e}",
-            v.constraint, v.subject, v.excess
-        );
-    }
-    out.push('\n');
+    text.field("objective", format!("{} ({unit})", number(s.objective)));
+    text.field("proven bound", number(s.bound));
+    text.search(s.gap, s.time_s, s.nodes);
+    text
+}
+
+/// One row per server: its precision, batch, memory and times.
+fn servers_table(batches: &[ServerMetrics]) -> Table {
     let mut servers = Table::new(&[
         "server",
         "precision",
@@ -199,7 +152,7 @@ fn text(r: &Report) -> String {
         "prefill",
         "longest decode step",
     ]);
-    for b in &r.batches {
+    for b in batches {
         servers.row(vec![
             b.server.clone(),
             b.precision.map_or("-".into(), |p| p.to_string()),
@@ -212,8 +165,11 @@ fn text(r: &Report) -> String {
             time(b.decode_step_s),
         ]);
     }
-    out.push_str(&servers.render());
-    out.push('\n');
+    servers
+}
+
+/// One row per waiting request: what it needs and what it gets.
+fn requests_table(plan: &[Planned]) -> Table {
     let mut requests = Table::new(&[
         "request",
         "prompt/output",
@@ -226,7 +182,7 @@ fn text(r: &Report) -> String {
         "TPOT SLO",
     ]);
     let or_dash = |v: Option<f64>| v.map_or("-".into(), time);
-    for p in &r.plan {
+    for p in plan {
         requests.row(vec![
             p.id.to_string(),
             format!("{}/{}", p.prompt_tokens, p.output_tokens),
@@ -239,13 +195,5 @@ fn text(r: &Report) -> String {
             time(p.tpot_slo_s),
         ]);
     }
-    out.push_str(&requests.render());
-    if let Some(admitted) = r.admitted {
-        let _ = writeln!(
-            out,
-            "\n{admitted} of {} requests admitted; the others wait for a later batch.",
-            r.requests
-        );
-    }
-    out
+    requests
 }

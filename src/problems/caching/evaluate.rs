@@ -2,7 +2,8 @@
 
 use super::decision::{CacheMetrics, Placement};
 use super::instance::CachingInstance;
-use crate::solve::{Evaluation, Problem, Sense, Violation};
+use crate::problems::formulation::Violations;
+use crate::solve::{Evaluation, Problem, Sense};
 
 /// Relative slack allowed on storage and on the least hit ratio (floating-point round-off).
 pub const TOLERANCE: f64 = 1e-9;
@@ -86,18 +87,11 @@ impl Problem for CachingInstance {
     }
 
     fn evaluate(&self, placement: &Placement) -> Evaluation {
-        let mut violations = Vec::new();
-        let mut violate = |constraint: &str, subject: String, excess: f64| {
-            violations.push(Violation {
-                constraint: constraint.into(),
-                subject,
-                excess,
-            })
-        };
+        let mut found = Violations::default();
         let servers = self.servers.len();
         let models = self.library.models.len();
         if placement.stored.len() != servers {
-            violate(
+            found.add(
                 "one list per server",
                 format!("{} lists for {servers} servers", placement.stored.len()),
                 (placement.stored.len() as f64 - servers as f64).abs(),
@@ -107,13 +101,13 @@ impl Problem for CachingInstance {
             let name = &self.servers[n].name;
             for (j, &i) in list.iter().enumerate() {
                 if i >= models {
-                    violate(
+                    found.add(
                         "valid model",
                         format!("server `{name}`: model {i} does not exist ({models} models)"),
                         1.0,
                     );
                 } else if j > 0 && list[j - 1] >= i {
-                    violate(
+                    found.add(
                         "sorted distinct models",
                         format!("server `{name}`: model {i} after model {}", list[j - 1]),
                         1.0,
@@ -123,22 +117,19 @@ impl Problem for CachingInstance {
             let used = self.storage_used_bytes(list);
             let capacity = self.servers[n].storage_bytes;
             if used > capacity * (1.0 + TOLERANCE) {
-                violate("storage", format!("server `{name}`"), used - capacity);
+                found.add("storage", format!("server `{name}`"), used - capacity);
             }
         }
         let objective = self.hit_ratio(placement);
         if let Some(target) = self.min_hit_ratio {
             if objective < target - TOLERANCE {
-                violate(
+                found.add(
                     "least hit ratio",
                     "the placement".into(),
                     target - objective,
                 );
             }
         }
-        Evaluation {
-            objective,
-            violations,
-        }
+        found.evaluation(objective)
     }
 }

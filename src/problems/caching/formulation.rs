@@ -1,6 +1,6 @@
 //! `caching` registered: its solvers, plan report, trace replay and environment.
 
-use super::env::{CachingEnv, CachingEnvOptions, WindowReport};
+use super::env::{CachingEnv, CachingEnvArgs, WindowReport};
 use super::plan::{Report, report};
 use super::replay::{CachingEpoch, CachingRecord, CachingReplay, CachingStats};
 use super::{CachingInstance, Exact, Placement};
@@ -11,12 +11,10 @@ use crate::problems::formulation::{
     BoxedSolver, EnvReport, Formulation, Info, Milp, Plays, Replays, SettingInfo, SolverInfo,
     optimum_info,
 };
-use crate::problems::split::formulation::seconds;
 use crate::replay::EpochInfo;
-use crate::solve::milp::record;
-use crate::solve::{Budget, Outcome, Solver};
+use crate::solve::Outcome;
+use crate::system::Scenario;
 use crate::system::trace::Epoch;
-use crate::system::{DataPath, Scenario};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -156,21 +154,14 @@ impl Formulation for Caching {
                 "no request can be served within the latency bound, so there is no MILP: every placement has hit ratio 0".into(),
             ));
         }
-        let (outcome, models) = record(|| Exact.solve(instance, &Budget::default()));
-        outcome.map_err(|e| Error::Instance(e.to_string()))?;
-        let model = models.into_iter().next().ok_or_else(|| {
-            Error::Instance("the exact solver built no MILP for this instance".into())
-        })?;
-        Ok(Milp {
-            what: format!(
-                "the exact solver's placement MILP ({} servers, {} models, {} users, {} merged demands)",
-                instance.servers.len(),
-                instance.library.models.len(),
-                instance.users.len(),
-                instance.demands().len()
-            ),
-            model,
-        })
+        let what = format!(
+            "the exact solver's placement MILP ({} servers, {} models, {} users, {} merged demands)",
+            instance.servers.len(),
+            instance.library.models.len(),
+            instance.users.len(),
+            instance.demands().len()
+        );
+        Milp::first_of(&Exact, instance, what)
     }
 }
 
@@ -218,23 +209,6 @@ server; plots hit_ratio.svg, latency_cdf.svg.";
     }
 }
 
-/// The keyword arguments of `mei4llm/Caching-v0` (see [`CachingEnvOptions`]); every one has a
-/// default.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct CachingEnvArgs {
-    /// A trace whose arrivals make the request stream (default: the scenario's workload trace).
-    pub trace: Option<String>,
-    /// How the arrivals are cut into windows (`100`, `60s`; default 100 requests).
-    pub epoch: Option<String>,
-    /// Windows per episode (default 4).
-    pub epochs_per_episode: Option<usize>,
-    /// The reference solver of each window's demand (`exact`, any caching solver, or `none`).
-    pub optimum: Option<String>,
-    /// Its time limit per window in seconds (default 10).
-    pub optimum_time_limit: Option<f64>,
-}
-
 impl Plays for Caching {
     const ENV_ID: &'static str = "Caching-v0";
     const DEFAULT_SCENARIO: &'static str = "caching-small";
@@ -242,27 +216,7 @@ impl Plays for Caching {
     type EnvArgs = CachingEnvArgs;
 
     fn env(scenario: Arc<Scenario>, args: CachingEnvArgs) -> Result<CachingEnv, EnvError> {
-        let defaults = CachingEnvOptions::default();
-        let options = CachingEnvOptions {
-            trace: args.trace.as_deref().map(DataPath::parse).transpose()?,
-            window: match args.epoch.as_deref() {
-                Some(e) => e
-                    .parse()
-                    .map_err(|e| EnvError::option("epoch", format!("{e}")))?,
-                None => defaults.window,
-            },
-            epochs_per_episode: args
-                .epochs_per_episode
-                .unwrap_or(defaults.epochs_per_episode),
-            optimum: match args.optimum.as_deref() {
-                Some("none") => None,
-                Some(name) => Some(name.to_string()),
-                None => defaults.optimum,
-            },
-            optimum_time_limit: seconds("optimum_time_limit", args.optimum_time_limit)?
-                .unwrap_or(defaults.optimum_time_limit),
-        };
-        CachingEnv::new(scenario, options)
+        CachingEnv::new(scenario, args.options()?)
     }
 }
 

@@ -2,7 +2,7 @@
 //! its text.
 
 use super::{CacheMetrics, CachingInstance, Placement};
-use crate::problems::formulation::PlanReport;
+use crate::problems::formulation::{PlanReport, PlanText, Solved};
 use crate::solve::{Outcome, Problem};
 use crate::text::{Table, si, time};
 use serde::Serialize;
@@ -24,15 +24,10 @@ pub struct Report {
     servers: usize,
     models: usize,
     users: usize,
-    solver: String,
-    status: &'static str,
-    reason: Option<String>,
-    /// Expected hit ratio of the placement (the objective, maximised).
-    objective: Option<f64>,
-    bound: Option<f64>,
-    gap: Option<f64>,
-    time_s: f64,
-    nodes: u64,
+    /// The solve, its fields inline; the objective is the placement's expected hit ratio
+    /// (maximised).
+    #[serde(flatten)]
+    solved: Solved,
     /// Re-check of the placement by `Problem::evaluate`: whether it fits every server.
     feasible: Option<bool>,
     placement: Vec<Stored>,
@@ -42,7 +37,6 @@ pub struct Report {
 /// The report of `outcome` on `instance` (of the scenario called `scenario`), its placement
 /// re-checked by `evaluate`.
 pub fn report(scenario: &str, instance: &CachingInstance, outcome: &Outcome<Placement>) -> Report {
-    let reason = outcome.reason().map(String::from);
     let placement = outcome.decision.as_ref();
     let metrics = placement.map(|p| instance.metrics(p));
     let stored = placement
@@ -68,14 +62,7 @@ pub fn report(scenario: &str, instance: &CachingInstance, outcome: &Outcome<Plac
         servers: instance.servers.len(),
         models: instance.library.models.len(),
         users: instance.users.len(),
-        solver: outcome.solver.clone(),
-        status: outcome.status.name(),
-        reason,
-        objective: outcome.objective,
-        bound: outcome.bound,
-        gap: outcome.gap(),
-        time_s: outcome.stats.time_s,
-        nodes: outcome.stats.nodes,
+        solved: Solved::of(outcome),
         feasible: placement.map(|p| instance.evaluate(p).is_feasible()),
         placement: stored,
         metrics,
@@ -91,45 +78,44 @@ impl PlanReport for Report {
         (self.feasible == Some(false)).then(|| {
             format!(
                 "the placement of `{}` does not fit its servers when re-checked",
-                self.solver
+                self.solved.solver
             )
         })
     }
 }
 
+/// The report as `plan` prints it.
 fn text(r: &Report) -> String {
-    let mut out = String::new();
     let number = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.6}"));
-    let _ = writeln!(out, "scenario:     {}", r.scenario);
-    let _ = writeln!(
-        out,
-        "instance:     {} servers, {} models, {} users",
+    let instance = format!(
+        "{} servers, {} models, {} users",
         r.servers, r.models, r.users
     );
-    let _ = writeln!(out, "solver:       {}", r.solver);
-    let _ = writeln!(out, "status:       {}", r.status);
-    if let Some(why) = &r.reason {
-        let _ = writeln!(out, "reason:       {why}");
+    let s = &r.solved;
+    let mut text = PlanText::opening(&r.scenario, "instance", instance, &s.solver);
+    text.field("status", s.status);
+    if let Some(why) = &s.reason {
+        text.field("reason", why);
     }
-    let _ = writeln!(
-        out,
-        "objective:    {} (expected hit ratio, maximised)",
-        number(r.objective)
+    text.field(
+        "objective",
+        format!("{} (expected hit ratio, maximised)", number(s.objective)),
     );
-    let _ = writeln!(out, "proven bound: {}", number(r.bound));
-    if let Some(gap) = r.gap {
-        let _ = writeln!(out, "gap:          {gap:.2e} (relative)");
+    text.field("proven bound", number(s.bound));
+    if let Some(gap) = s.gap {
+        text.field("gap", format!("{gap:.2e} (relative)"));
     }
-    let _ = writeln!(out, "solve time:   {}", time(r.time_s));
-    let _ = writeln!(out, "nodes:        {}", r.nodes);
+    text.field("solve time", time(s.time_s));
+    text.field("nodes", s.nodes);
     if let Some(feasible) = r.feasible {
         let verdict = if feasible {
             "fits every server"
         } else {
             "DOES NOT FIT"
         };
-        let _ = writeln!(out, "re-checked:   {verdict}");
+        text.field("re-checked", verdict);
     }
+    let mut out = text.finish();
     if r.placement.is_empty() {
         return out;
     }

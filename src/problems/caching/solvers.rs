@@ -62,19 +62,3 @@ pub fn solver(name: &str) -> Option<Box<dyn Solver<CachingInstance> + Send + Syn
         _ => return None,
     })
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_listed_name_resolves_to_a_solver_of_that_name() {
-        for name in SOLVERS.iter().map(|s| s.name) {
-            assert_eq!(
-                solver(name).map(|s| s.name().to_string()),
-                Some(name.to_string())
-            );
-        }
-        assert!(solver("lru").is_none());
-    }
-}

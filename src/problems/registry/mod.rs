@@ -127,3 +127,29 @@ pub fn report(dir: &Path) -> Result<(RunInfo, Redrawn), RegistryError> {
     let redrawn = entry.redraw(dir, &run)?;
     Ok((run, redrawn))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::problems::formulation::Formulation;
+
+    /// Every solver `F` lists resolves to a solver of that name, and no other name does.
+    fn solver_table_resolves<F: Formulation>() {
+        for name in F::SOLVERS.iter().map(|s| s.name) {
+            assert_eq!(
+                F::solver(name).map(|s| s.name().to_string()),
+                Some(name.to_string()),
+                "{}",
+                F::NAME
+            );
+        }
+        assert!(F::solver("no-such-solver").is_none(), "{}", F::NAME);
+    }
+
+    #[test]
+    fn every_listed_name_resolves_to_a_solver_of_that_name() {
+        solver_table_resolves::<Split>();
+        solver_table_resolves::<Caching>();
+        solver_table_resolves::<Batching>();
+    }
+}

@@ -5,7 +5,8 @@ use super::allocation::allocate;
 use super::choice::Choice;
 use super::instance::{OptionCost, SplitInstance};
 use super::state::State;
-use crate::solve::{Budget, Found, Problem, SolveError, Solver};
+use crate::problems::formulation::judged;
+use crate::solve::{Budget, Found, SolveError, Solver};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -60,62 +61,56 @@ fn fixed_choices(
     finish(instance, &refs)
 }
 
+/// The plan of `options` with its optimal shares, judged by `evaluate`.
 fn finish(instance: &SplitInstance, options: &[&OptionCost]) -> Found<SplitDecision> {
     let found = match allocate(instance, options) {
-        Ok(allocated) => {
-            let evaluation = instance.evaluate(&allocated.decision);
-            match evaluation.violations.first() {
-                None => Found::decision(allocated.decision, evaluation.objective),
-                Some(v) => Found::not_found(format!(
-                    "{}: {} (over by {:.3e})",
-                    v.constraint, v.subject, v.excess
-                )),
-            }
-        }
+        Ok(allocated) => judged(instance, allocated.decision),
         Err(why) => Found::not_found(why),
     };
     found.with_work(0, 1)
 }
 
+/// The first edge server covering request `k`'s device (whose cell also reaches the cloud).
 fn home(instance: &SplitInstance, k: usize) -> usize {
     instance.scenario.devices[instance.requests[k].device].covered_by[0]
 }
 
-impl Solver<SplitInstance> for DeviceOnly {
-    fn name(&self) -> &str {
-        "device-only"
-    }
+/// A baseline that fixes every request's choice by its tier alone.
+trait FixedTier: Send + Sync {
+    /// The solver's name.
+    const NAME: &'static str;
 
-    fn search(
-        &self,
-        instance: &SplitInstance,
-        _: &Budget,
-    ) -> Result<Found<SplitDecision>, SolveError> {
-        Ok(fixed_choices(instance, |k| {
-            Choice::device_only(instance.layers(k))
-        }))
+    /// Request `k`'s choice.
+    fn choice(instance: &SplitInstance, k: usize) -> Choice;
+}
+
+impl FixedTier for DeviceOnly {
+    const NAME: &'static str = "device-only";
+
+    fn choice(instance: &SplitInstance, k: usize) -> Choice {
+        Choice::device_only(instance.layers(k))
     }
 }
 
-impl Solver<SplitInstance> for EdgeOnly {
-    fn name(&self) -> &str {
-        "edge-only"
-    }
+impl FixedTier for EdgeOnly {
+    const NAME: &'static str = "edge-only";
 
-    fn search(
-        &self,
-        instance: &SplitInstance,
-        _: &Budget,
-    ) -> Result<Found<SplitDecision>, SolveError> {
-        Ok(fixed_choices(instance, |k| {
-            Choice::edge(home(instance, k), 0)
-        }))
+    fn choice(instance: &SplitInstance, k: usize) -> Choice {
+        Choice::edge(home(instance, k), 0)
     }
 }
 
-impl Solver<SplitInstance> for CloudOnly {
+impl FixedTier for CloudOnly {
+    const NAME: &'static str = "cloud-only";
+
+    fn choice(instance: &SplitInstance, k: usize) -> Choice {
+        Choice::cloud(home(instance, k), 0)
+    }
+}
+
+impl<T: FixedTier> Solver<SplitInstance> for T {
     fn name(&self) -> &str {
-        "cloud-only"
+        T::NAME
     }
 
     fn search(
@@ -123,9 +118,7 @@ impl Solver<SplitInstance> for CloudOnly {
         instance: &SplitInstance,
         _: &Budget,
     ) -> Result<Found<SplitDecision>, SolveError> {
-        Ok(fixed_choices(instance, |k| {
-            Choice::cloud(home(instance, k), 0)
-        }))
+        Ok(fixed_choices(instance, |k| T::choice(instance, k)))
     }
 }
 

@@ -1,6 +1,6 @@
 //! `split` registered: its solvers, settings, plan report, trace replay and environment.
 
-use super::env::{EpochReport, LinkSeries, SplitEnv, SplitEnvOptions, SplitPolicy};
+use super::env::{EpochReport, SplitEnv, SplitEnvArgs, SplitPolicy};
 use super::plan::{Report, report};
 use super::replay::{PlannedRequest, Slo, SplitRecord, SplitStats, planned_requests};
 use super::{Assignment, Choice, Exact, Objective, SplitDecision, SplitInstance, Tier};
@@ -12,13 +12,10 @@ use crate::problems::formulation::{
     SolverInfo, optimum_info,
 };
 use crate::replay::EpochInfo;
-use crate::solve::milp::record;
-use crate::solve::{Budget, Solver};
+use crate::system::Scenario;
 use crate::system::trace::Epoch;
-use crate::system::{DataPath, Scenario};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use std::time::Duration;
 
 /// The `split` problem on a scenario: what its plans minimise and the SLOs replayed requests
 /// are judged by (they only measure: the solvers plan with the workload's own deadlines).
@@ -223,20 +220,12 @@ impl Formulation for Split {
                 "the first epoch is infeasible, so there is no master MILP: {why}"
             )));
         }
-        let solver = Exact { max_rounds: 1 };
-        let (outcome, models) = record(|| solver.solve(instance, &Budget::default()));
-        outcome.map_err(|e| Error::Instance(e.to_string()))?;
-        let model = models.into_iter().next().ok_or_else(|| {
-            Error::Instance("the exact solver built no MILP for this instance".into())
-        })?;
-        Ok(Milp {
-            what: format!(
-                "the exact solver's first master MILP for the first epoch of `{}` ({} requests)",
-                instance.scenario.name,
-                instance.requests.len()
-            ),
-            model,
-        })
+        let what = format!(
+            "the exact solver's first master MILP for the first epoch of `{}` ({} requests)",
+            instance.scenario.name,
+            instance.requests.len()
+        );
+        Milp::first_of(&Exact { max_rounds: 1 }, instance, what)
     }
 }
 
@@ -386,36 +375,6 @@ Llama-3.1-8B (TTFT 2 s, TPOT 100 ms; mlcommons/inference loadgen/mlperf.conf).";
     }
 }
 
-/// The keyword arguments of `mei4llm/Split-v0` (see [`SplitEnvOptions`]); every one has a
-/// default.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct SplitEnvArgs {
-    /// A trace file (default: the scenario's workload trace).
-    pub trace: Option<String>,
-    /// The epoch rule (`1s`, `8`; default: the workload's).
-    pub epoch: Option<String>,
-    /// Epochs per episode (default 4).
-    pub epochs_per_episode: Option<usize>,
-    /// `latency` (default), `energy` or `mixed`.
-    pub objective: Option<String>,
-    /// Weight of a second (with `mixed`).
-    pub per_second: Option<f64>,
-    /// Weight of a joule (with `mixed`).
-    pub per_joule: Option<f64>,
-    /// The reference solver of the epoch reports: `exact`, `descent` or `none` (default
-    /// `none`: the optimum is computed when asked, see the Python environment's `optimum`).
-    pub optimum: Option<String>,
-    /// Its time limit per epoch in seconds (default 10).
-    pub optimum_time_limit: Option<f64>,
-    /// 5Gophers carrier of the uplink series (default `VERIZON`).
-    pub carrier: Option<String>,
-    /// Its parallel TCP connections (default 1).
-    pub connections: Option<u32>,
-    /// Its server location (default `US-East`).
-    pub server: Option<String>,
-}
-
 impl Plays for Split {
     const ENV_ID: &'static str = "Split-v0";
     const DEFAULT_SCENARIO: &'static str = "small";
@@ -423,41 +382,7 @@ impl Plays for Split {
     type EnvArgs = SplitEnvArgs;
 
     fn env(scenario: Arc<Scenario>, args: SplitEnvArgs) -> Result<SplitEnv, EnvError> {
-        let defaults = SplitEnvOptions::default();
-        let links = LinkSeries::default();
-        let options = SplitEnvOptions {
-            trace: args.trace.as_deref().map(DataPath::parse).transpose()?,
-            epoch: args
-                .epoch
-                .as_deref()
-                .map(|e| {
-                    e.parse()
-                        .map_err(|e| EnvError::option("epoch", format!("{e}")))
-                })
-                .transpose()?,
-            epochs_per_episode: args
-                .epochs_per_episode
-                .unwrap_or(defaults.epochs_per_episode),
-            objective: Objective::named(
-                args.objective.as_deref().unwrap_or("latency"),
-                args.per_second,
-                args.per_joule,
-            )
-            .map_err(|e| EnvError::option("objective", e))?,
-            optimum: match args.optimum.as_deref() {
-                Some("none") => None,
-                Some(name) => Some(name.to_string()),
-                None => defaults.optimum,
-            },
-            optimum_time_limit: seconds("optimum_time_limit", args.optimum_time_limit)?
-                .unwrap_or(defaults.optimum_time_limit),
-            links: LinkSeries {
-                carrier: args.carrier.unwrap_or(links.carrier),
-                connections: args.connections.unwrap_or(links.connections),
-                server: args.server.unwrap_or(links.server),
-            },
-        };
-        SplitEnv::new(scenario, options)
+        SplitEnv::new(scenario, args.options()?)
     }
 
     fn policy(name: &str, policy: Policy) -> Option<BoxedSolver<Self>> {
@@ -466,23 +391,6 @@ impl Plays for Split {
             move |o: &[f32], m: &[bool]| policy(o, m),
         )))
     }
-}
-
-/// A number of seconds of a keyword argument as a duration.
-pub(crate) fn seconds(
-    name: &'static str,
-    value: Option<f64>,
-) -> Result<Option<Duration>, EnvError> {
-    value
-        .map(|s| {
-            Duration::try_from_secs_f64(s).map_err(|_| {
-                EnvError::option(
-                    name,
-                    format!("must be a non-negative number of seconds, got {s}"),
-                )
-            })
-        })
-        .transpose()
 }
 
 impl EnvReport<Split> for EpochReport {

@@ -2,11 +2,10 @@
 
 use super::replay::{PlannedRequest, planned_requests};
 use super::{Objective, SplitDecision, SplitInstance};
-use crate::problems::formulation::{Check, PlanReport};
+use crate::problems::formulation::{Check, PlanReport, PlanText};
 use crate::solve::{Outcome, Problem};
 use crate::text::{Table, joules, number, si, time};
 use serde::Serialize;
-use std::fmt::Write;
 
 /// Totals over a plan's requests.
 #[derive(Serialize, Default)]
@@ -109,6 +108,7 @@ pub fn report(instance: &SplitInstance, outcome: &Outcome<SplitDecision>) -> Rep
     }
 }
 
+/// The totals over the rows of a plan.
 fn totals(rows: &[PlannedRequest]) -> Totals {
     let n = rows.len();
     let count = |tier: &str| rows.iter().filter(|r| r.tier == tier).count();
@@ -154,17 +154,22 @@ fn value(objective: Objective, v: f64) -> String {
 
 impl PlanReport for Report {
     fn text(&self) -> String {
-        text(self)
+        let mut text = fields(self);
+        if let Some(check) = &self.check {
+            let feasible = format!("feasible, objective {}", number(check.objective));
+            text.check(check, feasible);
+            text.push(&requests_table(&self.plan).render());
+            if let Some(totals) = &self.totals {
+                text.push(&totals_text(totals));
+            }
+        }
+        text.finish()
     }
 
     fn failed_check(&self) -> Option<String> {
         let check = self.check.as_ref()?;
-        if !check.feasible {
-            return Some(format!(
-                "the plan of `{}` breaks {} constraint(s) when re-checked",
-                self.solver,
-                check.violations.len()
-            ));
+        if let Some(failed) = check.failed("plan", &self.solver) {
+            return Some(failed);
         }
         let claimed = self.objective?;
         let scale = claimed.abs().max(check.objective.abs()).max(1e-9);
@@ -177,62 +182,23 @@ impl PlanReport for Report {
     }
 }
 
-fn text(r: &Report) -> String {
-    let mut out = String::new();
-    let field = |out: &mut String, name: &str, text: String| {
-        let _ = writeln!(out, "{:<14}{text}", format!("{name}:"));
-    };
-    field(&mut out, "scenario", r.scenario.clone());
-    field(&mut out, "requests", r.requests.to_string());
-    field(&mut out, "solver", r.solver.clone());
-    field(
-        &mut out,
-        "status",
-        match &r.reason {
-            Some(why) => format!("{}: {why}", r.status),
-            None => r.status.to_string(),
-        },
-    );
-    field(
-        &mut out,
+/// The fields of the report: the epoch, the solver and what it found.
+fn fields(r: &Report) -> PlanText {
+    let mut text = PlanText::opening(&r.scenario, "requests", r.requests, &r.solver);
+    text.status(r.status, r.reason.as_deref());
+    text.field(
         "objective",
         r.objective
             .map_or_else(|| "-".into(), |v| value(r.minimises, v)),
     );
-    field(
-        &mut out,
-        "proven bound",
-        r.bound.map_or_else(|| "-".into(), number),
-    );
-    field(
-        &mut out,
-        "gap",
-        r.gap
-            .map_or_else(|| "-".into(), |g| format!("{g:.2e} (relative)")),
-    );
-    field(&mut out, "solve time", time(r.time_s));
-    field(&mut out, "nodes", r.nodes.to_string());
-    field(&mut out, "rounds", r.rounds.to_string());
-    let Some(check) = &r.check else {
-        return out;
-    };
-    field(
-        &mut out,
-        "re-checked",
-        if check.feasible {
-            format!("feasible, objective {}", number(check.objective))
-        } else {
-            format!("{} violated constraint(s)", check.violations.len())
-        },
-    );
-    for v in &check.violations {
-        let _ = writeln!(
-            out,
-            "  violated: {} ({}), over by {:.3e}",
-            v.constraint, v.subject, v.excess
-        );
-    }
-    out.push('\n');
+    text.field("proven bound", r.bound.map_or_else(|| "-".into(), number));
+    text.search(r.gap, r.time_s, r.nodes);
+    text.field("rounds", r.rounds);
+    text
+}
+
+/// One row per request: where it runs, its shares, times, energy and bytes.
+fn requests_table(plan: &[PlannedRequest]) -> Table {
     let mut t = Table::new(&[
         "request",
         "device",
@@ -249,7 +215,7 @@ fn text(r: &Report) -> String {
         "bytes up",
         "bytes down",
     ]);
-    for row in &r.plan {
+    for row in plan {
         t.row(vec![
             row.id.to_string(),
             row.device.clone(),
@@ -267,29 +233,27 @@ fn text(r: &Report) -> String {
             si(row.download_bytes, "B"),
         ]);
     }
-    out.push_str(&t.render());
-    if let Some(s) = &r.totals {
-        let _ = writeln!(
-            out,
-            "\n{} requests: {} on device, {} at the edge, {} in the cloud; {} at an inner split.",
-            s.requests, s.on_device, s.at_edge, s.in_cloud, s.inner_splits
-        );
-        let _ = writeln!(
-            out,
-            "TTFT mean {} (max {}); end to end mean {} (max {}).",
-            time(s.mean_ttft_s),
-            time(s.max_ttft_s),
-            time(s.mean_e2e_s),
-            time(s.max_e2e_s)
-        );
-        let _ = writeln!(
-            out,
-            "Device energy {} in total, {} per request; {} up, {} down in total.",
-            joules(s.total_device_energy_j),
-            joules(s.mean_device_energy_j),
-            si(s.upload_bytes, "B"),
-            si(s.download_bytes, "B")
-        );
-    }
-    out
+    t
+}
+
+/// The totals, in three sentences.
+fn totals_text(s: &Totals) -> String {
+    format!(
+        "\n{} requests: {} on device, {} at the edge, {} in the cloud; {} at an inner split.\n\
+         TTFT mean {} (max {}); end to end mean {} (max {}).\n\
+         Device energy {} in total, {} per request; {} up, {} down in total.\n",
+        s.requests,
+        s.on_device,
+        s.at_edge,
+        s.in_cloud,
+        s.inner_splits,
+        time(s.mean_ttft_s),
+        time(s.max_ttft_s),
+        time(s.mean_e2e_s),
+        time(s.max_e2e_s),
+        joules(s.total_device_energy_j),
+        joules(s.mean_device_energy_j),
+        si(s.upload_bytes, "B"),
+        si(s.download_bytes, "B")
+    )
 }

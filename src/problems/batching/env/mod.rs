@@ -75,21 +75,20 @@ mod options;
 mod policy;
 
 pub use layout::{BatchAction, BatchingLayout};
-pub use options::BatchingEnvOptions;
+pub use options::{BatchingEnvArgs, BatchingEnvOptions};
 pub use policy::BatchingPolicy;
 
-use crate::env::OptimumReport;
 use crate::env::space::{BoxSpace, Discrete};
-use crate::env::{Env, EnvError, Step};
+use crate::env::{Env, EnvError, Frame, OptimumReport, Span, Step, args, reference};
+use crate::problems::Batching;
 use crate::problems::batching::{
     self, BatchDecision, BatchingInstance, Packing, TraceWindow, precision_index,
 };
+use crate::problems::formulation::first_violation;
 use crate::replay::{instance_seed, solver_seed};
-use crate::solve::{Budget, Problem, SolveError};
+use crate::solve::Problem;
 use crate::system::Scenario;
 use crate::system::trace::{Request, TraceReader};
-use rand::SeedableRng;
-use rand::rngs::StdRng;
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -131,19 +130,14 @@ pub struct BatchingEnv {
     /// The trace's windows of waiting requests, in order.
     windows: Arc<Vec<Vec<Request>>>,
     layout: BatchingLayout,
-    space: Arc<BoxSpace>,
-    rng: StdRng,
+    frame: Frame,
     episode: Option<Episode>,
-    observation: Vec<f32>,
-    mask: Vec<bool>,
 }
 
 /// The episode under way.
 #[derive(Clone)]
 struct Episode {
-    seed: u64,
-    next: usize,
-    end: usize,
+    span: Span,
     /// The decision being taken; `None` once the episode is over.
     current: Option<Decision>,
 }
@@ -179,43 +173,17 @@ impl BatchingEnv {
     ) -> Result<BatchingEnv, EnvError> {
         let section = batching::Section::of(&scenario)
             .map_err(|e| EnvError::option("scenario", e.to_string()))?;
-        if options.epochs_per_episode == 0 {
-            return Err(EnvError::option(
-                "epochs_per_episode",
-                "must be at least 1, got 0",
-            ));
-        }
+        args::check_epochs_per_episode(options.epochs_per_episode)?;
         let requests = options.requests.unwrap_or(section.requests as usize);
         if requests == 0 {
             return Err(EnvError::option("requests", "must be at least 1, got 0"));
         }
-        if let Some(name) = &options.optimum {
-            if batching::solver(name).is_none() {
-                return Err(EnvError::option(
-                    "optimum",
-                    format!(
-                        "unknown batching solver `{name}`; the solvers are: {}",
-                        crate::problems::formulation::solver_names(batching::SOLVERS)
-                    ),
-                ));
-            }
-        }
+        args::check_reference::<Batching>(options.optimum.as_deref())?;
         let trace = options
             .trace
             .clone()
             .unwrap_or_else(|| section.trace.clone());
-        let mut windows = Vec::new();
-        let mut window = Vec::with_capacity(requests);
-        for row in TraceReader::open(&trace)? {
-            let row = row?;
-            if row.arrival_s < section.start_s {
-                continue;
-            }
-            window.push(row);
-            if window.len() == requests {
-                windows.push(std::mem::replace(&mut window, Vec::with_capacity(requests)));
-            }
-        }
+        let windows = windows(&trace, section.start_s, requests)?;
         if windows.len() < options.epochs_per_episode {
             return Err(EnvError::option(
                 "epochs_per_episode",
@@ -232,17 +200,13 @@ impl BatchingEnv {
             servers: scenario.edge_servers.len(),
             precisions: section.precisions.clone(),
         };
-        let space = layout.observation_space();
         let env = BatchingEnv {
-            observation: vec![0.0; space.len()],
-            mask: vec![false; layout.action_space().n],
+            frame: Frame::new(layout.observation_space(), layout.action_space()),
             scenario: scenario.clone(),
             section: Arc::new(section),
             options,
             windows: Arc::new(windows),
             layout,
-            space: Arc::new(space),
-            rng: StdRng::seed_from_u64(0),
             episode: None,
         };
         env.instance(0, 0)?;
@@ -291,20 +255,18 @@ impl BatchingEnv {
 
     /// Loads the next decision of the episode (none once the episode is over).
     fn load_next_decision(&mut self) -> Result<(), EnvError> {
-        let episode = self.episode.as_ref().ok_or(EnvError::NeedsReset)?;
-        let current = if episode.next < episode.end {
-            let w = episode.next;
-            Some(Decision {
+        let mut span = self.episode.as_ref().ok_or(EnvError::NeedsReset)?.span;
+        let current = match span.advance() {
+            Some(w) => Some(Decision {
                 window: w as u64,
-                instance: Arc::new(self.instance(w, episode.seed)?),
+                instance: Arc::new(self.instance(w, span.seed)?),
                 admitted: Vec::new(),
                 position: 0,
-            })
-        } else {
-            None
+            }),
+            None => None,
         };
         let episode = self.episode.as_mut().ok_or(EnvError::NeedsReset)?;
-        episode.next += usize::from(current.is_some());
+        episode.span = span;
         episode.current = current;
         Ok(())
     }
@@ -314,16 +276,17 @@ impl BatchingEnv {
         let current = self
             .episode
             .as_ref()
-            .and_then(|e| Some((e.current.as_ref()?, e.end - e.next)));
+            .and_then(|e| Some((e.current.as_ref()?, e.span.left())));
+        let frame = &mut self.frame;
         match current {
             Some((decision, decisions_left)) => self.layout.observe(
                 &decision.packing(),
                 decision.position,
                 decisions_left,
-                &mut self.observation,
-                &mut self.mask,
+                &mut frame.observation,
+                &mut frame.mask,
             ),
-            None => BatchingLayout::terminal(&mut self.observation, &mut self.mask),
+            None => BatchingLayout::terminal(&mut frame.observation, &mut frame.mask),
         }
     }
 
@@ -332,21 +295,12 @@ impl BatchingEnv {
         let instance = &decision.instance;
         let batch = decision.packing().decision();
         let evaluation = instance.evaluate(&batch);
-        let reason = evaluation
-            .violations
-            .first()
-            .map(|v| format!("{}: {} (over by {:.3e})", v.constraint, v.subject, v.excess));
+        let reason = first_violation(&evaluation);
         let objective = evaluation.objective;
         let optimum = self.options.optimum.as_deref().map(|name| {
-            let budget = Budget::default()
-                .with_time_limit(self.options.optimum_time_limit)
-                .with_seed(solver_seed(seed, decision.window));
-            let result = batching::solver(name)
-                .ok_or_else(|| SolveError::Unsupported {
-                    solver: name.into(),
-                    message: "no batching solver has this name".into(),
-                })
-                .and_then(|s| s.solve(instance, &budget));
+            let seed = solver_seed(seed, decision.window);
+            let time_limit = self.options.optimum_time_limit;
+            let result = reference::<Batching>(name, instance, time_limit, seed);
             OptimumReport::of(name, result, 1.0, |o| o - objective)
         });
         DecisionReport {
@@ -368,21 +322,18 @@ impl Env for BatchingEnv {
     type Report = DecisionReport;
 
     fn observation_space(&self) -> &BoxSpace {
-        &self.space
+        self.frame.space()
     }
 
     fn action_space(&self) -> Discrete {
-        self.layout.action_space()
+        self.frame.actions()
     }
 
     fn reset(&mut self, seed: Option<u64>) -> Result<(), EnvError> {
         let count = self.options.epochs_per_episode;
-        let (episode_seed, first) =
-            crate::env::episode_start(&mut self.rng, seed, self.windows.len(), count);
+        let span = self.frame.start(seed, self.windows.len(), count);
         self.episode = Some(Episode {
-            seed: episode_seed,
-            next: first,
-            end: first + count,
+            span,
             current: None,
         });
         self.load_next_decision()?;
@@ -391,11 +342,7 @@ impl Env for BatchingEnv {
     }
 
     fn step(&mut self, action: usize) -> Result<Step<DecisionReport>, EnvError> {
-        let n = self.layout.action_space().n;
-        if action >= n {
-            return Err(EnvError::ActionOutOfRange { action, n });
-        }
-        let invalid_action = !self.mask[action];
+        let invalid_action = self.frame.is_invalid(action)?;
         let admit = match self.layout.decode(action) {
             Some(BatchAction::Admit { server, precision }) if !invalid_action => {
                 Some((server, precision_index(precision)))
@@ -403,7 +350,7 @@ impl Env for BatchingEnv {
             _ => None,
         };
         let episode = self.episode.as_mut().ok_or(EnvError::NeedsReset)?;
-        let seed = episode.seed;
+        let seed = episode.span.seed;
         let decision = episode.current.as_mut().ok_or(EnvError::NeedsReset)?;
         let k = decision.position;
         let mut reward = 0.0;
@@ -430,12 +377,34 @@ impl Env for BatchingEnv {
     }
 
     fn observation(&self) -> &[f32] {
-        &self.observation
+        &self.frame.observation
     }
 
     fn action_mask(&self) -> &[bool] {
-        &self.mask
+        &self.frame.mask
     }
+}
+
+/// The windows of `requests` consecutive rows of `trace` that arrive from `start_s` on (a
+/// last, shorter one left out).
+fn windows(
+    trace: &crate::system::DataPath,
+    start_s: f64,
+    requests: usize,
+) -> Result<Vec<Vec<Request>>, EnvError> {
+    let mut windows = Vec::new();
+    let mut window = Vec::with_capacity(requests);
+    for row in TraceReader::open(trace)? {
+        let row = row?;
+        if row.arrival_s < start_s {
+            continue;
+        }
+        window.push(row);
+        if window.len() == requests {
+            windows.push(std::mem::replace(&mut window, Vec::with_capacity(requests)));
+        }
+    }
+    Ok(windows)
 }
 
 #[cfg(test)]

@@ -8,38 +8,23 @@
 //! fails, or returns an action outside the mask, is a [`SolveError::Policy`].
 
 use super::{BatchAction, BatchingLayout};
-use crate::env::policy::{ask, judged, out_of_time, policy_error};
+use crate::env::policy::{PolicySolver, Walk};
 use crate::problems::batching::{BatchDecision, BatchingInstance, Packing, precision_index};
+use crate::problems::formulation::judged;
 use crate::solve::executor::deadline;
 use crate::solve::{Budget, Found, SolveError, Solver};
 use std::time::Instant;
 
-/// A function from an observation and an action mask to an action, as a `batching` solver.
-pub struct BatchingPolicy<F> {
-    name: String,
-    policy: F,
-}
+/// A function from an observation and an action mask to an action, as a `batching` solver
+/// that asks it for every waiting request's action.
+pub type BatchingPolicy<F> = PolicySolver<BatchingInstance, F>;
 
-impl<F> BatchingPolicy<F>
-where
-    F: Fn(&[f32], &[bool]) -> Result<usize, String>,
-{
-    /// The solver called `name` that asks `policy` for every waiting request's action; an
-    /// `Err` of the policy says why it could not answer.
-    pub fn new(name: impl Into<String>, policy: F) -> BatchingPolicy<F> {
-        BatchingPolicy {
-            name: name.into(),
-            policy,
-        }
-    }
-}
-
-impl<F> Solver<BatchingInstance> for BatchingPolicy<F>
+impl<F> Solver<BatchingInstance> for PolicySolver<BatchingInstance, F>
 where
     F: Fn(&[f32], &[bool]) -> Result<usize, String>,
 {
     fn name(&self) -> &str {
-        &self.name
+        PolicySolver::name(self)
     }
 
     fn search(
@@ -52,21 +37,46 @@ where
             return Ok(Found::infeasible(why.to_string()));
         }
         let layout = BatchingLayout::of(instance);
-        let mut observation = vec![0.0; layout.observation_space().len()];
-        let mut mask = vec![false; layout.action_space().n];
-        let mut packing = Packing::new(instance, &[]);
-        let requests = instance.requests.len();
-        for k in 0..requests {
-            if deadline.is_some_and(|t| Instant::now() >= t) {
-                return Ok(out_of_time(k, requests));
-            }
-            layout.observe(&packing, k, 0, &mut observation, &mut mask);
-            let fail = |message| policy_error(&self.name, k, instance.requests[k].id, message);
-            let action = ask(&self.policy, &observation, &mask).map_err(fail)?;
-            if let Some(BatchAction::Admit { server, precision }) = layout.decode(action) {
-                packing.add(k, server, precision_index(precision));
-            }
+        let (observation_len, actions) =
+            (layout.observation_space().len(), layout.action_space().n);
+        let mut walk = Admissions {
+            layout,
+            instance,
+            packing: Packing::new(instance, &[]),
+        };
+        if let Some(stopped) = self.walk(&mut walk, observation_len, actions, deadline)? {
+            return Ok(stopped);
         }
-        Ok(judged(instance, packing.decision()).with_work(0, requests as u64))
+        let requests = instance.requests.len() as u64;
+        Ok(judged(instance, walk.packing.decision()).with_work(0, requests))
+    }
+}
+
+/// The waiting requests of an instance as [`super::BatchingEnv`] presents them, with no
+/// decision after this one, and the servers they fill.
+struct Admissions<'a> {
+    layout: BatchingLayout,
+    instance: &'a BatchingInstance,
+    packing: Packing<'a>,
+}
+
+impl Walk for Admissions<'_> {
+    fn requests(&self) -> usize {
+        self.instance.requests.len()
+    }
+
+    fn id(&self, k: usize) -> u64 {
+        self.instance.requests[k].id
+    }
+
+    fn observe(&self, k: usize, observation: &mut [f32], mask: &mut [bool]) {
+        self.layout.observe(&self.packing, k, 0, observation, mask);
+    }
+
+    fn act(&mut self, k: usize, action: usize) -> Result<(), String> {
+        if let Some(BatchAction::Admit { server, precision }) = self.layout.decode(action) {
+            self.packing.add(k, server, precision_index(precision));
+        }
+        Ok(())
     }
 }

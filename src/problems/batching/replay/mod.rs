@@ -8,7 +8,7 @@
 //!    edge server idle, serving the section's model at one of its precisions with the section's
 //!    share of its memory; SLOs from the section, else MLPerf's; each request's narrowest
 //!    accepted precision drawn with the section's shares from the epoch's seed
-//!    ([`instance_seed`](super::instance_seed)); weight 1. This is
+//!    ([`instance_seed`](crate::replay::instance_seed)); weight 1. This is
 //!    [`BatchingInstance::from_requests`], which `plan --problem batching` uses too.
 //! 2. The decision is taken at the **epoch's end**: the end of its window for a time rule
 //!    (`--epoch 1s`: requests wait until the window closes), its last arrival for a count rule

@@ -6,6 +6,7 @@ use super::record::BatchingRecord;
 use crate::replay::RecordStats;
 use crate::replay::files::RunInfo;
 use crate::replay::share_series::ShareSeries;
+use crate::replay::tally::{count, share};
 use crate::replay::{Distribution, Quantiles};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -30,16 +31,6 @@ impl BatchingStats {
     /// The admitted share per epoch and over time.
     pub fn admitted_share(&self) -> &ShareSeries {
         &self.admitted_share
-    }
-}
-
-/// Adds one to the count of `key`, copying the key only the first time.
-fn count(map: &mut BTreeMap<String, u64>, key: &str) {
-    match map.get_mut(key) {
-        Some(n) => *n += 1,
-        None => {
-            map.insert(key.to_string(), 1);
-        }
     }
 }
 
@@ -97,14 +88,13 @@ impl RecordStats<BatchingRecord> for BatchingStats {
     }
 
     fn report(&self) -> BatchingReport {
-        let ratio = |n: u64, of: u64| (of > 0).then(|| n as f64 / of as f64);
         BatchingReport {
             requests: self.requests,
             planned: self.planned,
             servable: self.servable,
             admitted: self.admitted,
-            admitted_share: ratio(self.admitted, self.requests),
-            admitted_share_of_servable: ratio(self.admitted, self.servable),
+            admitted_share: share(self.admitted, self.requests),
+            admitted_share_of_servable: share(self.admitted, self.servable),
             value: self.value,
             epoch_admitted_share: self.admitted_share.epoch_shares().distribution(),
             ttft_s: self.ttft_s.distribution(),

@@ -37,16 +37,16 @@ mod layout;
 mod options;
 
 pub use layout::{CacheAction, CachingLayout};
-pub use options::CachingEnvOptions;
+pub use options::{CachingEnvArgs, CachingEnvOptions};
 
-use crate::env::OptimumReport;
 use crate::env::space::{BoxSpace, Discrete};
-use crate::env::{Env, EnvError, Step};
-use crate::problems::caching::{self, CachingInstance, CachingParts, Placement};
+use crate::env::{Env, EnvError, Frame, OptimumReport, Span, Step, args, reference};
+use crate::problems::Caching;
+use crate::problems::caching::{CachingInstance, CachingParts, Placement};
 use crate::replay::solver_seed;
-use crate::solve::{Budget, SolveError};
-use crate::system::Scenario;
-use crate::system::trace::{Epochs, TraceReader};
+use crate::solve::SolveError;
+use crate::system::trace::{EpochRule, Epochs, TraceReader};
+use crate::system::{DataPath, Scenario};
 use caches::Caches;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -90,20 +90,15 @@ pub struct CachingEnv {
     /// Per user, cumulative model probabilities.
     models_cdf: Arc<Vec<Vec<f64>>>,
     layout: CachingLayout,
-    space: Arc<BoxSpace>,
-    rng: StdRng,
+    frame: Frame,
     episode: Option<Episode>,
-    observation: Vec<f32>,
-    mask: Vec<bool>,
 }
 
 /// The episode under way.
 #[derive(Clone)]
 struct Episode {
-    seed: u64,
+    span: Span,
     draws: StdRng,
-    next: usize,
-    end: usize,
     caches: Caches,
     /// The window being served; `None` once the episode is over.
     window: Option<Window>,
@@ -154,40 +149,11 @@ impl CachingEnv {
         scenario: Arc<Scenario>,
         options: CachingEnvOptions,
     ) -> Result<CachingEnv, EnvError> {
-        if options.epochs_per_episode == 0 {
-            return Err(EnvError::option(
-                "epochs_per_episode",
-                "must be at least 1, got 0",
-            ));
-        }
-        if let Some(name) = &options.optimum {
-            if caching::solver(name).is_none() {
-                return Err(EnvError::option(
-                    "optimum",
-                    format!(
-                        "unknown caching solver `{name}`; the solvers are: {}, or none",
-                        crate::problems::formulation::solver_names(caching::SOLVERS)
-                    ),
-                ));
-            }
-        }
+        args::check_epochs_per_episode(options.epochs_per_episode)?;
+        args::check_reference::<Caching>(options.optimum.as_deref())?;
         let instance = CachingInstance::from_scenario(&scenario)?;
-        let trace = options
-            .trace
-            .clone()
-            .or_else(|| scenario.workload.as_ref().map(|w| w.trace.clone()))
-            .ok_or_else(|| {
-                EnvError::option(
-                    "trace",
-                    format!(
-                        "scenario `{}` has no [workload] trace; give one",
-                        scenario.name
-                    ),
-                )
-            })?;
-        let windows: Vec<(u64, usize)> = Epochs::new(TraceReader::open(&trace)?, options.window)?
-            .map(|w| w.map(|w| (w.index, w.requests.len())))
-            .collect::<Result<_, _>>()?;
+        let trace = args::workload_trace(options.trace.as_ref(), &scenario)?;
+        let windows = windows(&trace, options.window)?;
         if windows.len() < options.epochs_per_episode {
             return Err(EnvError::option(
                 "epochs_per_episode",
@@ -199,24 +165,7 @@ impl CachingEnv {
                 ),
             ));
         }
-        let models = instance.library.models.len();
-        let serving = (0..instance.users.len())
-            .map(|k| {
-                (0..models)
-                    .map(|i| {
-                        instance.users[k]
-                            .links
-                            .iter()
-                            .map(|l| l.server)
-                            .filter(|&n| {
-                                instance.model_bytes(i) <= instance.servers[n].storage_bytes
-                                    && instance.latency_s(k, n, i) <= instance.latency_bound_s
-                            })
-                            .collect()
-                    })
-                    .collect()
-            })
-            .collect();
+        let serving = serving(&instance);
         let users_cdf = cumulative(instance.users.iter().map(|u| u.weight));
         let models_cdf = instance
             .probabilities
@@ -225,12 +174,10 @@ impl CachingEnv {
             .collect();
         let layout = CachingLayout {
             servers: instance.servers.len(),
-            models,
+            models: instance.library.models.len(),
         };
-        let space = layout.observation_space();
         Ok(CachingEnv {
-            observation: vec![0.0; space.len()],
-            mask: vec![false; layout.action_space().n],
+            frame: Frame::new(layout.observation_space(), layout.action_space()),
             instance: Arc::new(instance),
             options,
             windows: Arc::new(windows),
@@ -238,8 +185,6 @@ impl CachingEnv {
             users_cdf: Arc::new(users_cdf),
             models_cdf: Arc::new(models_cdf),
             layout,
-            space: Arc::new(space),
-            rng: StdRng::seed_from_u64(0),
             episode: None,
         })
     }
@@ -278,12 +223,11 @@ impl CachingEnv {
         let Some(episode) = self.episode.as_mut() else {
             return;
         };
-        if episode.next >= episode.end {
+        let Some(next) = episode.span.advance() else {
             episode.window = None;
             return;
-        }
-        let (index, count) = self.windows[episode.next];
-        episode.next += 1;
+        };
+        let (index, count) = self.windows[next];
         let requests = (0..count)
             .map(|_| {
                 let k = pick(&self.users_cdf, episode.draws.r#gen());
@@ -303,7 +247,7 @@ impl CachingEnv {
 
     /// Writes the observation and mask of the current request (or the terminal ones).
     fn observe(&mut self) {
-        let (obs, mask) = (&mut self.observation, &mut self.mask);
+        let (obs, mask) = (&mut self.frame.observation, &mut self.frame.mask);
         obs.fill(0.0);
         mask.fill(false);
         mask[0] = true;
@@ -360,15 +304,9 @@ impl CachingEnv {
         let (optimum, instance) = if let Some(name) = self.options.optimum.as_deref() {
             match self.window_instance(&window.requests) {
                 Ok(instance) => {
-                    let budget = Budget::default()
-                        .with_time_limit(self.options.optimum_time_limit)
-                        .with_seed(solver_seed(seed, window.index));
-                    let result = caching::solver(name)
-                        .ok_or_else(|| SolveError::Unsupported {
-                            solver: name.into(),
-                            message: "no caching solver has this name".into(),
-                        })
-                        .and_then(|s| s.solve(&instance, &budget));
+                    let seed = solver_seed(seed, window.index);
+                    let time_limit = self.options.optimum_time_limit;
+                    let result = reference::<Caching>(name, &instance, time_limit, seed);
                     let hits = window.hits as f64;
                     let report = OptimumReport::of(name, result, requests as f64, |o| o - hits);
                     (Some(report), Some(Arc::new(instance)))
@@ -439,22 +377,19 @@ impl Env for CachingEnv {
     type Report = WindowReport;
 
     fn observation_space(&self) -> &BoxSpace {
-        &self.space
+        self.frame.space()
     }
 
     fn action_space(&self) -> Discrete {
-        self.layout.action_space()
+        self.frame.actions()
     }
 
     fn reset(&mut self, seed: Option<u64>) -> Result<(), EnvError> {
         let count = self.options.epochs_per_episode;
-        let (episode_seed, first) =
-            crate::env::episode_start(&mut self.rng, seed, self.windows.len(), count);
+        let span = self.frame.start(seed, self.windows.len(), count);
         self.episode = Some(Episode {
-            seed: episode_seed,
-            draws: StdRng::seed_from_u64(episode_seed),
-            next: first,
-            end: first + count,
+            span,
+            draws: StdRng::seed_from_u64(span.seed),
             caches: Caches::empty(self.layout.servers, self.layout.models),
             window: None,
         });
@@ -464,11 +399,7 @@ impl Env for CachingEnv {
     }
 
     fn step(&mut self, action: usize) -> Result<Step<WindowReport>, EnvError> {
-        let n = self.layout.action_space().n;
-        if action >= n {
-            return Err(EnvError::ActionOutOfRange { action, n });
-        }
-        let invalid_action = !self.mask[action];
+        let invalid_action = self.frame.is_invalid(action)?;
         let decoded = if invalid_action {
             CacheAction::Pass
         } else {
@@ -504,7 +435,7 @@ impl Env for CachingEnv {
         window.position += 1;
         let mut report = None;
         if window.position == window.requests.len() {
-            let seed = episode.seed;
+            let seed = episode.span.seed;
             let finished = episode.window.take().ok_or(EnvError::NeedsReset)?;
             let caches = episode.caches.clone();
             report = Some(self.report(&finished, &caches, seed));
@@ -522,12 +453,42 @@ impl Env for CachingEnv {
     }
 
     fn observation(&self) -> &[f32] {
-        &self.observation
+        &self.frame.observation
     }
 
     fn action_mask(&self) -> &[bool] {
-        &self.mask
+        &self.frame.mask
     }
+}
+
+/// The index and number of requests of every window `rule` cuts `trace`'s arrivals into.
+fn windows(trace: &DataPath, rule: EpochRule) -> Result<Vec<(u64, usize)>, EnvError> {
+    Ok(Epochs::new(TraceReader::open(trace)?, rule)?
+        .map(|w| w.map(|w| (w.index, w.requests.len())))
+        .collect::<Result<_, _>>()?)
+}
+
+/// `serving[k][i]`: the servers linked to user `k` that can store model `i` and deliver it
+/// within the latency bound.
+fn serving(instance: &CachingInstance) -> Vec<Vec<Vec<usize>>> {
+    let models = instance.library.models.len();
+    (0..instance.users.len())
+        .map(|k| {
+            (0..models)
+                .map(|i| {
+                    instance.users[k]
+                        .links
+                        .iter()
+                        .map(|l| l.server)
+                        .filter(|&n| {
+                            instance.model_bytes(i) <= instance.servers[n].storage_bytes
+                                && instance.latency_s(k, n, i) <= instance.latency_bound_s
+                        })
+                        .collect()
+                })
+                .collect()
+        })
+        .collect()
 }
 
 #[cfg(test)]

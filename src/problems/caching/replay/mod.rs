@@ -4,7 +4,7 @@
 //! What an epoch is:
 //!
 //! 1. Each request of the epoch is drawn, with the epoch's seed
-//!    ([`instance_seed`](super::instance_seed)), a user — a device of the scenario, by the user
+//!    ([`instance_seed`](crate::replay::instance_seed)), a user — a device of the scenario, by the user
 //!    weights of its `[caching]` section — and then a model, by that user's request
 //!    probabilities (the section's Zipf popularity or request counts). The user fixes which edge
 //!    servers cover the request and at what download rate. The trace gives the arrivals; its

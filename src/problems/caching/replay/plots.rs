@@ -3,7 +3,9 @@
 
 use super::stats::CachingStats;
 use crate::replay::files::RunInfo;
-use crate::replay::plots::{ShareLabels, share_over_epochs};
+use crate::replay::plots::{
+    ShareLabels, cdf_axis, cdf_of_requests, share_over_epochs, solver_legend,
+};
 use crate::replay::share_series::ShareSeries;
 use crate::replay::svg::{Axis, Panel, Svg, colour, percent, seconds, stroke};
 
@@ -11,18 +13,6 @@ use crate::replay::svg::{Axis, Panel, Svg, colour, percent, seconds, stroke};
 pub const HIT_RATIO_SVG: &str = "hit_ratio.svg";
 /// File name of the delivery-latency CDFs.
 pub const LATENCY_CDF_SVG: &str = "latency_cdf.svg";
-
-/// Points of each CDF line.
-const CDF_POINTS: usize = 200;
-
-/// The legend of the solvers, in the run's order.
-fn legend(solvers: &[(&str, &CachingStats)]) -> Vec<(String, &'static str)> {
-    solvers
-        .iter()
-        .enumerate()
-        .map(|(i, (name, _))| (name.to_string(), colour(i)))
-        .collect()
-}
 
 /// Hit ratio over the trace, one line per solver: the share of the requests of each bin of
 /// consecutive epochs that hit (one epoch per bin up to 512 epochs; a longer trace stays a few
@@ -47,41 +37,17 @@ pub fn hit_ratio(solvers: &[(&str, &CachingStats)]) -> String {
 /// with the run's latency bound as a dashed line.
 pub fn latency_cdf(solvers: &[(&str, &CachingStats)], run: &RunInfo) -> String {
     let bound = run.settings["latency_bound_s"].as_f64();
-    let qs: Vec<f64> = (0..=CDF_POINTS)
-        .map(|i| i as f64 / CDF_POINTS as f64)
-        .collect();
     let curves: Vec<Vec<(f64, f64)>> = solvers
         .iter()
-        .map(|(_, s)| {
-            let q = &s.latency_s;
-            if q.count() == 0 || s.requests() == 0 {
-                return Vec::new();
-            }
-            let reach = q.count() as f64 / s.requests() as f64;
-            q.quantiles(&qs)
-                .into_iter()
-                .zip(&qs)
-                .map(|(v, &f)| (v, f * reach))
-                .collect()
-        })
+        .map(|(_, s)| cdf_of_requests(&s.latency_s, s.requests()))
         .collect();
-    let values = curves.iter().flatten().map(|p| p.0).filter(|v| *v > 0.0);
-    let (lo, hi) = values.fold((f64::INFINITY, 0.0f64), |(lo, hi), v| {
-        (lo.min(v), hi.max(v))
-    });
-    let hi = bound.map_or(hi, |b| hi.max(b));
     let panel = Panel {
         left: 80.0,
         top: 60.0,
         width: 620.0,
         height: 320.0,
         title: "Model delivery latency of the hits".into(),
-        x: Axis::log(
-            "seconds",
-            if lo.is_finite() { lo } else { 1.0 },
-            hi.max(1.0),
-            seconds,
-        ),
+        x: cdf_axis(&curves, bound, 1.0),
         y: Axis::linear("share of requests", 0.0, 1.0, percent),
     };
     let mut svg = Svg::new(900.0, 460.0, "Delivery latency CDF per solver");
@@ -92,6 +58,6 @@ pub fn latency_cdf(solvers: &[(&str, &CachingStats)], run: &RunInfo) -> String {
     if let Some(b) = bound {
         svg.vertical(&panel, b, &format!("bound {}", seconds(b)));
     }
-    svg.legend(720.0, 75.0, &legend(solvers));
+    svg.legend(720.0, 75.0, &solver_legend(solvers));
     svg.finish()
 }

@@ -5,6 +5,7 @@ use super::record::CachingRecord;
 use crate::replay::RecordStats;
 use crate::replay::files::RunInfo;
 use crate::replay::share_series::ShareSeries;
+use crate::replay::tally::{count, named, position, share};
 use crate::replay::{Distribution, Quantiles};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -82,16 +83,10 @@ impl RecordStats<CachingRecord> for CachingStats {
         self.requests += 1;
         self.reachable += u64::from(r.reachable);
         self.hits += u64::from(r.hit);
-        let tier = TIERS.iter().position(|t| *t == r.tier).unwrap_or(2);
+        let tier = position(&TIERS, &r.tier);
         self.tiers[tier] += 1;
         if r.hit {
-            // A server's name is copied once, at its first hit.
-            match self.served_by.get_mut(&r.server) {
-                Some(n) => *n += 1,
-                None => {
-                    self.served_by.insert(r.server.clone(), 1);
-                }
-            }
+            count(&mut self.served_by, &r.server);
             self.latency_s.add(r.latency_s.unwrap_or(f64::NAN));
         }
         self.cloud_bytes += r.cloud_bytes.unwrap_or(0.0);
@@ -100,23 +95,18 @@ impl RecordStats<CachingRecord> for CachingStats {
 
     fn report(&self) -> CachingReport {
         let planned = self.requests - self.tiers[2];
-        let ratio = |n: u64, of: u64| (of > 0).then(|| n as f64 / of as f64);
         CachingReport {
             requests: self.requests,
             planned,
             reachable: self.reachable,
             hits: self.hits,
-            hit_ratio: ratio(self.hits, self.requests),
-            hit_ratio_of_reachable: ratio(self.hits, self.reachable),
+            hit_ratio: share(self.hits, self.requests),
+            hit_ratio_of_reachable: share(self.hits, self.reachable),
             epoch_hit_ratio: self.hit_ratio.epoch_shares().distribution(),
             latency_s: self.latency_s.distribution(),
             cloud_bytes: self.cloud_bytes,
             cloud_bytes_per_request: (planned > 0).then(|| self.cloud_bytes / planned as f64),
-            tiers: TIERS
-                .iter()
-                .zip(self.tiers)
-                .map(|(t, n)| (t.to_string(), n))
-                .collect(),
+            tiers: named(&TIERS, &self.tiers),
             served_by: self.served_by.clone(),
         }
     }

@@ -1,16 +1,13 @@
 //! The summary table of a `caching` run.
 
-use crate::replay::summary_text::{epochs_without, gap, seconds, share};
+use crate::replay::summary_text::{SolveTimes, seconds, share, solver_table, tier_none};
 use crate::text::{Table, si};
 use serde_json::Value;
 
 /// The table `solve-trace` and `report` print: one row per solver of a run's `summary.json`
 /// (`solvers`) and `timings.json`.
 pub fn summary_table(solvers: &[Value], timings: &Value) -> Table {
-    let mut t = Table::new(&[
-        "solver",
-        "epochs",
-        "unplanned requests (epochs)",
+    let columns = [
         "hit ratio",
         "of reachable",
         "worst epoch",
@@ -18,19 +15,9 @@ pub fn summary_table(solvers: &[Value], timings: &Value) -> Table {
         "latency p90",
         "latency p99",
         "cloud bytes/request",
-        "gap to exact (mean/max)",
-        "solve time p50",
-        "p99",
-        "total",
-    ]);
-    for (i, s) in solvers.iter().enumerate() {
-        let r = &s["requests"];
-        let (epochs, unplanned) = epochs_without(&s["epochs"]);
-        let times = &timings["solvers"][i];
-        t.row(vec![
-            s["solver"].as_str().unwrap_or("?").to_string(),
-            epochs.to_string(),
-            format!("{} ({unplanned})", r["tiers"]["none"].as_u64().unwrap_or(0)),
+    ];
+    let cells = |r: &Value| {
+        vec![
             share(&r["hit_ratio"]),
             share(&r["hit_ratio_of_reachable"]),
             share(&r["epoch_hit_ratio"]["min"]),
@@ -40,11 +27,14 @@ pub fn summary_table(solvers: &[Value], timings: &Value) -> Table {
             r["cloud_bytes_per_request"]
                 .as_f64()
                 .map_or_else(|| "-".into(), |b| si(b, "B")),
-            gap(&s["epochs"]),
-            seconds(&times["solve_time_s"]["p50"]),
-            seconds(&times["solve_time_s"]["p99"]),
-            seconds(&times["total_s"]),
-        ]);
-    }
-    t
+        ]
+    };
+    solver_table(
+        solvers,
+        timings,
+        &columns,
+        tier_none,
+        cells,
+        SolveTimes::Percentiles,
+    )
 }

@@ -16,9 +16,10 @@
 //!   ([`crate::problems::split::allocate`], which honours deadlines), so that **the rewards of
 //!   an epoch sum to minus the objective that [`SplitInstance::evaluate`] gives the agent's
 //!   decision** (without deadlines that difference is zero).
-//! - **Epoch end**: the step's [`EpochReport`] holds the agent's decision and objective, and the
-//!   objective of the reference solver ([`Optimum`]: the certified exact solver by default,
-//!   with a time limit) on the same instance, with the regret `agent − optimum`.
+//! - **Epoch end**: the step's [`EpochReport`] holds the agent's decision and objective, and,
+//!   when the `optimum` option names one, the objective of that reference solver (`exact`, the
+//!   certified optimum, or `descent`) on the same instance within its time limit, with the
+//!   regret `agent − optimum`.
 //! - **Masks and invalid actions**: see [`SplitLayout`]. An action outside the mask is carried
 //!   out as the first valid action and flagged ([`Step::invalid_action`]); an action outside
 //!   the space is an error.
@@ -80,20 +81,20 @@ mod policy;
 
 pub use layout::SplitLayout;
 pub(crate) use layout::state_of;
-pub use options::{LinkSeries, SplitEnvOptions};
+pub use options::{LinkSeries, SplitEnvArgs, SplitEnvOptions};
 pub use policy::SplitPolicy;
 
-use crate::env::OptimumReport;
 use crate::env::space::{BoxSpace, Discrete};
-use crate::env::{Env, EnvError, Step};
-use crate::problems::split::{self, SplitDecision, SplitInstance, allocate};
+use crate::env::{Env, EnvError, Frame, OptimumReport, Span, Step, args, reference};
+use crate::problems::Split;
+use crate::problems::formulation::first_violation;
+use crate::problems::split::{SplitDecision, SplitInstance, allocate};
 use crate::replay::{instance_seed, solver_seed};
-use crate::solve::{Budget, Problem, SolveError};
-use crate::system::Scenario;
+use crate::solve::Problem;
 use crate::system::trace::{Epoch, EpochRule, Epochs, TraceReader};
+use crate::system::{DataPath, Scenario};
 use links::LinkTrace;
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -132,20 +133,15 @@ pub struct SplitEnv {
     epochs: Arc<Vec<Epoch>>,
     links: Arc<LinkTrace>,
     layout: SplitLayout,
-    space: Arc<BoxSpace>,
-    rng: StdRng,
+    frame: Frame,
     episode: Option<Episode>,
-    observation: Vec<f32>,
-    mask: Vec<bool>,
 }
 
 /// The episode under way.
 #[derive(Clone)]
 struct Episode {
-    seed: u64,
-    /// Position in the trace's epochs of the next epoch to load, and the end of the episode.
-    next: usize,
-    end: usize,
+    /// Positions in the trace's epochs of the epochs still to load, and the episode's seed.
+    span: Span,
     start_s: f64,
     /// Per device, its offset in the throughput series.
     offsets: Vec<usize>,
@@ -169,60 +165,12 @@ impl SplitEnv {
     /// Reads the trace, cuts it into epochs and checks the options; the first epoch's instance
     /// is built once so that a scenario that cannot be planned fails here.
     pub fn new(scenario: Arc<Scenario>, options: SplitEnvOptions) -> Result<SplitEnv, EnvError> {
-        if options.epochs_per_episode == 0 {
-            return Err(EnvError::option(
-                "epochs_per_episode",
-                "must be at least 1, got 0",
-            ));
-        }
-        if let Some(name) = &options.optimum {
-            if split::solver(name).is_none() {
-                return Err(EnvError::option(
-                    "optimum",
-                    format!(
-                        "unknown split solver `{name}`; the solvers are: {}, or none",
-                        crate::problems::formulation::solver_names(split::SOLVERS)
-                    ),
-                ));
-            }
-        }
-        let workload = scenario.workload.as_ref();
-        let trace = options
-            .trace
-            .clone()
-            .or_else(|| workload.map(|w| w.trace.clone()))
-            .ok_or_else(|| {
-                EnvError::option(
-                    "trace",
-                    format!(
-                        "scenario `{}` has no [workload] trace; give one",
-                        scenario.name
-                    ),
-                )
-            })?;
-        let rule = match (options.epoch, workload) {
-            (Some(rule), _) => rule,
-            (None, Some(w)) => match (w.window_s, w.requests) {
-                (Some(seconds), _) => EpochRule::Window { seconds },
-                (None, Some(n)) => EpochRule::Count {
-                    requests: n as usize,
-                },
-                (None, None) => EpochRule::Count { requests: 1 },
-            },
-            (None, None) => {
-                return Err(EnvError::option(
-                    "epoch",
-                    format!(
-                        "scenario `{}` has no [workload] epoch rule; give one",
-                        scenario.name
-                    ),
-                ));
-            }
-        };
-        let start_s = workload.map_or(0.0, |w| w.start_s);
-        let stream = TraceReader::open(&trace)?
-            .filter(move |r| r.as_ref().map_or(true, |r| r.arrival_s >= start_s));
-        let epochs: Vec<Epoch> = Epochs::new(stream, rule)?.collect::<Result<_, _>>()?;
+        args::check_epochs_per_episode(options.epochs_per_episode)?;
+        args::check_reference::<Split>(options.optimum.as_deref())?;
+        let trace = args::workload_trace(options.trace.as_ref(), &scenario)?;
+        let rule = epoch_rule(options.epoch, &scenario)?;
+        let start_s = scenario.workload.as_ref().map_or(0.0, |w| w.start_s);
+        let epochs = epochs(&trace, rule, start_s)?;
         if epochs.len() < options.epochs_per_episode {
             return Err(EnvError::option(
                 "epochs_per_episode",
@@ -236,17 +184,13 @@ impl SplitEnv {
         }
         let links = LinkTrace::five_gophers(&options.links)?;
         let layout = SplitLayout::of(&scenario);
-        let space = layout.observation_space();
         let env = SplitEnv {
-            observation: vec![0.0; space.len()],
-            mask: vec![false; layout.action_space().n],
+            frame: Frame::new(layout.observation_space(), layout.action_space()),
             scenario,
             options,
             epochs: Arc::new(epochs),
             links: Arc::new(links),
             layout,
-            space: Arc::new(space),
-            rng: StdRng::seed_from_u64(0),
             episode: None,
         };
         let offsets = vec![0; env.scenario.devices.len()];
@@ -312,21 +256,22 @@ impl SplitEnv {
             let Some(episode) = self.episode.as_ref() else {
                 return Err(EnvError::NeedsReset);
             };
-            if episode.next >= episode.end {
+            let mut span = episode.span;
+            let Some(next) = span.advance() else {
                 if let Some(e) = self.episode.as_mut() {
                     e.current = None;
                 }
                 return Ok(());
-            }
-            let epoch = &self.epochs[episode.next];
+            };
+            let epoch = &self.epochs[next];
             let (instance, lost) =
-                self.instance(epoch, episode.seed, &episode.offsets, episode.start_s)?;
+                self.instance(epoch, span.seed, &episode.offsets, episode.start_s)?;
             dropped += lost;
             let index = epoch.index;
             let Some(episode) = self.episode.as_mut() else {
                 return Err(EnvError::NeedsReset);
             };
-            episode.next += 1;
+            episode.span = span;
             if !instance.requests.is_empty() {
                 episode.current = Some(EpochPlan {
                     index,
@@ -342,6 +287,7 @@ impl SplitEnv {
 
     /// Writes the observation and mask of the current request (or the terminal ones).
     fn observe(&mut self) {
+        let frame = &mut self.frame;
         match self.episode.as_ref().and_then(|e| e.current.as_ref()) {
             Some(plan) => {
                 let state = state_of(&plan.instance, &plan.picks);
@@ -349,11 +295,11 @@ impl SplitEnv {
                     &plan.instance,
                     &state,
                     plan.picks.len(),
-                    &mut self.observation,
-                    &mut self.mask,
+                    &mut frame.observation,
+                    &mut frame.mask,
                 );
             }
-            None => SplitLayout::terminal(&mut self.observation, &mut self.mask),
+            None => SplitLayout::terminal(&mut frame.observation, &mut frame.mask),
         }
     }
 
@@ -369,14 +315,10 @@ impl SplitEnv {
         let (objective, feasible, reason, decision) = match allocate(instance, &options) {
             Ok(allocated) => {
                 let evaluation = instance.evaluate(&allocated.decision);
-                let reason = evaluation
-                    .violations
-                    .first()
-                    .map(|v| format!("{}: {} (over by {:.3e})", v.constraint, v.subject, v.excess));
                 (
                     evaluation.objective,
                     evaluation.is_feasible(),
-                    reason,
+                    first_violation(&evaluation),
                     Some(allocated.decision),
                 )
             }
@@ -388,15 +330,9 @@ impl SplitEnv {
             ),
         };
         let optimum = self.options.optimum.as_deref().map(|name| {
-            let budget = Budget::default()
-                .with_time_limit(self.options.optimum_time_limit)
-                .with_seed(solver_seed(seed, plan.index));
-            let result = split::solver(name)
-                .ok_or_else(|| SolveError::Unsupported {
-                    solver: name.into(),
-                    message: "no split solver has this name".into(),
-                })
-                .and_then(|s| s.solve(instance, &budget));
+            let seed = solver_seed(seed, plan.index);
+            let time_limit = self.options.optimum_time_limit;
+            let result = reference::<Split>(name, instance, time_limit, seed);
             OptimumReport::of(name, result, 1.0, |o| objective - o)
         });
         EpochReport {
@@ -417,25 +353,22 @@ impl Env for SplitEnv {
     type Report = EpochReport;
 
     fn observation_space(&self) -> &BoxSpace {
-        &self.space
+        self.frame.space()
     }
 
     fn action_space(&self) -> Discrete {
-        self.layout.action_space()
+        self.frame.actions()
     }
 
     fn reset(&mut self, seed: Option<u64>) -> Result<(), EnvError> {
         let count = self.options.epochs_per_episode;
-        let (episode_seed, first) =
-            crate::env::episode_start(&mut self.rng, seed, self.epochs.len(), count);
+        let span = self.frame.start(seed, self.epochs.len(), count);
         let offsets = (0..self.scenario.devices.len())
-            .map(|_| self.rng.gen_range(0..self.links.len()))
+            .map(|_| self.frame.rng.gen_range(0..self.links.len()))
             .collect();
         self.episode = Some(Episode {
-            seed: episode_seed,
-            next: first,
-            end: first + count,
-            start_s: self.epochs[first].start_s,
+            span,
+            start_s: self.epochs[span.next].start_s,
             offsets,
             current: None,
         });
@@ -445,16 +378,13 @@ impl Env for SplitEnv {
     }
 
     fn step(&mut self, action: usize) -> Result<Step<EpochReport>, EnvError> {
-        let n = self.layout.action_space().n;
-        if action >= n {
-            return Err(EnvError::ActionOutOfRange { action, n });
-        }
+        self.frame.is_invalid(action)?;
         let episode = self.episode.as_mut().ok_or(EnvError::NeedsReset)?;
-        let seed = episode.seed;
+        let seed = episode.span.seed;
         let plan = episode.current.as_mut().ok_or(EnvError::NeedsReset)?;
         let k = plan.picks.len();
-        let chosen = self
-            .mask
+        let mask = &mut self.frame.mask;
+        let chosen = mask
             .get(action)
             .copied()
             .unwrap_or(false)
@@ -467,7 +397,7 @@ impl Env for SplitEnv {
                     .instance
                     .candidates(k)
                     .iter()
-                    .position(|o| self.layout.action(o.choice).is_some_and(|a| self.mask[a]));
+                    .position(|o| self.layout.action(o.choice).is_some_and(|a| mask[a]));
                 (first_valid.unwrap_or(0), true)
             }
         };
@@ -482,8 +412,8 @@ impl Env for SplitEnv {
                 &plan.instance,
                 &state,
                 plan.picks.len(),
-                &mut self.observation,
-                &mut self.mask,
+                &mut self.frame.observation,
+                mask,
             );
             return Ok(Step {
                 reward,
@@ -510,10 +440,39 @@ impl Env for SplitEnv {
     }
 
     fn observation(&self) -> &[f32] {
-        &self.observation
+        &self.frame.observation
     }
 
     fn action_mask(&self) -> &[bool] {
-        &self.mask
+        &self.frame.mask
     }
+}
+
+/// The epoch rule of the environment: `given`, else the scenario's `[workload]` one (its
+/// `window`, else its `requests`, else one request an epoch).
+fn epoch_rule(given: Option<EpochRule>, scenario: &Scenario) -> Result<EpochRule, EnvError> {
+    match (given, scenario.workload.as_ref()) {
+        (Some(rule), _) => Ok(rule),
+        (None, Some(w)) => Ok(match (w.window_s, w.requests) {
+            (Some(seconds), _) => EpochRule::Window { seconds },
+            (None, Some(n)) => EpochRule::Count {
+                requests: n as usize,
+            },
+            (None, None) => EpochRule::Count { requests: 1 },
+        }),
+        (None, None) => Err(EnvError::option(
+            "epoch",
+            format!(
+                "scenario `{}` has no [workload] epoch rule; give one",
+                scenario.name
+            ),
+        )),
+    }
+}
+
+/// The epochs `rule` cuts `trace` into, from its arrivals at `start_s` on.
+fn epochs(trace: &DataPath, rule: EpochRule, start_s: f64) -> Result<Vec<Epoch>, EnvError> {
+    let stream = TraceReader::open(trace)?
+        .filter(move |r| r.as_ref().map_or(true, |r| r.arrival_s >= start_s));
+    Ok(Epochs::new(stream, rule)?.collect::<Result<_, _>>()?)
 }

@@ -1,8 +1,11 @@
-//! What a [`super::SplitEnv`] is built from besides its scenario.
+//! What a [`super::SplitEnv`] is built from besides its scenario: its options, and the
+//! keyword arguments of Python that give them.
 
+use crate::env::{EnvError, args};
 use crate::problems::split::Objective;
 use crate::system::DataPath;
 use crate::system::trace::EpochRule;
+use serde::Deserialize;
 use std::time::Duration;
 
 /// A 5Gophers throughput series (Narayanan et al., WWW 2020), as named in
@@ -63,5 +66,64 @@ impl Default for SplitEnvOptions {
             optimum_time_limit: Duration::from_secs(10),
             links: LinkSeries::default(),
         }
+    }
+}
+
+/// The keyword arguments of `mei4llm/Split-v0` (see [`SplitEnvOptions`]); every one has a
+/// default.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SplitEnvArgs {
+    /// A trace file (default: the scenario's workload trace).
+    pub trace: Option<String>,
+    /// The epoch rule (`1s`, `8`; default: the workload's).
+    pub epoch: Option<String>,
+    /// Epochs per episode (default 4).
+    pub epochs_per_episode: Option<usize>,
+    /// `latency` (default), `energy` or `mixed`.
+    pub objective: Option<String>,
+    /// Weight of a second (with `mixed`).
+    pub per_second: Option<f64>,
+    /// Weight of a joule (with `mixed`).
+    pub per_joule: Option<f64>,
+    /// The reference solver of the epoch reports: `exact`, `descent` or `none` (default
+    /// `none`: the optimum is computed when asked, see the Python environment's `optimum`).
+    pub optimum: Option<String>,
+    /// Its time limit per epoch in seconds (default 10).
+    pub optimum_time_limit: Option<f64>,
+    /// 5Gophers carrier of the uplink series (default `VERIZON`).
+    pub carrier: Option<String>,
+    /// Its parallel TCP connections (default 1).
+    pub connections: Option<u32>,
+    /// Its server location (default `US-East`).
+    pub server: Option<String>,
+}
+
+impl SplitEnvArgs {
+    /// The options these arguments give: each one given, else its default.
+    pub fn options(self) -> Result<SplitEnvOptions, EnvError> {
+        let defaults = SplitEnvOptions::default();
+        let links = LinkSeries::default();
+        Ok(SplitEnvOptions {
+            trace: args::trace(self.trace.as_deref())?,
+            epoch: args::epoch(self.epoch.as_deref())?,
+            epochs_per_episode: self
+                .epochs_per_episode
+                .unwrap_or(defaults.epochs_per_episode),
+            objective: Objective::named(
+                self.objective.as_deref().unwrap_or("latency"),
+                self.per_second,
+                self.per_joule,
+            )
+            .map_err(|e| EnvError::option("objective", e))?,
+            optimum: args::reference(self.optimum, defaults.optimum),
+            optimum_time_limit: args::seconds("optimum_time_limit", self.optimum_time_limit)?
+                .unwrap_or(defaults.optimum_time_limit),
+            links: LinkSeries {
+                carrier: self.carrier.unwrap_or(links.carrier),
+                connections: self.connections.unwrap_or(links.connections),
+                server: self.server.unwrap_or(links.server),
+            },
+        })
     }
 }

@@ -42,38 +42,23 @@
 //! ```
 
 use super::SplitLayout;
-use crate::env::policy::{ask, judged, out_of_time, policy_error};
+use crate::env::policy::{PolicySolver, Walk};
+use crate::problems::formulation::judged;
 use crate::problems::split::{SplitDecision, SplitInstance, State, allocate};
 use crate::solve::executor::deadline;
 use crate::solve::{Budget, Found, SolveError, Solver};
 use std::time::Instant;
 
-/// A function from an observation and an action mask to an action, as a `split` solver.
-pub struct SplitPolicy<F> {
-    name: String,
-    policy: F,
-}
+/// A function from an observation and an action mask to an action, as a `split` solver that
+/// asks it for every request's action.
+pub type SplitPolicy<F> = PolicySolver<SplitInstance, F>;
 
-impl<F> SplitPolicy<F>
-where
-    F: Fn(&[f32], &[bool]) -> Result<usize, String>,
-{
-    /// The solver called `name` that asks `policy` for every request's action; an `Err` of the
-    /// policy says why it could not answer.
-    pub fn new(name: impl Into<String>, policy: F) -> SplitPolicy<F> {
-        SplitPolicy {
-            name: name.into(),
-            policy,
-        }
-    }
-}
-
-impl<F> Solver<SplitInstance> for SplitPolicy<F>
+impl<F> Solver<SplitInstance> for PolicySolver<SplitInstance, F>
 where
     F: Fn(&[f32], &[bool]) -> Result<usize, String>,
 {
     fn name(&self) -> &str {
-        &self.name
+        PolicySolver::name(self)
     }
 
     fn search(
@@ -86,27 +71,52 @@ where
             return Ok(Found::infeasible(why));
         }
         let layout = SplitLayout::of(&instance.scenario);
-        let mut observation = vec![0.0; layout.observation_space().len()];
-        let mut mask = vec![false; layout.action_space().n];
-        let mut state = State::new(instance);
-        let requests = instance.requests.len();
-        for k in 0..requests {
-            if deadline.is_some_and(|t| Instant::now() >= t) {
-                return Ok(out_of_time(k, requests));
-            }
-            layout.observe(instance, &state, k, &mut observation, &mut mask);
-            let fail = |message| policy_error(&self.name, k, instance.requests[k].id, message);
-            let action = ask(&self.policy, &observation, &mask).map_err(fail)?;
-            let i = layout
-                .candidate(instance, k, action)
-                .ok_or_else(|| fail(format!("action {action} names no candidate")))?;
-            state.apply(k, i);
+        let (observation_len, actions) =
+            (layout.observation_space().len(), layout.action_space().n);
+        let mut walk = Placements {
+            layout,
+            instance,
+            state: State::new(instance),
+        };
+        if let Some(stopped) = self.walk(&mut walk, observation_len, actions, deadline)? {
+            return Ok(stopped);
         }
-        let options = state.options();
+        let options = walk.state.options();
         let found = match allocate(instance, &options) {
             Ok(allocated) => judged(instance, allocated.decision),
             Err(why) => Found::not_found(why),
         };
-        Ok(found.with_work(0, requests as u64))
+        Ok(found.with_work(0, instance.requests.len() as u64))
+    }
+}
+
+/// The requests of an instance as [`super::SplitEnv`] presents them, and the plan they build.
+struct Placements<'a> {
+    layout: SplitLayout,
+    instance: &'a SplitInstance,
+    state: State<'a>,
+}
+
+impl Walk for Placements<'_> {
+    fn requests(&self) -> usize {
+        self.instance.requests.len()
+    }
+
+    fn id(&self, k: usize) -> u64 {
+        self.instance.requests[k].id
+    }
+
+    fn observe(&self, k: usize, observation: &mut [f32], mask: &mut [bool]) {
+        self.layout
+            .observe(self.instance, &self.state, k, observation, mask);
+    }
+
+    fn act(&mut self, k: usize, action: usize) -> Result<(), String> {
+        let i = self
+            .layout
+            .candidate(self.instance, k, action)
+            .ok_or_else(|| format!("action {action} names no candidate"))?;
+        self.state.apply(k, i);
+        Ok(())
     }
 }

@@ -2,6 +2,7 @@
 
 use super::stats::{SPLIT_BIN_LABELS, SPLIT_BINS, SplitStats, TIERS};
 use crate::replay::files::RunInfo;
+use crate::replay::plots::{cdf_axis, cdf_of_requests, solver_legend};
 use crate::replay::svg::{Axis, Panel, Svg, colour, percent, seconds, stroke};
 
 /// File name of the latency CDFs.
@@ -9,57 +10,26 @@ pub const LATENCY_CDF_SVG: &str = "latency_cdf.svg";
 /// File name of the tier and split histograms.
 pub const CHOICES_SVG: &str = "choices.svg";
 
-/// Points of each CDF line.
-const CDF_POINTS: usize = 200;
-
 /// Two panels, time to first token and end-to-end latency: for each solver the share of all
 /// requests served within a time (a solver that left requests without a plan stays below
 /// 100 %), on a logarithmic time axis, with the run's fixed SLOs as dashed lines.
 pub fn latency_cdf(solvers: &[(&str, &SplitStats)], run: &RunInfo) -> String {
     let slo = |key: &str| run.settings["slo"][key].as_f64();
-    let qs: Vec<f64> = (0..=CDF_POINTS)
-        .map(|i| i as f64 / CDF_POINTS as f64)
-        .collect();
     let mut svg = Svg::new(1000.0, 470.0, "Latency CDF per solver");
     let panels = [("Time to first token", true), ("End-to-end latency", false)];
     for (p, (title, ttft)) in panels.into_iter().enumerate() {
         let curves: Vec<Vec<(f64, f64)>> = solvers
             .iter()
-            .map(|(_, s)| {
-                let q = if ttft { &s.ttft_s } else { &s.e2e_s };
-                let reach = if s.requests() > 0 {
-                    q.count() as f64 / s.requests() as f64
-                } else {
-                    0.0
-                };
-                if q.count() == 0 {
-                    return Vec::new();
-                }
-                q.quantiles(&qs)
-                    .into_iter()
-                    .zip(&qs)
-                    .map(|(v, &f)| (v, f * reach))
-                    .collect()
-            })
+            .map(|(_, s)| cdf_of_requests(if ttft { &s.ttft_s } else { &s.e2e_s }, s.requests()))
             .collect();
-        let values = curves.iter().flatten().map(|p| p.0).filter(|v| *v > 0.0);
-        let (lo, hi) = values.fold((f64::INFINITY, 0.0f64), |(lo, hi), v| {
-            (lo.min(v), hi.max(v))
-        });
         let fixed = if ttft { slo("ttft_s") } else { slo("e2e_s") };
-        let hi = fixed.map_or(hi, |f| hi.max(f));
         let panel = Panel {
             left: 80.0 + 420.0 * p as f64,
             top: 60.0,
             width: 340.0,
             height: 320.0,
             title: title.into(),
-            x: Axis::log(
-                "seconds",
-                if lo.is_finite() { lo } else { 1e-3 },
-                hi.max(1e-3),
-                seconds,
-            ),
+            x: cdf_axis(&curves, fixed, 1e-3),
             y: Axis::linear("share of requests", 0.0, 1.0, percent),
         };
         svg.panel(&panel);
@@ -70,12 +40,7 @@ pub fn latency_cdf(solvers: &[(&str, &SplitStats)], run: &RunInfo) -> String {
             svg.vertical(&panel, f, &format!("SLO {}", seconds(f)));
         }
     }
-    let legend: Vec<(String, &str)> = solvers
-        .iter()
-        .enumerate()
-        .map(|(i, (name, _))| (name.to_string(), colour(i)))
-        .collect();
-    svg.legend(860.0, 75.0, &legend);
+    svg.legend(860.0, 75.0, &solver_legend(solvers));
     svg.finish()
 }
 
@@ -86,6 +51,15 @@ pub fn choices(solvers: &[(&str, &SplitStats)]) -> String {
     let height = 140.0 + 28.0 * rows.max(8.0);
     let mut svg = Svg::new(1000.0, height, "Where requests run");
     let plot_height = height - 150.0;
+    tiers_panel(&mut svg, solvers, rows, plot_height);
+    splits_panel(&mut svg, solvers, plot_height);
+    svg.legend(860.0, 75.0, &solver_legend(solvers));
+    svg.finish()
+}
+
+/// The panel of the share of requests per tier, a stacked bar per solver (`rows` of them),
+/// with the tiers' legend below.
+fn tiers_panel(svg: &mut Svg, solvers: &[(&str, &SplitStats)], rows: f64, plot_height: f64) {
     let tiers = Panel {
         left: 120.0,
         top: 60.0,
@@ -125,6 +99,10 @@ pub fn choices(solvers: &[(&str, &SplitStats)]) -> String {
         tiers.top + tiers.height + 50.0,
         &legend[2..],
     );
+}
+
+/// The panel of the share of planned requests per split bin, a line per solver.
+fn splits_panel(svg: &mut Svg, solvers: &[(&str, &SplitStats)], plot_height: f64) {
     let mut highest: f64 = 0.0;
     let curves: Vec<Vec<(f64, f64)>> = solvers
         .iter()
@@ -174,13 +152,6 @@ pub fn choices(solvers: &[(&str, &SplitStats)]) -> String {
         svg.line(&splits, curve, colour(i), stroke(i, curves.len()), false);
         svg.markers(&splits, curve, colour(i));
     }
-    let legend: Vec<(String, &str)> = solvers
-        .iter()
-        .enumerate()
-        .map(|(i, (name, _))| (name.to_string(), colour(i)))
-        .collect();
-    svg.legend(860.0, 75.0, &legend);
-    svg.finish()
 }
 
 /// Colours of the tiers: device, edge, cloud, none.

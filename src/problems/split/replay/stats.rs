@@ -4,6 +4,7 @@
 use super::record::SplitRecord;
 use crate::replay::RecordStats;
 use crate::replay::files::RunInfo;
+use crate::replay::tally::{named, position, share};
 use crate::replay::{Distribution, Quantiles};
 use serde::{Deserialize, Serialize};
 
@@ -113,7 +114,7 @@ impl RecordStats<SplitRecord> for SplitStats {
     fn add(&mut self, r: &SplitRecord) {
         self.requests += 1;
         self.slo_met += u64::from(r.meets_slo);
-        let tier = TIERS.iter().position(|t| *t == r.tier).unwrap_or(3);
+        let tier = position(&TIERS, &r.tier);
         self.tiers[tier] += 1;
         if tier == 3 {
             return;
@@ -140,7 +141,7 @@ impl RecordStats<SplitRecord> for SplitStats {
             requests: self.requests,
             planned,
             slo_met: self.slo_met,
-            slo_goodput: (self.requests > 0).then(|| self.slo_met as f64 / self.requests as f64),
+            slo_goodput: share(self.slo_met, self.requests),
             ttft_s: self.ttft_s.distribution(),
             e2e_s: self.e2e_s.distribution(),
             device_energy_j: self.energy_j.distribution(),
@@ -154,11 +155,7 @@ impl RecordStats<SplitRecord> for SplitStats {
                 mean: mean(self.download_bytes),
             },
             cost_total: self.cost,
-            tiers: TIERS
-                .iter()
-                .zip(self.tiers)
-                .map(|(t, n)| (t.to_string(), n))
-                .collect(),
+            tiers: named(&TIERS, &self.tiers),
             inner_splits: self.inner_splits,
             split_histogram: self.split_bins.to_vec(),
             split_bins: SPLIT_BIN_LABELS.iter().map(|s| s.to_string()).collect(),

@@ -1,16 +1,13 @@
 //! The summary table of a `split` run.
 
-use crate::replay::summary_text::{epochs_without, gap, seconds, share};
+use crate::replay::summary_text::{SolveTimes, seconds, share, solver_table, tier_none};
 use crate::text::Table;
 use serde_json::Value;
 
 /// The table `solve-trace` and `report` print: one row per solver of a run's `summary.json`
 /// (`solvers`) and `timings.json`.
 pub fn summary_table(solvers: &[Value], timings: &Value) -> Table {
-    let mut t = Table::new(&[
-        "solver",
-        "epochs",
-        "unplanned requests (epochs)",
+    let columns = [
         "TTFT mean",
         "TTFT p99",
         "E2E mean",
@@ -18,19 +15,12 @@ pub fn summary_table(solvers: &[Value], timings: &Value) -> Table {
         "E2E p99",
         "SLO goodput",
         "energy/request",
-        "gap to exact (mean/max)",
-        "solve time (total)",
-    ]);
-    for (i, s) in solvers.iter().enumerate() {
-        let r = &s["requests"];
-        let (epochs, unplanned) = epochs_without(&s["epochs"]);
+    ];
+    let cells = |r: &Value| {
         let energy = r["device_energy_j"]["mean"]
             .as_f64()
             .map_or_else(|| "-".into(), |j| format!("{j:.3} J"));
-        t.row(vec![
-            s["solver"].as_str().unwrap_or("?").to_string(),
-            epochs.to_string(),
-            format!("{} ({unplanned})", r["tiers"]["none"].as_u64().unwrap_or(0)),
+        vec![
             seconds(&r["ttft_s"]["mean"]),
             seconds(&r["ttft_s"]["p99"]),
             seconds(&r["e2e_s"]["mean"]),
@@ -38,9 +28,14 @@ pub fn summary_table(solvers: &[Value], timings: &Value) -> Table {
             seconds(&r["e2e_s"]["p99"]),
             share(&r["slo_goodput"]),
             energy,
-            gap(&s["epochs"]),
-            seconds(&timings["solvers"][i]["total_s"]),
-        ]);
-    }
-    t
+        ]
+    };
+    solver_table(
+        solvers,
+        timings,
+        &columns,
+        tier_none,
+        cells,
+        SolveTimes::Total,
+    )
 }
