@@ -107,7 +107,7 @@ def exact_episode(episode: dict[str, Any]) -> dict[str, Any]:
     actions), judged by ``evaluate``."""
     objectives = []
     for report in episode["epochs"]:
-        outcome = mei4llm.solve(report["instance"], solver="exact", time_limit=60.0)
+        outcome = mei4llm.solve(report["instance"], solver="exact", time_limit_s=60.0)
         assert outcome.status == "optimal", outcome.reason
         check = mei4llm.evaluate(report["instance"], outcome.decision)
         assert check["feasible"]

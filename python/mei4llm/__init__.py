@@ -6,7 +6,7 @@ pandas DataFrames of its columns. Every name mirrors the Rust crate::
     import mei4llm
     scenario = mei4llm.Scenario.bundled("small")                # or from_path("my.toml")
     instance = mei4llm.SplitInstance.from_scenario(scenario, objective="latency")
-    outcome = mei4llm.solve(instance, solver="exact", time_limit=10.0)
+    outcome = mei4llm.solve(instance, solver="exact", time_limit_s=10.0)
     print(outcome.status, outcome.objective, outcome.gap)
     assert mei4llm.evaluate(instance, outcome.decision)["feasible"]
     arrays = mei4llm.decision_arrays(instance, outcome)     # numpy, one entry per request

@@ -121,7 +121,7 @@ class TraceRun:
 def solve(
     instance: _Instance,
     solver: Union[str, Callable[[NDArray[np.float32], NDArray[np.int8]], int]] = "exact",
-    time_limit: Optional[float] = None,
+    time_limit_s: Optional[float] = None,
     gap: float = 1e-6,
     threads: int = 1,
     seed: int = 0,
@@ -202,7 +202,7 @@ def solve_trace(
     epoch: Optional[str] = None,
     threads: Optional[int] = None,
     seed: Optional[int] = None,
-    time_limit: Optional[float] = None,
+    time_limit_s: Optional[float] = None,
     gap: float = 1e-6,
     max_epochs: Optional[int] = None,
     out: Optional[_Path] = None,

@@ -120,7 +120,7 @@ def solve_trace(
     epoch: Optional[str] = None,
     threads: Optional[int] = None,
     seed: Optional[int] = None,
-    time_limit: Optional[float] = None,
+    time_limit_s: Optional[float] = None,
     gap: float = 1e-6,
     max_epochs: Optional[int] = None,
     out: Optional[FilePath] = None,
@@ -140,7 +140,7 @@ def solve_trace(
     ``solvers`` (default: all of :func:`mei4llm.solvers`) plans it, and each plan is checked
     by the problem's own ``evaluate``. Epochs are solved in parallel on ``threads`` threads
     (default: every core) with the GIL released, and delivered in epoch order, so the same
-    seed gives the same records whatever the thread count (unless ``time_limit`` binds).
+    seed gives the same records whatever the thread count (unless ``time_limit_s`` binds).
 
     Args:
         scenario: a :class:`Scenario`, a ``.toml``/``.json`` scenario file, or the name of a
@@ -156,7 +156,7 @@ def solve_trace(
             the scenario's workload window or request count.
         threads: worker threads.
         seed: the run's seed (default: the scenario's workload seed, else 0).
-        time_limit: wall-clock seconds per solve.
+        time_limit_s: wall-clock seconds per solve.
         gap: relative optimality gap at which the exact solver stops.
         max_epochs: stop after this many epochs.
         out: also write the run directory there, epoch by epoch (the files of
@@ -192,7 +192,7 @@ def solve_trace(
         epoch=epoch,
         threads=threads,
         seed=seed,
-        time_limit=time_limit,
+        time_limit_s=time_limit_s,
         gap=gap,
         max_epochs=max_epochs,
         out=out,

@@ -39,9 +39,9 @@ CASES = [
     ("gap nan", solve(gap=float("nan")), mei4llm.InputError, ["gap", "NaN"]),
     ("threads 0", solve(threads=0), mei4llm.InputError, ["threads", "0"]),
     ("threads 10000", solve(threads=10_000), mei4llm.InputError, ["threads", "1..=256"]),
-    ("time limit -1", solve(time_limit=-1.0), mei4llm.InputError, ["time_limit"]),
-    ("time limit inf", solve(time_limit=float("inf")), mei4llm.InputError, ["time_limit"]),
-    ("time limit nan", solve(time_limit=float("nan")), mei4llm.InputError, ["time_limit"]),
+    ("time limit -1", solve(time_limit_s=-1.0), mei4llm.InputError, ["time_limit_s"]),
+    ("time limit inf", solve(time_limit_s=float("inf")), mei4llm.InputError, ["time_limit_s"]),
+    ("time limit nan", solve(time_limit_s=float("nan")), mei4llm.InputError, ["time_limit_s"]),
     (
         "unknown solver",
         lambda: mei4llm.solve(split(), solver="simplex"),

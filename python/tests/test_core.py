@@ -190,8 +190,8 @@ def test_bad_budget_and_objective_are_value_errors(
 ) -> None:
     with pytest.raises(ValueError, match="gap"):
         mei4llm.solve(split_instance, gap=-1.0)
-    with pytest.raises(ValueError, match="time_limit"):
-        mei4llm.solve(split_instance, time_limit=-1.0)
+    with pytest.raises(ValueError, match="time_limit_s"):
+        mei4llm.solve(split_instance, time_limit_s=-1.0)
     scenario = mei4llm.Scenario.from_path(SMALL)
     with pytest.raises(ValueError, match="per_second"):
         mei4llm.SplitInstance.from_scenario(scenario, objective="mixed", per_joule=0.1)

@@ -303,8 +303,8 @@ def test_bad_options_are_value_errors_with_the_rust_message() -> None:
         SplitEnv(SMALL, carrier="SPRINT")
     with pytest.raises(ValueError, match="epoch"):
         SplitEnv(SMALL, epoch="soon")
-    with pytest.raises(ValueError, match="optimum_time_limit"):
-        SplitEnv(SMALL, optimum_time_limit=-1.0)
+    with pytest.raises(ValueError, match="optimum_time_limit_s"):
+        SplitEnv(SMALL, optimum_time_limit_s=-1.0)
     with pytest.raises(ValueError, match="latency, energy, mixed"):
         SplitEnv(SMALL, objective="throughput")
     with pytest.raises(ValueError, match="has no \\[caching\\] section"):

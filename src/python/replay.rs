@@ -14,7 +14,6 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 /// Calls the progress callback, if any, and lets Python handle signals (Ctrl-C) after each
 /// epoch; the first exception stops the run.
@@ -65,7 +64,7 @@ impl Watch {
 #[pyfunction]
 #[pyo3(signature = (
     scenario, trace=None, problem="split", solvers=None, epoch=None, threads=None, seed=None,
-    time_limit=None, gap=1e-6, max_epochs=None, out=None, skip_bad_rows=false, in_flight=None,
+    time_limit_s=None, gap=1e-6, max_epochs=None, out=None, skip_bad_rows=false, in_flight=None,
     shard=None, progress=None, **settings
 ))]
 #[allow(clippy::too_many_arguments)]
@@ -78,7 +77,7 @@ pub(crate) fn solve_trace(
     epoch: Option<String>,
     threads: Option<usize>,
     seed: Option<u64>,
-    time_limit: Option<f64>,
+    time_limit_s: Option<f64>,
     gap: f64,
     max_epochs: Option<u64>,
     out: Option<PathBuf>,
@@ -91,7 +90,7 @@ pub(crate) fn solve_trace(
     let entry = registry::find(problem).map_err(registry_error)?;
     let (scenario, scenario_file) = scenario.load()?;
     let settings = kwargs_json(settings)?;
-    let time_limit = time_limit_of(time_limit)?;
+    let time_limit = super::solve::time_limit_of(time_limit_s)?;
     let threads = threads_of(threads)?;
     let stop = Arc::new(AtomicBool::new(false));
     let request = TraceRequest {
@@ -140,19 +139,6 @@ pub(crate) fn solve_trace(
         .map_err(|payload| panic_error("the replay", payload))?
         .map_err(registry_error)?;
     trace_run(replayed, threads)
-}
-
-/// The time limit of a solve, from a number of seconds.
-fn time_limit_of(seconds: Option<f64>) -> PyResult<Option<Duration>> {
-    seconds
-        .map(|s| {
-            Duration::try_from_secs_f64(s).map_err(|_| {
-                value_error(format!(
-                    "time_limit must be a non-negative number of seconds, got {s}"
-                ))
-            })
-        })
-        .transpose()
 }
 
 /// The worker threads: as given, or every core for `None`.

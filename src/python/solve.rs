@@ -143,17 +143,22 @@ impl PyOutcome {
     }
 }
 
-/// The budget of the keyword arguments, validated.
-fn budget(time_limit: Option<f64>, gap: f64, threads: usize, seed: u64) -> PyResult<Budget> {
-    let time_limit = time_limit
+/// The time limit of a solve, from the keyword `time_limit_s` (seconds).
+pub(crate) fn time_limit_of(seconds: Option<f64>) -> PyResult<Option<Duration>> {
+    seconds
         .map(|s| {
             Duration::try_from_secs_f64(s).map_err(|_| {
                 value_error(format!(
-                    "time_limit must be a non-negative number of seconds, got {s}"
+                    "time_limit_s must be a non-negative number of seconds, got {s}"
                 ))
             })
         })
-        .transpose()?;
+        .transpose()
+}
+
+/// The budget of the keyword arguments, validated.
+fn budget(time_limit_s: Option<f64>, gap: f64, threads: usize, seed: u64) -> PyResult<Budget> {
+    let time_limit = time_limit_of(time_limit_s)?;
     let budget = Budget {
         time_limit,
         gap,
@@ -182,19 +187,19 @@ fn detached<T: Send>(
 /// one step at a time (`split`, `batching`).
 #[pyfunction]
 #[pyo3(
-    signature = (instance, solver=None, time_limit=None, gap=1e-6, threads=1, seed=0),
-    text_signature = "(instance, solver='exact', time_limit=None, gap=1e-06, threads=1, seed=0)"
+    signature = (instance, solver=None, time_limit_s=None, gap=1e-6, threads=1, seed=0),
+    text_signature = "(instance, solver='exact', time_limit_s=None, gap=1e-06, threads=1, seed=0)"
 )]
 pub(crate) fn solve(
     py: Python<'_>,
     instance: PyRef<'_, PyInstance>,
     solver: Option<&Bound<'_, PyAny>>,
-    time_limit: Option<f64>,
+    time_limit_s: Option<f64>,
     gap: f64,
     threads: usize,
     seed: u64,
 ) -> PyResult<PyOutcome> {
-    let budget = budget(time_limit, gap, threads, seed)?;
+    let budget = budget(time_limit_s, gap, threads, seed)?;
     let inner = &instance.inner;
     let outcome = match solver {
         None => detached(py, "solver `exact`", || inner.solve("exact", &budget))?,

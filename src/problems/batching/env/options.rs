@@ -50,7 +50,7 @@ pub struct BatchingEnvArgs {
     /// The reference solver of each decision (`exact`, any batching solver, or `none`).
     pub optimum: Option<String>,
     /// Its time limit per decision in seconds (default 10).
-    pub optimum_time_limit: Option<f64>,
+    pub optimum_time_limit_s: Option<f64>,
 }
 
 impl BatchingEnvArgs {
@@ -64,7 +64,7 @@ impl BatchingEnvArgs {
                 .epochs_per_episode
                 .unwrap_or(defaults.epochs_per_episode),
             optimum: args::reference(self.optimum, defaults.optimum),
-            optimum_time_limit: args::seconds("optimum_time_limit", self.optimum_time_limit)?
+            optimum_time_limit: args::seconds("optimum_time_limit_s", self.optimum_time_limit_s)?
                 .unwrap_or(defaults.optimum_time_limit),
         })
     }

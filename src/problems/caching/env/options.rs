@@ -51,7 +51,7 @@ pub struct CachingEnvArgs {
     /// The reference solver of each window's demand (`exact`, any caching solver, or `none`).
     pub optimum: Option<String>,
     /// Its time limit per window in seconds (default 10).
-    pub optimum_time_limit: Option<f64>,
+    pub optimum_time_limit_s: Option<f64>,
 }
 
 impl CachingEnvArgs {
@@ -65,7 +65,7 @@ impl CachingEnvArgs {
                 .epochs_per_episode
                 .unwrap_or(defaults.epochs_per_episode),
             optimum: args::reference(self.optimum, defaults.optimum),
-            optimum_time_limit: args::seconds("optimum_time_limit", self.optimum_time_limit)?
+            optimum_time_limit: args::seconds("optimum_time_limit_s", self.optimum_time_limit_s)?
                 .unwrap_or(defaults.optimum_time_limit),
         })
     }

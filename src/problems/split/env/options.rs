@@ -90,7 +90,7 @@ pub struct SplitEnvArgs {
     /// `none`: the optimum is computed when asked, see the Python environment's `optimum`).
     pub optimum: Option<String>,
     /// Its time limit per epoch in seconds (default 10).
-    pub optimum_time_limit: Option<f64>,
+    pub optimum_time_limit_s: Option<f64>,
     /// 5Gophers carrier of the uplink series (default `VERIZON`).
     pub carrier: Option<String>,
     /// Its parallel TCP connections (default 1).
@@ -117,7 +117,7 @@ impl SplitEnvArgs {
             )
             .map_err(|e| EnvError::option("objective", e))?,
             optimum: args::reference(self.optimum, defaults.optimum),
-            optimum_time_limit: args::seconds("optimum_time_limit", self.optimum_time_limit)?
+            optimum_time_limit: args::seconds("optimum_time_limit_s", self.optimum_time_limit_s)?
                 .unwrap_or(defaults.optimum_time_limit),
             links: LinkSeries {
                 carrier: self.carrier.unwrap_or(links.carrier),
