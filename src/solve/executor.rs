@@ -1,5 +1,6 @@
 //! The one run loop every solver goes through, as argmin's `Executor` is for its solvers: the
-//! budget is validated, the clock kept, a panic caught, the status decided from the proven
+//! budget is validated, the clock kept, an instance the problem proves infeasible answered as
+//! such ([`Problem::known_infeasibility`]), a panic caught, the status decided from the proven
 //! bound and the budget's gap, the sense taken from the problem, and the decision re-checked by
 //! the problem's own [`Problem::evaluate`] — once, for every solver, baselines included.
 //!
@@ -149,8 +150,11 @@ where
 {
     budget.validate()?;
     let started = Instant::now();
-    let found = catch_unwind(AssertUnwindSafe(|| solver.search(problem, budget)))
-        .map_err(|payload| SolveError::Panicked(panic_message(payload.as_ref())))??;
+    let found = match problem.known_infeasibility() {
+        Some(why) => Found::infeasible(why),
+        None => catch_unwind(AssertUnwindSafe(|| solver.search(problem, budget)))
+            .map_err(|payload| SolveError::Panicked(panic_message(payload.as_ref())))??,
+    };
     let stats = Stats {
         time_s: started.elapsed().as_secs_f64(),
         nodes: found.nodes,

@@ -60,6 +60,13 @@ pub trait Problem {
 
     /// Objective and every constraint violation of `decision`, computed from the instance alone.
     fn evaluate(&self, decision: &Self::Decision) -> Evaluation;
+
+    /// Why no decision is feasible, when the instance proves it before any solver runs (a
+    /// request with no valid choice, say): the executor then answers `Infeasible` with this
+    /// reason for every solver.
+    fn known_infeasibility(&self) -> Option<String> {
+        None
+    }
 }
 
 /// A way of answering a problem: exact solver, heuristic, baseline or trained policy.

@@ -31,7 +31,7 @@
 //! is searched locally. The benchmark measures the gap to the exact optimum.
 
 use super::decision::BatchDecision;
-use super::greedy::{finish, infeasible};
+use super::greedy::finish;
 use super::instance::BatchingInstance;
 use super::moore_hodgson::best_batch;
 use super::shares::Shares;
@@ -399,9 +399,6 @@ impl Solver<BatchingInstance> for Assignment {
         budget: &Budget,
     ) -> Result<Found<BatchDecision>, SolveError> {
         let started = Instant::now();
-        if let Some(found) = infeasible(instance) {
-            return Ok(found);
-        }
         let context = Context {
             instance,
             shares: Shares::new(instance),

@@ -8,7 +8,7 @@
 //! when a request arrives (its output length is not known until it ends).
 
 use super::decision::BatchDecision;
-use super::greedy::{finish, first_fit, infeasible};
+use super::greedy::{finish, first_fit};
 use super::instance::BatchingInstance;
 use crate::solve::{Budget, Found, SolveError, Solver};
 
@@ -22,9 +22,6 @@ pub struct ShortestPromptFirst;
 
 /// Admits in `order`.
 fn in_order(instance: &BatchingInstance, order: Vec<usize>) -> Found<BatchDecision> {
-    if let Some(found) = infeasible(instance) {
-        return found;
-    }
     let packing = first_fit(instance, &order);
     finish(instance, packing.decision(), order.len() as u64)
 }

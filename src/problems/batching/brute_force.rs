@@ -16,7 +16,6 @@
 
 use super::decision::BatchDecision;
 use super::evaluate::TOLERANCE;
-use super::greedy::infeasible;
 use super::instance::{BatchingInstance, accepts};
 use crate::solve::executor::deadline;
 use crate::solve::{Budget, Found, Problem, SolveError, Solver};
@@ -139,9 +138,6 @@ impl Solver<BatchingInstance> for BruteForce {
         budget: &Budget,
     ) -> Result<Found<BatchDecision>, SolveError> {
         let started = Instant::now();
-        if let Some(found) = infeasible(instance) {
-            return Ok(found);
-        }
         let choices = precision_choices(instance);
         let profiles = self.profiles_within_size(instance, &choices)?;
         let mut walk = Walk {

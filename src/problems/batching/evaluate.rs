@@ -190,6 +190,10 @@ impl Problem for BatchingInstance {
         Sense::Maximise
     }
 
+    fn known_infeasibility(&self) -> Option<String> {
+        self.infeasibility().map(str::to_string)
+    }
+
     fn evaluate(&self, decision: &BatchDecision) -> Evaluation {
         let mut found = Violations::default();
         self.check_lengths(decision, &mut found);

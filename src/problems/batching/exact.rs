@@ -453,9 +453,6 @@ impl Solver<BatchingInstance> for Exact {
         budget: &Budget,
     ) -> Result<Found<BatchDecision>, SolveError> {
         let started = Instant::now();
-        if let Some(why) = instance.infeasibility() {
-            return Ok(Found::infeasible(why));
-        }
         if instance.servable_value() <= 0.0 {
             // Nobody can be admitted: the empty batch is optimal, with bound 0.
             let decision = BatchDecision::empty(instance.servers.len(), instance.requests.len());

@@ -50,11 +50,6 @@ pub(crate) fn finish(
     found.with_work(0, iterations)
 }
 
-/// Infeasible when the running sequences alone break a constraint.
-pub(crate) fn infeasible(instance: &BatchingInstance) -> Option<Found<BatchDecision>> {
-    instance.infeasibility().map(Found::infeasible)
-}
-
 impl Solver<BatchingInstance> for DensityGreedy {
     fn name(&self) -> &str {
         "density"
@@ -65,9 +60,6 @@ impl Solver<BatchingInstance> for DensityGreedy {
         instance: &BatchingInstance,
         _: &Budget,
     ) -> Result<Found<BatchDecision>, SolveError> {
-        if let Some(found) = infeasible(instance) {
-            return Ok(found);
-        }
         let mut order: Vec<usize> = (0..instance.requests.len()).collect();
         let density = |k: usize| instance.value(k) / instance.kv_bytes(k);
         order.sort_by(|&a, &b| density(b).total_cmp(&density(a)).then(a.cmp(&b)));

@@ -132,9 +132,6 @@ impl Solver<SplitInstance> for Neurosurgeon {
         instance: &SplitInstance,
         _: &Budget,
     ) -> Result<Found<SplitDecision>, SolveError> {
-        if let Some(why) = instance.infeasibility() {
-            return Ok(Found::infeasible(why));
-        }
         // Requests each server could serve: the equal share is one over that number.
         let mut covered = vec![0usize; instance.edge_count()];
         for r in &instance.requests {
@@ -167,9 +164,6 @@ impl Solver<SplitInstance> for RandomChoice {
         instance: &SplitInstance,
         budget: &Budget,
     ) -> Result<Found<SplitDecision>, SolveError> {
-        if let Some(why) = instance.infeasibility() {
-            return Ok(Found::infeasible(why));
-        }
         let mut rng = StdRng::seed_from_u64(budget.seed);
         let mut state = State::new(instance);
         let mut order: Vec<usize> = (0..instance.requests.len()).collect();

@@ -64,6 +64,10 @@ impl Problem for SplitInstance {
         Sense::Minimise
     }
 
+    fn known_infeasibility(&self) -> Option<String> {
+        self.infeasibility().map(str::to_string)
+    }
+
     fn evaluate(&self, decision: &SplitDecision) -> Evaluation {
         let mut found = Violations::default();
         if decision.assignments.len() != self.requests.len() {

@@ -160,9 +160,6 @@ impl Solver<SplitInstance> for Greedy {
         instance: &SplitInstance,
         _budget: &Budget,
     ) -> Result<Found<SplitDecision>, SolveError> {
-        if let Some(why) = instance.infeasibility() {
-            return Ok(Found::infeasible(why));
-        }
         let found = match greedy_state(instance) {
             Ok(state) => found_of(instance, &state.options()),
             Err(why) => Found::not_found(why),
@@ -182,9 +179,6 @@ impl Solver<SplitInstance> for CoordinateDescent {
         budget: &Budget,
     ) -> Result<Found<SplitDecision>, SolveError> {
         let deadline = deadline(Instant::now(), budget);
-        if let Some(why) = instance.infeasibility() {
-            return Ok(Found::infeasible(why));
-        }
         let mut state = match greedy_state(instance) {
             Ok(s) => s,
             Err(why) => return Ok(Found::not_found(why)),

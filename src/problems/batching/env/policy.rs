@@ -33,9 +33,6 @@ where
         budget: &Budget,
     ) -> Result<Found<BatchDecision>, SolveError> {
         let deadline = deadline(Instant::now(), budget);
-        if let Some(why) = instance.infeasibility() {
-            return Ok(Found::infeasible(why.to_string()));
-        }
         let layout = BatchingLayout::of(instance);
         let (observation_len, actions) =
             (layout.observation_space().len(), layout.action_space().n);

@@ -67,9 +67,6 @@ where
         budget: &Budget,
     ) -> Result<Found<SplitDecision>, SolveError> {
         let deadline = deadline(Instant::now(), budget);
-        if let Some(why) = instance.infeasibility() {
-            return Ok(Found::infeasible(why));
-        }
         let layout = SplitLayout::of(&instance.scenario);
         let (observation_len, actions) =
             (layout.observation_space().len(), layout.action_space().n);

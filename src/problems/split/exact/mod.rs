@@ -62,9 +62,6 @@ impl Solver<SplitInstance> for Exact {
         budget: &Budget,
     ) -> Result<Found<SplitDecision>, SolveError> {
         let started = Instant::now();
-        if let Some(why) = instance.infeasibility() {
-            return Ok(Found::infeasible(why));
-        }
         let mut run = Refinement::new(instance, budget, started);
         while run.rounds < self.max_rounds {
             run.rounds += 1;
