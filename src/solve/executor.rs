@@ -70,12 +70,16 @@ impl<D> Found<D> {
     }
 
     /// What an exact solver stopped at its time limit before its back end found a plan
-    /// returns: `warm`, its warm start (a plan and its objective), with the back end's proven
-    /// `bound` loosened to hold it in `sense`; without one, not found with the bound.
-    pub fn warm_start(warm: Option<(D, f64)>, bound: f64, sense: super::Sense) -> Found<D> {
+    /// returns: `warm`, its warm start for `problem` (priced by `evaluate`), with the back
+    /// end's proven `bound` loosened to hold it; without one, not found with the bound.
+    pub fn warm_start<P>(problem: &P, warm: Option<D>, bound: f64) -> Found<D>
+    where
+        P: Problem<Decision = D>,
+    {
         let found = match warm {
-            Some((decision, objective)) => {
-                let bound = match sense {
+            Some(decision) => {
+                let objective = problem.evaluate(&decision).objective;
+                let bound = match problem.sense() {
                     super::Sense::Maximise => bound.max(objective),
                     super::Sense::Minimise => bound.min(objective),
                 };

@@ -534,11 +534,7 @@ fn interpret(
         bound = (bound + INTEGRAL_MARGIN / 10.0).floor();
     }
     if !solution.has_solution {
-        let warm = warm.map(|d| {
-            let value = instance.evaluate(&d).objective;
-            (d, value)
-        });
-        return Ok(Found::warm_start(warm, bound, instance.sense()));
+        return Ok(Found::warm_start(instance, warm, bound));
     }
     let decision = extract(instance, x, solution);
     let evaluation = instance.evaluate(&decision);

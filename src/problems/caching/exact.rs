@@ -141,11 +141,7 @@ fn interpret(
     let timed_out = solution.status == MilpStatus::Limit;
     let bound = solution.bound.min(reachable);
     if !solution.has_solution {
-        let warm = warm.map(|d| {
-            let value = instance.evaluate(&d).objective;
-            (d, value)
-        });
-        return Ok(Found::warm_start(warm, bound, instance.sense()));
+        return Ok(Found::warm_start(instance, warm, bound));
     }
     let placement = extract(x, solution, instance.servers.len());
     let evaluation = instance.evaluate(&placement);

@@ -65,10 +65,7 @@ impl Solver<SplitInstance> for Exact {
         let mut run = Refinement::new(instance, budget, started);
         while run.rounds < self.max_rounds {
             run.rounds += 1;
-            let time_left = budget
-                .time_limit
-                .map(|t| t.saturating_sub(started.elapsed()));
-            if time_left.is_some_and(|r| r.is_zero()) {
+            if run.deadline.is_some_and(|d| Instant::now() >= d) {
                 run.timed_out = true;
                 break;
             }
