@@ -7,6 +7,7 @@
 //! them. Its items are the requests of the bundled Azure trace that the scenario's
 //! `[workload]` names: weight the prompt tokens, value the generated tokens.
 
+use mei4llm::env::policy::{PolicySolver, Walk, Walked};
 use mei4llm::env::{BoxSpace, Discrete, Env, EnvError, Step};
 use mei4llm::problems::Error;
 use mei4llm::problems::arrays::{Array, Arrays};
@@ -243,30 +244,51 @@ impl Solver<KnapsackInstance> for Fragile {
     }
 }
 
-/// A policy walking the items in order as the environment shows them.
-struct Walk {
-    name: String,
-    policy: Policy,
+/// The items of an instance in order as the environment shows them, for a policy.
+struct Items<'a> {
+    instance: &'a KnapsackInstance,
+    walker: Walker,
 }
 
-impl Solver<KnapsackInstance> for Walk {
-    fn name(&self) -> &str {
-        &self.name
+impl Walked for KnapsackInstance {
+    type Walk<'a> = Items<'a>;
+
+    fn walk(&self) -> Items<'_> {
+        Items {
+            instance: self,
+            walker: Walker::new(Arc::new(self.clone())),
+        }
+    }
+}
+
+impl Walk for Items<'_> {
+    type Decision = Packing;
+
+    fn sizes(&self) -> (usize, usize) {
+        (3, 2)
     }
 
-    fn search(&self, p: &KnapsackInstance, _: &Budget) -> Result<Found<Packing>, SolveError> {
-        let mut walk = Walker::new(Arc::new(p.clone()));
-        while !walk.done() {
-            let action = (self.policy)(&walk.observation(), &walk.mask()).map_err(|message| {
-                SolveError::Policy {
-                    solver: self.name.clone(),
-                    message,
-                }
-            })?;
-            walk.take(action);
-        }
-        let value = p.value(&walk.packing) as f64;
-        Ok(Found::decision(walk.packing, value))
+    fn requests(&self) -> usize {
+        self.instance.items.len()
+    }
+
+    fn id(&self, k: usize) -> u64 {
+        k as u64
+    }
+
+    fn observe(&self, _: usize, observation: &mut [f32], mask: &mut [bool]) {
+        observation.copy_from_slice(&self.walker.observation());
+        mask.copy_from_slice(&self.walker.mask());
+    }
+
+    fn act(&mut self, _: usize, action: usize) -> Result<(), String> {
+        self.walker.take(action);
+        Ok(())
+    }
+
+    fn finish(self) -> Found<Packing> {
+        let value = self.instance.value(&self.walker.packing) as f64;
+        Found::decision(self.walker.packing, value)
     }
 }
 
@@ -825,10 +847,8 @@ impl Plays for Knapsack {
     }
 
     fn policy(name: &str, policy: Policy) -> Option<BoxedSolver<Self>> {
-        Some(Box::new(Walk {
-            name: name.into(),
-            policy,
-        }))
+        let policy = move |o: &[f32], m: &[bool]| policy(o, m);
+        Some(Box::new(PolicySolver::new(name, policy)))
     }
 }
 

@@ -20,6 +20,7 @@ pub use plan::{PlanReport, PlanText, Solved};
 
 use super::Error;
 use super::arrays::Arrays;
+use crate::env::policy::{PolicySolver, Walked};
 use crate::env::{Env, EnvError, OptimumReport};
 use crate::replay::{EpochInfo, RecordStats, RequestRecord, TraceSource, epoch_rule, run_seed};
 use crate::solve::milp::{RecordedModel, record};
@@ -307,6 +308,17 @@ pub trait Plays: Formulation {
         let _ = (name, policy);
         None
     }
+}
+
+/// `policy` as the solver called `name` that walks an instance as its environment presents it
+/// (what [`Plays::policy`] returns for a problem whose instance is [`Walked`]).
+pub fn walked_policy<F>(name: &str, policy: Policy) -> BoxedSolver<F>
+where
+    F: Formulation<Instance: Walked>,
+{
+    Box::new(PolicySolver::new(name, move |o: &[f32], m: &[bool]| {
+        policy(o, m)
+    }))
 }
 
 /// What an environment reports at the end of an epoch, as `info` entries.

@@ -5,14 +5,13 @@
 
 use super::error::{registry_error, value_error};
 use super::info::{batched, info_dict};
-use super::instance::kwargs_json;
+use super::instance::made;
 use super::scenario::{AnyScenario, PyScenario};
 use crate::env::{BoxSpace, EnvError};
-use crate::problems::registry::{self, AnyEnv, AnyVecEnv, RegistryError};
+use crate::problems::registry::{AnyEnv, AnyVecEnv, RegistryError};
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use std::sync::Arc;
 
 /// `(low, high, names, n_actions)` of the observation and action spaces.
 type Spaces<'py> = (
@@ -83,13 +82,7 @@ impl PyEnv {
         scenario: AnyScenario<'_>,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
-        let entry = registry::find(problem).map_err(registry_error)?;
-        let scenario = scenario.object(py)?;
-        let resolved = Arc::clone(&scenario.get().inner);
-        let args = kwargs_json(kwargs)?;
-        let inner = py
-            .allow_threads(|| entry.env(resolved, &args))
-            .map_err(registry_error)?;
+        let (inner, entry, scenario) = made(py, problem, scenario, kwargs, |e, s, a| e.env(s, a))?;
         Ok(PyEnv {
             inner,
             problem: entry.name(),
@@ -206,13 +199,9 @@ impl PyVecEnv {
         parallel: bool,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
-        let entry = registry::find(problem).map_err(registry_error)?;
-        let scenario = scenario.object(py)?;
-        let resolved = Arc::clone(&scenario.get().inner);
-        let args = kwargs_json(kwargs)?;
-        let mut inner = py
-            .allow_threads(|| entry.vec_env(resolved, &args, num_envs))
-            .map_err(registry_error)?;
+        let (mut inner, _, scenario) = made(py, problem, scenario, kwargs, |e, s, a| {
+            e.vec_env(s, a, num_envs)
+        })?;
         inner.set_parallel(parallel);
         Ok(PyVecEnv { inner, scenario })
     }

@@ -3,10 +3,12 @@
 use super::convert::to_python;
 use super::error::registry_error;
 use super::scenario::{AnyScenario, PyScenario};
-use crate::problems::registry::{self, AnyInstance};
+use crate::problems::registry::{self, AnyInstance, Registered, RegistryError};
+use crate::system::Scenario;
 use pyo3::exceptions::PyAttributeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
+use serde_json::Value;
 use std::sync::Arc;
 
 /// An instance of a registered problem (`problem` says which).
@@ -28,6 +30,25 @@ pub(crate) fn kwargs_json(kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<serde_
     }
 }
 
+/// What `make` builds with `problem`'s entry from the scenario and the keyword arguments, with
+/// the GIL released; the entry and the scenario's Python object besides.
+pub(crate) fn made<T: Send>(
+    py: Python<'_>,
+    problem: &str,
+    scenario: AnyScenario<'_>,
+    kwargs: Option<&Bound<'_, PyDict>>,
+    make: impl FnOnce(&dyn Registered, Arc<Scenario>, &Value) -> Result<T, RegistryError> + Send,
+) -> PyResult<(T, &'static dyn Registered, Py<PyScenario>)> {
+    let entry = registry::find(problem).map_err(registry_error)?;
+    let scenario = scenario.object(py)?;
+    let resolved = Arc::clone(&scenario.get().inner);
+    let args = kwargs_json(kwargs)?;
+    let made = py
+        .allow_threads(|| make(entry, resolved, &args))
+        .map_err(registry_error)?;
+    Ok((made, entry, scenario))
+}
+
 #[pymethods]
 impl PyInstance {
     /// The instance of `problem` that `scenario` (a `Scenario`, a file, or a bundled
@@ -40,13 +61,8 @@ impl PyInstance {
         scenario: AnyScenario<'_>,
         settings: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
-        let entry = registry::find(problem).map_err(registry_error)?;
-        let scenario = scenario.object(py)?;
-        let resolved = Arc::clone(&scenario.get().inner);
-        let settings = kwargs_json(settings)?;
-        let inner = py
-            .allow_threads(|| entry.instance(resolved, &settings))
-            .map_err(registry_error)?;
+        let (inner, _, scenario) =
+            made(py, problem, scenario, settings, |e, s, a| e.instance(s, a))?;
         Ok(PyInstance { inner, scenario })
     }
 

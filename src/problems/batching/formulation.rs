@@ -1,6 +1,6 @@
 //! `batching` registered: its solvers, plan report, trace replay and environment.
 
-use super::env::{BatchingEnv, BatchingEnvArgs, BatchingPolicy, DecisionReport};
+use super::env::{BatchingEnv, BatchingEnvArgs, DecisionReport};
 use super::plan::{Report, report};
 use super::replay::{BatchingRecord, BatchingReplay, BatchingStats};
 use super::{BatchDecision, BatchingInstance, Exact};
@@ -9,7 +9,7 @@ use crate::problems::Error;
 use crate::problems::arrays::{Array, Arrays};
 use crate::problems::formulation::{
     BoxedSolver, EnvReport, Formulation, Info, Milp, Plays, Policy, Replays, SettingInfo,
-    SolverInfo, TraceDefaults, optimum_info,
+    SolverInfo, TraceDefaults, optimum_info, walked_policy,
 };
 use crate::replay::{EpochInfo, epoch_rule};
 use crate::solve::Outcome;
@@ -309,10 +309,7 @@ impl Plays for Batching {
     }
 
     fn policy(name: &str, policy: Policy) -> Option<BoxedSolver<Self>> {
-        Some(Box::new(BatchingPolicy::new(
-            name,
-            move |o: &[f32], m: &[bool]| policy(o, m),
-        )))
+        Some(walked_policy::<Self>(name, policy))
     }
 }
 

@@ -1,6 +1,6 @@
 //! `split` registered: its solvers, settings, plan report, trace replay and environment.
 
-use super::env::{EpochReport, SplitEnv, SplitEnvArgs, SplitPolicy};
+use super::env::{EpochReport, SplitEnv, SplitEnvArgs};
 use super::plan::{Report, report};
 use super::replay::{PlannedRequest, Slo, SplitRecord, SplitStats, planned_requests};
 use super::{Assignment, Choice, Exact, Objective, SplitDecision, SplitInstance, Tier};
@@ -9,7 +9,7 @@ use crate::problems::Error;
 use crate::problems::arrays::{Array, Arrays};
 use crate::problems::formulation::{
     BoxedSolver, EnvReport, Formulation, Info, Milp, Plays, Policy, Replays, SettingInfo,
-    SolverInfo, optimum_info,
+    SolverInfo, optimum_info, walked_policy,
 };
 use crate::replay::EpochInfo;
 use crate::system::Scenario;
@@ -386,10 +386,7 @@ impl Plays for Split {
     }
 
     fn policy(name: &str, policy: Policy) -> Option<BoxedSolver<Self>> {
-        Some(Box::new(SplitPolicy::new(
-            name,
-            move |o: &[f32], m: &[bool]| policy(o, m),
-        )))
+        Some(walked_policy::<Self>(name, policy))
     }
 }
 

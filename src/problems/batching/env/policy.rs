@@ -8,56 +8,43 @@
 //! fails, or returns an action outside the mask, is a [`SolveError::Policy`].
 
 use super::{BatchAction, BatchingLayout};
-use crate::env::policy::{PolicySolver, Walk};
+use crate::env::policy::{PolicySolver, Walk, Walked};
 use crate::problems::batching::{BatchDecision, BatchingInstance, Packing, precision_index};
 use crate::problems::formulation::judged;
-use crate::solve::executor::deadline;
-use crate::solve::{Budget, Found, SolveError, Solver};
-use std::time::Instant;
+use crate::solve::Found;
 
 /// A function from an observation and an action mask to an action, as a `batching` solver
 /// that asks it for every waiting request's action.
 pub type BatchingPolicy<F> = PolicySolver<BatchingInstance, F>;
 
-impl<F> Solver<BatchingInstance> for PolicySolver<BatchingInstance, F>
-where
-    F: Fn(&[f32], &[bool]) -> Result<usize, String>,
-{
-    fn name(&self) -> &str {
-        PolicySolver::name(self)
-    }
+impl Walked for BatchingInstance {
+    type Walk<'a> = Admissions<'a>;
 
-    fn search(
-        &self,
-        instance: &BatchingInstance,
-        budget: &Budget,
-    ) -> Result<Found<BatchDecision>, SolveError> {
-        let deadline = deadline(Instant::now(), budget);
-        let layout = BatchingLayout::of(instance);
-        let (observation_len, actions) =
-            (layout.observation_space().len(), layout.action_space().n);
-        let mut walk = Admissions {
-            layout,
-            instance,
-            packing: Packing::new(instance, &[]),
-        };
-        if let Some(stopped) = self.walk(&mut walk, observation_len, actions, deadline)? {
-            return Ok(stopped);
+    fn walk(&self) -> Admissions<'_> {
+        Admissions {
+            layout: BatchingLayout::of(self),
+            instance: self,
+            packing: Packing::new(self, &[]),
         }
-        let requests = instance.requests.len() as u64;
-        Ok(judged(instance, walk.packing.decision()).with_work(0, requests))
     }
 }
 
 /// The waiting requests of an instance as [`super::BatchingEnv`] presents them, with no
 /// decision after this one, and the servers they fill.
-struct Admissions<'a> {
+pub struct Admissions<'a> {
     layout: BatchingLayout,
     instance: &'a BatchingInstance,
     packing: Packing<'a>,
 }
 
 impl Walk for Admissions<'_> {
+    type Decision = BatchDecision;
+
+    fn sizes(&self) -> (usize, usize) {
+        let layout = &self.layout;
+        (layout.observation_space().len(), layout.action_space().n)
+    }
+
     fn requests(&self) -> usize {
         self.instance.requests.len()
     }
@@ -75,5 +62,9 @@ impl Walk for Admissions<'_> {
             self.packing.add(k, server, precision_index(precision));
         }
         Ok(())
+    }
+
+    fn finish(self) -> Found<BatchDecision> {
+        judged(self.instance, self.packing.decision())
     }
 }

@@ -42,59 +42,43 @@
 //! ```
 
 use super::SplitLayout;
-use crate::env::policy::{PolicySolver, Walk};
+use crate::env::policy::{PolicySolver, Walk, Walked};
 use crate::problems::formulation::judged;
 use crate::problems::split::{SplitDecision, SplitInstance, State, allocate};
-use crate::solve::executor::deadline;
-use crate::solve::{Budget, Found, SolveError, Solver};
-use std::time::Instant;
+use crate::solve::Found;
 
 /// A function from an observation and an action mask to an action, as a `split` solver that
 /// asks it for every request's action.
 pub type SplitPolicy<F> = PolicySolver<SplitInstance, F>;
 
-impl<F> Solver<SplitInstance> for PolicySolver<SplitInstance, F>
-where
-    F: Fn(&[f32], &[bool]) -> Result<usize, String>,
-{
-    fn name(&self) -> &str {
-        PolicySolver::name(self)
-    }
+impl Walked for SplitInstance {
+    type Walk<'a> = Placements<'a>;
 
-    fn search(
-        &self,
-        instance: &SplitInstance,
-        budget: &Budget,
-    ) -> Result<Found<SplitDecision>, SolveError> {
-        let deadline = deadline(Instant::now(), budget);
-        let layout = SplitLayout::of(&instance.scenario);
-        let (observation_len, actions) =
-            (layout.observation_space().len(), layout.action_space().n);
-        let mut walk = Placements {
-            layout,
-            instance,
-            state: State::new(instance),
-        };
-        if let Some(stopped) = self.walk(&mut walk, observation_len, actions, deadline)? {
-            return Ok(stopped);
+    fn walk(&self) -> Placements<'_> {
+        Placements {
+            layout: SplitLayout::of(&self.scenario),
+            instance: self,
+            state: State::new(self),
         }
-        let options = walk.state.options();
-        let found = match allocate(instance, &options) {
-            Ok(allocated) => judged(instance, allocated.decision),
-            Err(why) => Found::not_found(why),
-        };
-        Ok(found.with_work(0, instance.requests.len() as u64))
     }
 }
 
-/// The requests of an instance as [`super::SplitEnv`] presents them, and the plan they build.
-struct Placements<'a> {
+/// The requests of an instance as [`super::SplitEnv`] presents them, and the plan they build;
+/// the shares are set to their optimum for the chosen placements when the walk ends.
+pub struct Placements<'a> {
     layout: SplitLayout,
     instance: &'a SplitInstance,
     state: State<'a>,
 }
 
 impl Walk for Placements<'_> {
+    type Decision = SplitDecision;
+
+    fn sizes(&self) -> (usize, usize) {
+        let layout = &self.layout;
+        (layout.observation_space().len(), layout.action_space().n)
+    }
+
     fn requests(&self) -> usize {
         self.instance.requests.len()
     }
@@ -115,5 +99,12 @@ impl Walk for Placements<'_> {
             .ok_or_else(|| format!("action {action} names no candidate"))?;
         self.state.apply(k, i);
         Ok(())
+    }
+
+    fn finish(self) -> Found<SplitDecision> {
+        match allocate(self.instance, &self.state.options()) {
+            Ok(allocated) => judged(self.instance, allocated.decision),
+            Err(why) => Found::not_found(why),
+        }
     }
 }
