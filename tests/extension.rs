@@ -1170,6 +1170,11 @@ fn the_python_path_solves_evaluates_and_restores_the_instance() {
         ("first-fit", "feasible")
     );
     assert!(walked.objective <= exact.objective);
+    // One that packs every item answers outside the mask once the budget is full.
+    let greedy: Policy = Arc::new(|_: &[f32], _: &[bool]| Ok(1));
+    let refused = instance.solve_policy("pack-all", greedy, &budget);
+    let message = refused.unwrap_err().to_string();
+    assert!(message.contains("action 1 is not valid"), "{message}");
 }
 
 /// An environment: reset, then step to the episode's end, checking masks and rewards.
