@@ -4,6 +4,7 @@
 //! a [`Scenario`] and the cost model here; it never re-derives FLOPs or bytes itself.
 
 mod architecture;
+pub mod batch_time;
 pub mod bundle;
 pub mod calibration;
 mod catalogue;
@@ -21,6 +22,7 @@ mod table;
 pub mod trace;
 
 pub use architecture::{Architecture, Family, MlpKind};
+pub use batch_time::{BatchTime, COMBINATIONS, Sequence};
 pub use catalogue::Catalogue;
 pub use data_path::{BUNDLED_PREFIX, DataPath};
 pub use error::Error;

@@ -14,7 +14,7 @@
 //! `x_kjq` exists only for the pairs on which request `k` meets its SLOs alone
 //! ([`BatchingInstance::candidates`]); `e_k` is its KV cache, `r_k` its TTFT budget (SLO minus
 //! time waited), `s_k` its TPOT limit, `p` and `d` its linear prefill and decode-step pieces in
-//! the four roofline combinations `c` ([`super::timing`]). The prompts are prefilled earliest
+//! the four roofline combinations `c` ([`crate::system::batch_time`]). The prompts are prefilled earliest
 //! budget first, so the TTFT rows are one per budget level: the prefill of every admitted
 //! prompt with a budget at most `r` ends within `r` ([`prefix_rows`]). The decode step is one
 //! for the whole batch, so its limit is the least TPOT limit of the admitted members, written
@@ -31,10 +31,10 @@
 use super::assignment::Assignment;
 use super::decision::BatchDecision;
 use super::instance::{BatchingInstance, ServerOption};
-use super::timing::COMBINATIONS;
 use crate::solve::executor::{deadline, remaining};
 use crate::solve::milp::{MilpModel, MilpSolution, MilpStatus};
 use crate::solve::{Budget, Found, Problem, SolveError, Solver};
+use crate::system::COMBINATIONS;
 use crate::system::Precision;
 use good_lp::{Expression, Variable, variable};
 use std::time::Instant;

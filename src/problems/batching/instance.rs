@@ -6,10 +6,11 @@
 //! [`ModelCost::weight_bytes`], the KV cache from [`ModelCost::kv_bytes_per_token`] (fp16 keys
 //! and values whatever the weight precision), and batch prefill and decode-step times from the
 //! roofline of [`Node::batch_prefill_s`] and [`Node::batch_decode_step_s`], written as linear
-//! pieces in [`super::timing`].
+//! pieces in [`crate::system::batch_time`].
 
-use super::timing::{BatchTime, decode_time, prefill_time};
 use crate::problems::Error;
+use crate::system::BatchTime;
+use crate::system::batch_time::{Sequence, decode_time, prefill_time};
 use crate::system::trace::{Request, TraceReader};
 use crate::system::{Architecture, ModelCost, Node, Part, Precision, Scenario};
 use rand::rngs::StdRng;
@@ -86,6 +87,14 @@ impl WaitingRequest {
             weight: 1.0,
         }
     }
+
+    /// Its prompt and output tokens, as the serving model reads them.
+    pub fn sequence(&self) -> Sequence {
+        Sequence {
+            prompt_tokens: self.prompt_tokens,
+            output_tokens: self.output_tokens,
+        }
+    }
 }
 
 /// A sequence already in a server's decode batch: its KV cache is reserved and it is read at
@@ -100,6 +109,16 @@ pub struct RunningRequest {
     pub output_tokens: u32,
     /// Its time-per-output-token SLO.
     pub tpot_slo_s: f64,
+}
+
+impl RunningRequest {
+    /// Its prompt and output tokens, as the serving model reads them.
+    pub fn sequence(&self) -> Sequence {
+        Sequence {
+            prompt_tokens: self.prompt_tokens,
+            output_tokens: self.output_tokens,
+        }
+    }
 }
 
 /// An edge server.
@@ -737,8 +756,10 @@ fn server_option(
 ) -> Result<ServerOption, Error> {
     let weight_bytes = cost.weight_bytes(whole);
     let at_server = |e: crate::system::Error| Error::Instance(format!("server `{}`: {e}", s.name));
-    let prefill = prefill_time(&s.node, cost, requests).map_err(at_server)?;
-    let decode = decode_time(&s.node, cost, &s.running, requests).map_err(at_server)?;
+    let waiting: Vec<Sequence> = requests.iter().map(WaitingRequest::sequence).collect();
+    let running: Vec<Sequence> = s.running.iter().map(RunningRequest::sequence).collect();
+    let prefill = prefill_time(&s.node, cost, &waiting).map_err(at_server)?;
+    let decode = decode_time(&s.node, cost, &running, &waiting).map_err(at_server)?;
     let running_tpot_s = s
         .running
         .iter()

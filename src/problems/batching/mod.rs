@@ -47,7 +47,6 @@ mod section;
 mod shares;
 mod solvers;
 mod state;
-mod timing;
 
 pub use assignment::Assignment;
 pub use baselines::{Fcfs, ShortestPromptFirst};
@@ -65,4 +64,3 @@ pub use instance::{
 pub use section::{Objective, Section};
 pub use solvers::{SOLVERS, solver};
 pub(crate) use state::Packing;
-pub use timing::{BatchTime, COMBINATIONS, decode_time, prefill_time};

@@ -19,7 +19,8 @@
 //! so round-off cannot slip past a constraint.
 
 use super::instance::{BatchingInstance, ServerOption};
-use super::timing::{COMBINATIONS, add, subtract};
+use crate::system::COMBINATIONS;
+use crate::system::batch_time::{add, subtract};
 use std::collections::BinaryHeap;
 
 /// The combination that sets a batch time with these sums.

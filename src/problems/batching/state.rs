@@ -3,7 +3,7 @@
 //!
 //! Per server it keeps the KV bytes reserved, the members in order of TTFT budget (the order
 //! their prompts are prefilled in), the sums of their linear prefill pieces and of the
-//! decoding members' decode-step pieces ([`super::timing`]) with their tightest TPOT SLO.
+//! decoding members' decode-step pieces ([`crate::system::batch_time`]) with their tightest TPOT SLO.
 //! Admitting request `k` is checked against memory and the longest decode step in constant
 //! time, and against every member's first-token deadline (the prefill of each budget prefix
 //! must end within that budget) in constant time when `k`'s budget is the largest, else by one
@@ -11,8 +11,9 @@
 
 use super::decision::BatchDecision;
 use super::instance::{BatchingInstance, ServerOption, precision_index};
-use super::timing::{COMBINATIONS, add};
+use crate::system::COMBINATIONS;
 use crate::system::Precision;
+use crate::system::batch_time::add;
 
 /// The heuristics' working state.
 #[derive(Debug, Clone)]

@@ -1,5 +1,6 @@
-//! Batch prefill and decode-step times as linear pieces of the batch, for the MILP and the
-//! heuristics.
+//! Batch prefill and decode-step times as linear pieces of the batch: the serving model of a
+//! node that every problem planning who joins a batch uses (in its MILPs and heuristics), and
+//! that is exactly [`Node::batch_prefill_s`] and [`Node::batch_decode_step_s`] for every batch.
 //!
 //! The roofline of a batch ([`Node::batch_prefill_s`], [`Node::batch_decode_step_s`]) is
 //!
@@ -16,8 +17,7 @@
 //! compute or memory) × (head compute or memory): linear in the batch for each `c`, and
 //! `T(S) ≤ D` is exactly the four linear rows `a_c + Σ_k b_{k,c} x_k ≤ D`.
 
-use super::instance::{RunningRequest, WaitingRequest};
-use crate::system::{ModelCost, Node, Part};
+use super::{Error, ModelCost, Node, Part};
 use serde::Serialize;
 
 /// The four (block, head) × (compute, memory) combinations.
@@ -61,14 +61,14 @@ impl BatchTime {
 }
 
 /// `sums += terms`, combination by combination.
-pub(crate) fn add(sums: &mut [f64; COMBINATIONS], terms: &[f64; COMBINATIONS]) {
+pub fn add(sums: &mut [f64; COMBINATIONS], terms: &[f64; COMBINATIONS]) {
     for c in 0..COMBINATIONS {
         sums[c] += terms[c];
     }
 }
 
 /// `sums -= terms`, combination by combination.
-pub(crate) fn subtract(sums: &mut [f64; COMBINATIONS], terms: &[f64; COMBINATIONS]) {
+pub fn subtract(sums: &mut [f64; COMBINATIONS], terms: &[f64; COMBINATIONS]) {
     for c in 0..COMBINATIONS {
         sums[c] -= terms[c];
     }
@@ -87,7 +87,7 @@ struct Rates {
 }
 
 impl Rates {
-    fn new(node: &Node, cost: &ModelCost) -> Result<Rates, crate::system::Error> {
+    fn new(node: &Node, cost: &ModelCost) -> Result<Rates, Error> {
         let flops_per_s = node.flops_per_s(cost.precision)?;
         let bytes_per_s = node.bytes_per_s();
         let layers = Part::whole(cost.layers).blocks() as f64;
@@ -147,15 +147,24 @@ fn head_memory(c: usize) -> bool {
     c & 1 != 0
 }
 
-/// The prefill of admitted prompts on `node` with the whole model at `cost`: of the set that is
-/// prefilled before a request's first token, whichever set that is.
+/// A sequence of a batch: its prompt and output tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Sequence {
+    /// Prompt tokens.
+    pub prompt_tokens: u32,
+    /// Output tokens (at least one: the first token).
+    pub output_tokens: u32,
+}
+
+/// The prefill of a batch of `sequences` (the prompts of whichever of them are admitted) on
+/// `node` with the whole model at `cost`.
 pub fn prefill_time(
     node: &Node,
     cost: &ModelCost,
-    requests: &[WaitingRequest],
-) -> Result<BatchTime, crate::system::Error> {
+    sequences: &[Sequence],
+) -> Result<BatchTime, Error> {
     let rates = Rates::new(node, cost)?;
-    let per_request_s = requests
+    let per_request_s = sequences
         .iter()
         .map(|r| {
             let n = r.prompt_tokens as u64;
@@ -172,22 +181,22 @@ pub fn prefill_time(
     })
 }
 
-/// The longest decode step of a batch on `node` with the whole model at `cost`: the running
-/// sequences (in the constant) and the admitted ones, every sequence at its last decode
-/// context `prompt + output − 1`. Requests that generate a single token never decode and add
-/// nothing.
+/// The longest decode step of a batch on `node` with the whole model at `cost`: the `running`
+/// sequences (in the constant) and whichever of `sequences` are admitted, every sequence at its
+/// last decode context `prompt + output − 1`. A sequence that generates a single token never
+/// decodes and adds nothing.
 pub fn decode_time(
     node: &Node,
     cost: &ModelCost,
-    running: &[RunningRequest],
-    requests: &[WaitingRequest],
-) -> Result<BatchTime, crate::system::Error> {
+    running: &[Sequence],
+    sequences: &[Sequence],
+) -> Result<BatchTime, Error> {
     let rates = Rates::new(node, cost)?;
-    let step = |prompt: u32, output: u32| {
-        if output < 2 {
+    let step = |r: &Sequence| {
+        if r.output_tokens < 2 {
             return [0.0; COMBINATIONS];
         }
-        let context = prompt as u64 + output as u64 - 1;
+        let context = r.prompt_tokens as u64 + r.output_tokens as u64 - 1;
         rates.terms(
             cost.embedding_bytes(1) / rates.bytes_per_s,
             cost.block_decode_flops(context),
@@ -196,14 +205,11 @@ pub fn decode_time(
     };
     let mut constant_s = rates.constant();
     for r in running {
-        add(&mut constant_s, &step(r.prompt_tokens, r.output_tokens));
+        add(&mut constant_s, &step(r));
     }
     Ok(BatchTime {
         constant_s,
-        per_request_s: requests
-            .iter()
-            .map(|r| step(r.prompt_tokens, r.output_tokens))
-            .collect(),
+        per_request_s: sequences.iter().map(step).collect(),
     })
 }
 
@@ -212,16 +218,10 @@ mod tests {
     use super::*;
     use crate::system::{Catalogue, Precision};
 
-    fn request(prompt: u32, output: u32) -> WaitingRequest {
-        WaitingRequest {
-            id: 0,
-            arrival_s: 0.0,
+    fn request(prompt: u32, output: u32) -> Sequence {
+        Sequence {
             prompt_tokens: prompt,
             output_tokens: output,
-            ttft_slo_s: 2.0,
-            tpot_slo_s: 0.1,
-            min_precision: Precision::Int4,
-            weight: 1.0,
         }
     }
 
@@ -240,7 +240,7 @@ mod tests {
             (91, 1),
             (2000, 300),
         ];
-        let requests: Vec<WaitingRequest> = sizes.iter().map(|&(n, m)| request(n, m)).collect();
+        let requests: Vec<Sequence> = sizes.iter().map(|&(n, m)| request(n, m)).collect();
         for device in ["NVIDIA L4 24GB", "NVIDIA Jetson AGX Orin 64GB"] {
             let node = c.node(device).unwrap();
             for q in Precision::ALL {
@@ -282,12 +282,7 @@ mod tests {
         let c = Catalogue::bundled();
         let cost = c.model("Llama-3.1-8B").unwrap().cost(Precision::Int8);
         let node = c.node("NVIDIA A10G 24GB").unwrap();
-        let running = [RunningRequest {
-            id: 9,
-            prompt_tokens: 1500,
-            output_tokens: 200,
-            tpot_slo_s: 0.1,
-        }];
+        let running = [request(1500, 200)];
         let waiting = [request(800, 100)];
         let decode = decode_time(&node, &cost, &running, &waiting).unwrap();
         let whole = Part::whole(cost.layers);
