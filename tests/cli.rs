@@ -316,6 +316,47 @@ fn an_infeasible_epoch_is_an_answer_and_a_stuck_baseline_is_not() {
     );
 }
 
+/// Requests kept on their device by `[workload.locality]` are planned there: with every
+/// request device-only and phones that cannot hold the model, the epoch is infeasible and the
+/// reason names the class and the memory; shares out of range are refused naming the field.
+#[test]
+fn locality_classes_keep_requests_where_the_scenario_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let kept = small_variant(dir.path(), "kept.toml", |text| {
+        format!("{text}\n[workload.locality]\ndevice = 1.0\n")
+    });
+    let v = json(&["plan", "--scenario", kept.to_str().unwrap(), "--json"]);
+    assert_eq!(v["status"], "optimal", "{v}");
+    for row in v["plan"].as_array().unwrap() {
+        assert_eq!(row["tier"], "device", "{row}");
+    }
+    let stuck = small_variant(dir.path(), "stuck.toml", |text| {
+        let text = text.replace(
+            "name = \"Llama-2-7B\"\ndevice_precision = \"int4\"",
+            "name = \"Llama-3.1-8B\"\ndevice_precision = \"fp16\"",
+        );
+        format!("{text}\n[workload.locality]\ndevice = 1.0\n")
+    });
+    let v = json(&["plan", "--scenario", stuck.to_str().unwrap(), "--json"]);
+    assert_eq!(v["status"], "infeasible", "{v}");
+    let reason = v["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("locality `device`") && reason.contains("device memory"),
+        "{reason}"
+    );
+    for (name, shares, field) in [
+        ("over.toml", "device = 0.7\nedge = 0.5", "workload.locality"),
+        ("negative.toml", "edge = -0.1", "workload.locality.edge"),
+    ] {
+        let bad = small_variant(dir.path(), name, |text| {
+            format!("{text}\n[workload.locality]\n{shares}\n")
+        });
+        let o = run(&["plan", "--scenario", bad.to_str().unwrap()]);
+        assert!(!o.status.success());
+        assert!(stderr(&o).contains(field), "{}", stderr(&o));
+    }
+}
+
 /// `plan --problem caching`: the exact placement is certified, fits every server as re-checked,
 /// and no heuristic's hit ratio beats it; the storage each server uses is within its capacity.
 #[test]

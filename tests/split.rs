@@ -8,7 +8,7 @@
 
 use mei4llm::problems::formulation::default_solvers;
 use mei4llm::problems::split::{
-    Assignment, BruteForce, Choice, Exact, Objective, OptionCost, SOLVERS, SplitDecision,
+    Assignment, BruteForce, Choice, Exact, Locality, Objective, OptionCost, SOLVERS, SplitDecision,
     SplitInstance, SplitRequest, Terms, Tier, allocate, solver,
 };
 use mei4llm::solve::{Budget, Outcome, Problem, Solver, Status};
@@ -164,6 +164,7 @@ fn request(id: u64, device: usize, model: usize, prompt: u32, output: u32) -> Sp
         weight: 1.0,
         ttft_deadline_s: None,
         e2e_deadline_s: None,
+        locality: Locality::Anywhere,
     }
 }
 
@@ -447,6 +448,104 @@ proptest! {
             prop_assert_eq!(first.objective, second.objective, "{}", name);
         }
     }
+}
+
+/// `d`'s instance with request `k` of class `classes[k]`.
+fn with_localities(d: &Draw, classes: &[Locality]) -> SplitInstance {
+    let drawn = d.instance();
+    let requests = drawn
+        .requests
+        .iter()
+        .zip(classes)
+        .map(|(r, &locality)| SplitRequest {
+            locality,
+            ..r.clone()
+        })
+        .collect();
+    SplitInstance::new(drawn.scenario.clone(), requests, drawn.objective).expect("valid")
+}
+
+fn locality() -> impl Strategy<Value = Locality> {
+    prop_oneof![
+        Just(Locality::Anywhere),
+        Just(Locality::Edge),
+        Just(Locality::Device)
+    ]
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// With locality classes, exact and brute force still agree, and no solver's plan that
+    /// `evaluate` accepts serves a request on a tier its class forbids.
+    #[test]
+    fn locality_classes_are_kept_by_every_solver(
+        d in draw(),
+        classes in prop::collection::vec(locality(), 3),
+    ) {
+        let instance = with_localities(&d, &classes);
+        let budget = Budget::default();
+        let exact = Exact::default().solve(&instance, &budget).unwrap();
+        let brute = brute().solve(&instance, &budget).unwrap();
+        match (&exact.status, &brute.status) {
+            (Status::Infeasible(_), Status::Infeasible(_)) => {}
+            (Status::Optimal, Status::Optimal) => {
+                let (e, b) = (exact.objective.unwrap(), brute.objective.unwrap());
+                prop_assert!(relative(e, b) <= 1e-6, "{} / {}", describe(&exact), describe(&brute));
+            }
+            _ => prop_assert!(false, "disagree: {} / {}", describe(&exact), describe(&brute)),
+        }
+        for (name, s) in all_solvers() {
+            let o = s.solve(&instance, &budget).unwrap();
+            check_outcome(&instance, &o).map_err(TestCaseError::fail)?;
+            for (k, a) in o.decision.iter().flat_map(|p| p.assignments.iter().enumerate()) {
+                let class = instance.requests[k].locality;
+                prop_assert!(class.allows(a.choice.tier), "{name}: request {k} of {class:?} on {:?}", a.choice.tier);
+            }
+        }
+    }
+}
+
+/// A request kept on its device, served in the cloud, breaks `locality` in `evaluate`; a
+/// device-only request whose phone cannot hold its model leaves the instance infeasible,
+/// naming the request and its class; a cloud-only baseline cannot serve an edge-class request.
+#[test]
+fn locality_breaches_are_named() {
+    let d = Draw {
+        edges: vec![A100],
+        requests: vec![(0, 0, 31, 1.0, None, None)],
+        objective: Objective::Latency,
+    };
+    let anywhere = d.instance();
+    let cloud = Choice::cloud(0, 0);
+    let option = anywhere.option_cost(0, cloud).unwrap();
+    let plan = SplitDecision {
+        assignments: vec![Assignment {
+            choice: cloud,
+            bandwidth_share: 1.0,
+            compute_share: 0.0,
+        }],
+    };
+    assert!(anywhere.evaluate(&plan).is_feasible(), "{option:?}");
+    let kept = with_localities(&d, &[Locality::Device]);
+    let judged = kept.evaluate(&plan);
+    assert_eq!(judged.violations[0].constraint, "locality");
+    assert!(judged.violations[0].subject.contains("class `device`"));
+    let edge = with_localities(&d, &[Locality::Edge]);
+    let cloud_only = solver("cloud-only")
+        .unwrap()
+        .solve(&edge, &Budget::default())
+        .unwrap();
+    assert!(
+        matches!(&cloud_only.status, Status::NotFound(why) if why.contains("locality")),
+        "{:?}",
+        cloud_only.status
+    );
+    assert!(
+        edge.candidates(0)
+            .iter()
+            .all(|o| o.choice.tier != Tier::Cloud)
+    );
 }
 
 /// The instances of an epoch of the trace (through `from_trace`) are solved alike by the exact

@@ -30,4 +30,6 @@ pub use hardware::{Calibration, DeviceClass, HardwareProfile};
 pub use model_cost::{ModelCost, Part, UnitCost};
 pub use node::{Node, PhaseCosts, PhaseTimes};
 pub use precision::{ACTIVATION_BYTES, Precision, TOKEN_ID_BYTES};
-pub use scenario::{Cloud, Device, EdgeServer, Radio, Scenario, ServedModel, Workload};
+pub use scenario::{
+    Cloud, Device, EdgeServer, LocalityShares, Radio, Scenario, ServedModel, Workload,
+};

@@ -1,5 +1,6 @@
 //! Where one request runs.
 
+use crate::system::LocalityShares;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -22,6 +23,52 @@ impl Tier {
             Tier::Device => "device",
             Tier::Edge => "edge",
             Tier::Cloud => "cloud",
+        }
+    }
+}
+
+/// Where a request's data may go: the tiers that may serve it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Locality {
+    /// Any tier.
+    #[default]
+    Anywhere,
+    /// The device and the edge servers of its cells, not the cloud (not even an inner split:
+    /// the activations sent up carry the prompt).
+    Edge,
+    /// The user's device alone.
+    Device,
+}
+
+impl Locality {
+    /// Lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Locality::Anywhere => "anywhere",
+            Locality::Edge => "edge",
+            Locality::Device => "device",
+        }
+    }
+
+    /// Whether `tier` may serve a request of this class.
+    pub fn allows(self, tier: Tier) -> bool {
+        match self {
+            Locality::Anywhere => true,
+            Locality::Edge => tier != Tier::Cloud,
+            Locality::Device => tier == Tier::Device,
+        }
+    }
+
+    /// The class a uniform `draw` in `[0, 1)` gives under `shares`: device-only below the
+    /// device share, edge next, anywhere above both.
+    pub fn drawn(shares: &LocalityShares, draw: f64) -> Locality {
+        if draw < shares.device_share {
+            Locality::Device
+        } else if draw < shares.device_share + shares.edge_share {
+            Locality::Edge
+        } else {
+            Locality::Anywhere
         }
     }
 }

@@ -140,6 +140,9 @@ impl SplitInstance {
                 return None;
             }
         };
+        if let Some(why) = self.locality_breach(k, a.choice) {
+            found.add("locality", format!("{request}: {why}"), 1.0);
+        }
         let (b, f) = (a.bandwidth_share, a.compute_share);
         for (name, share) in [("bandwidth share", b), ("compute share", f)] {
             if !(share.is_finite() && (0.0..=1.0 + TOLERANCE).contains(&share)) {

@@ -1,7 +1,7 @@
 //! The instance of one decision epoch: requests, the world they run in, and the cost of every
 //! choice of every request.
 
-use super::choice::{Choice, Tier};
+use super::choice::{Choice, Locality, Tier};
 use super::pricing::PhaseCache;
 use super::terms::Terms;
 use crate::problems::Error;
@@ -63,6 +63,9 @@ pub struct SplitRequest {
     pub ttft_deadline_s: Option<f64>,
     /// Deadline on the end-to-end latency.
     pub e2e_deadline_s: Option<f64>,
+    /// The tiers its data may reach.
+    #[serde(default)]
+    pub locality: Locality,
 }
 
 /// Everything one choice of one request costs, with the shares left open.
@@ -125,6 +128,9 @@ impl OptionCost {
             && self.e2e_s.le(&other.e2e_s)
     }
 }
+
+/// What the seed of an epoch is combined with (by exclusive or) to seed its locality draws.
+pub const LOCALITY_STREAM: u64 = 0x6c6f_6361_6c69_7479;
 
 /// The instance: a scenario, the requests of one epoch, and the objective.
 #[derive(Debug, Clone, Serialize)]
@@ -205,8 +211,10 @@ impl SplitInstance {
 
     /// Builds the instance of one epoch of trace requests: each request is given a distinct
     /// device while there are enough (a seeded shuffle), a model drawn by the scenario's
-    /// shares among the models whose context window holds it (see [`draw_model`]), weight 1
-    /// and the workload's deadlines.
+    /// shares among the models whose context window holds it (see [`draw_model`]), weight 1,
+    /// the workload's deadlines, and a locality class drawn with the workload's shares from
+    /// a stream of its own ([`LOCALITY_STREAM`]), so that the other draws do not depend on
+    /// the shares.
     pub fn from_trace(
         scenario: Arc<Scenario>,
         epoch: &[Request],
@@ -216,10 +224,13 @@ impl SplitInstance {
         let mut rng = StdRng::seed_from_u64(seed);
         let mut devices: Vec<usize> = (0..scenario.devices.len()).collect();
         devices.shuffle(&mut rng);
-        let (ttft, e2e) = scenario
+        let (ttft, e2e, shares) = scenario
             .workload
             .as_ref()
-            .map_or((None, None), |w| (w.ttft_slo_s, w.e2e_slo_s));
+            .map_or((None, None, Default::default()), |w| {
+                (w.ttft_slo_s, w.e2e_slo_s, w.locality)
+            });
+        let mut classes = StdRng::seed_from_u64(seed ^ LOCALITY_STREAM);
         let requests = epoch
             .iter()
             .enumerate()
@@ -236,6 +247,7 @@ impl SplitInstance {
                     weight: 1.0,
                     ttft_deadline_s: ttft,
                     e2e_deadline_s: e2e,
+                    locality: Locality::drawn(&shares, classes.r#gen()),
                 }
             })
             .collect();
@@ -319,10 +331,11 @@ impl SplitInstance {
         self.priced(&PhaseCache::new(self, k), choice)
     }
 
-    /// Every choice of request `k`: device-only, and each split with the rest on each covering
-    /// edge server or in the cloud through its cell.
+    /// Every choice of request `k` its locality allows: device-only, and each split with the
+    /// rest on each covering edge server or in the cloud through its cell.
     pub fn all_choices(&self, k: usize) -> Vec<Choice> {
         let layers = self.layers(k);
+        let locality = self.requests[k].locality;
         let device = &self.scenario.devices[self.requests[k].device];
         let mut choices = Vec::with_capacity(1 + 2 * device.covered_by.len() * layers as usize);
         choices.push(Choice::device_only(layers));
@@ -332,6 +345,7 @@ impl SplitInstance {
                 choices.push(Choice::cloud(e, s));
             }
         }
+        choices.retain(|c| locality.allows(c.tier));
         choices
     }
 
@@ -348,6 +362,18 @@ impl SplitInstance {
                 r.output_tokens,
                 architecture.max_position_embeddings,
                 architecture.name
+            )
+        })
+    }
+
+    /// Why request `k`'s locality class forbids `choice`, if so.
+    pub fn locality_breach(&self, k: usize, choice: Choice) -> Option<String> {
+        let locality = self.requests[k].locality;
+        (!locality.allows(choice.tier)).then(|| {
+            format!(
+                "locality: a request of class `{}` may not be served by the {}",
+                locality.name(),
+                choice.tier.name()
             )
         })
     }
@@ -370,6 +396,9 @@ impl SplitInstance {
     pub(super) fn alone_infeasibility(&self, k: usize, option: &OptionCost) -> Option<String> {
         let r = &self.requests[k];
         let device = &self.scenario.devices[r.device];
+        if let Some(why) = self.locality_breach(k, option.choice) {
+            return Some(why);
+        }
         if let Some(why) = self.context_window_excess(k) {
             return Some(why);
         }
@@ -445,12 +474,16 @@ impl SplitInstance {
                 let r = &self.requests[k];
                 reasons.dedup_by(|a, b| a.split(": ").nth(1) == b.split(": ").nth(1));
                 infeasible = Some(format!(
-                    "request {k} (id {}, {}, {} prompt and {} output tokens, device `{}`) has no feasible choice; {}",
+                    "request {k} (id {}, {}, {} prompt and {} output tokens, device `{}`{}) has no feasible choice; {}",
                     r.id,
                     self.scenario.models[r.model].architecture.name,
                     r.prompt_tokens,
                     r.output_tokens,
                     self.scenario.devices[r.device].name,
+                    match r.locality {
+                        Locality::Anywhere => String::new(),
+                        class => format!(", locality `{}`", class.name()),
+                    },
                     reasons.into_iter().take(4).collect::<Vec<_>>().join("; ")
                 ));
             }

@@ -24,7 +24,7 @@ mod terms;
 pub use allocation::{Allocated, allocate};
 pub use baselines::{CloudOnly, DeviceOnly, EdgeOnly, Neurosurgeon, RandomChoice};
 pub use brute_force::BruteForce;
-pub use choice::{Choice, Tier};
+pub use choice::{Choice, Locality, Tier};
 pub use decision::{Assignment, RequestMetrics, SplitDecision};
 pub use evaluate::TOLERANCE;
 pub use exact::Exact;

@@ -109,6 +109,19 @@ pub(super) struct WorkloadFile {
     pub e2e_slo: Option<Seconds>,
     #[serde(default)]
     pub seed: u64,
+    #[serde(default)]
+    pub locality: Option<LocalityFile>,
+}
+
+/// `[workload.locality]`: shares of requests that must stay on their device or in their edge
+/// site.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct LocalityFile {
+    #[serde(default)]
+    pub device: f64,
+    #[serde(default)]
+    pub edge: f64,
 }
 
 /// Reads the value of an unknown top-level key: a table is a problem's section (skipped here),

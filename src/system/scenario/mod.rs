@@ -170,6 +170,18 @@ pub struct Workload {
     pub e2e_slo_s: Option<f64>,
     /// Seed of the assignment of requests to devices and models.
     pub seed: u64,
+    /// Shares of requests that must not leave their device or their edge site.
+    pub locality: LocalityShares,
+}
+
+/// Shares of a workload's requests whose data may not go everywhere (the rest may be served by
+/// any tier). Requests are drawn into a class with these shares.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct LocalityShares {
+    /// Share that must be served on the user's device alone.
+    pub device_share: f64,
+    /// Share that may use the device and the edge servers but must not reach the cloud.
+    pub edge_share: f64,
 }
 
 /// A resolved scenario: every name looked up, every figure in base units.

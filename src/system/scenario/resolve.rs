@@ -2,11 +2,11 @@
 //! in base units, every reference checked.
 
 use super::file::{
-    DeviceGroupFile, EdgeServerFile, ModelFile, RadioFile, ScenarioFile, WorkloadFile,
+    DeviceGroupFile, EdgeServerFile, LocalityFile, ModelFile, RadioFile, ScenarioFile, WorkloadFile,
 };
 use super::limits::{MAX_DEVICES, MAX_EDGE_SERVERS};
 use super::source::Source;
-use super::{Cloud, Device, EdgeServer, Radio, ServedModel, Workload};
+use super::{Cloud, Device, EdgeServer, LocalityShares, Radio, ServedModel, Workload};
 use crate::system::architecture::name_key;
 use crate::system::catalogue::Catalogue;
 use crate::system::error::{Error, Result};
@@ -366,6 +366,35 @@ fn workload(source: &Source, w: &WorkloadFile) -> Result<Workload> {
         ttft_slo_s: positive(w.ttft_slo, "ttft_slo")?,
         e2e_slo_s: positive(w.e2e_slo, "e2e_slo")?,
         seed: w.seed,
+        locality: locality(source, w.locality.as_ref())?,
+    })
+}
+
+/// The locality shares of `[workload.locality]`: each in [0, 1], together at most 1.
+fn locality(source: &Source, file: Option<&LocalityFile>) -> Result<LocalityShares> {
+    let Some(file) = file else {
+        return Ok(LocalityShares::default());
+    };
+    for (key, share) in [("device", file.device), ("edge", file.edge)] {
+        if !(share.is_finite() && (0.0..=1.0).contains(&share)) {
+            return Err(source.field_error(
+                &format!("workload.locality.{key}"),
+                format!("a share of requests must be in [0, 1], got {share}"),
+            ));
+        }
+    }
+    if file.device + file.edge > 1.0 {
+        return Err(source.field_error(
+            "workload.locality",
+            format!(
+                "the shares of requests kept on the device ({}) and in the edge site ({}) add up to more than 1",
+                file.device, file.edge
+            ),
+        ));
+    }
+    Ok(LocalityShares {
+        device_share: file.device,
+        edge_share: file.edge,
     })
 }
 
