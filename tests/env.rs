@@ -177,6 +177,53 @@ fn split_masks_are_exactly_the_feasible_candidates() {
     }
 }
 
+/// With locality classes drawn by the workload's shares, the mask offers no tier a request's
+/// class forbids, and random valid play gives feasible epochs.
+#[test]
+fn split_masks_keep_each_request_where_its_class_allows() {
+    let text = std::fs::read_to_string("scenarios/small.toml").unwrap();
+    let text = format!("{text}\n[workload.locality]\ndevice = 0.3\nedge = 0.3\n");
+    let dir = tempfile::tempdir().unwrap();
+    let text = text.replace(
+        "../datasets/traces/azure_llm_2023_conv.csv",
+        &std::fs::canonicalize(conversation_trace())
+            .unwrap()
+            .display()
+            .to_string(),
+    );
+    let path = dir.path().join("local.toml");
+    std::fs::write(&path, text).unwrap();
+    let scenario = Scenario::from_path(&path).unwrap();
+    let options = SplitEnvOptions {
+        epochs_per_episode: 2,
+        ..SplitEnvOptions::default()
+    };
+    let mut env = SplitEnv::new(Arc::new(scenario), options).unwrap();
+    let layout: SplitLayout = env.layout();
+    let mut rng = StdRng::seed_from_u64(5);
+    let mut classes = std::collections::HashSet::new();
+    for seed in 0..4 {
+        env.reset(Some(seed)).unwrap();
+        loop {
+            let (instance, k) = env.current().expect("an episode is under way");
+            let class = instance.requests[k].locality;
+            classes.insert(class);
+            for a in (0..env.action_mask().len()).filter(|&a| env.action_mask()[a]) {
+                let choice = layout.choice(a, instance.layers(k)).unwrap();
+                assert!(class.allows(choice.tier), "{class:?} offered {choice}");
+            }
+            let step = env.step(random_valid(&mut rng, env.action_mask())).unwrap();
+            if let Some(report) = &step.report {
+                assert!(report.feasible, "{:?}", report.reason);
+            }
+            if step.terminated {
+                break;
+            }
+        }
+    }
+    assert_eq!(classes.len(), 3, "every class was drawn: {classes:?}");
+}
+
 /// Checks every report of an episode: the rewards of an epoch add up to minus the objective
 /// that `evaluate` gives the agent's decision, which is feasible.
 fn check_rewards_add_up(seen: &[Seen], reports: &[EpochReport]) {
