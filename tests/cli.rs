@@ -88,6 +88,56 @@ fn inspect_a_model_on_a_device_as_json() {
     assert!(f(&speeds[0]["decode_tokens_per_s"]) > 0.0);
 }
 
+/// `--batch N --context C` adds the decode step of the batch: N sequences share one reading of
+/// the weights, so the batch's tokens per second are N over the step; `--context` needs
+/// `--batch`, and a batch of 0 is refused.
+#[test]
+fn inspect_a_batch_step() {
+    let args = |batch: &str| {
+        let mut a = vec![
+            "inspect",
+            "--model",
+            "Llama-3.1-8B",
+            "--device",
+            "NVIDIA L4 24GB",
+        ];
+        a.extend(["--batch", batch, "--context", "2048", "--json"]);
+        a.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let run_json = |batch: &str| {
+        let a = args(batch);
+        json(&a.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let (one, sixteen) = (run_json("1"), run_json("16"));
+    let step = |v: &Value| f(&v["speeds"][0]["batch"]["step_s"]);
+    assert_eq!(sixteen["speeds"][0]["batch"]["sequences"], 16);
+    assert_eq!(sixteen["speeds"][0]["batch"]["context_tokens"], 2048);
+    let batch_rate = f(&sixteen["speeds"][0]["batch"]["tokens_per_s"]);
+    assert!((batch_rate - 16.0 / step(&sixteen)).abs() <= 1e-9 * batch_rate);
+    assert!(step(&sixteen) > step(&one) && batch_rate > 1.0 / step(&one));
+    let plain = json(&[
+        "inspect",
+        "--model",
+        "Llama-3.1-8B",
+        "--device",
+        "NVIDIA L4 24GB",
+        "--json",
+    ]);
+    assert!(plain["speeds"][0].get("batch").is_none());
+    let text = stdout(&run(&["inspect", "--scenario", "small", "--batch", "8"]));
+    assert!(
+        text.contains("One decode step of a batch of 8 sequences"),
+        "{text}"
+    );
+    for bad in [
+        vec!["inspect", "--model", "Llama-3.1-8B", "--context", "2048"],
+        vec!["inspect", "--model", "Llama-3.1-8B", "--batch", "0"],
+    ] {
+        let o = run(&bad);
+        assert!(!o.status.success(), "{bad:?}");
+    }
+}
+
 #[test]
 fn inspect_an_unknown_model_lists_the_known_ones() {
     let o = run(&["inspect", "--model", "NoSuchModel"]);

@@ -29,6 +29,8 @@ def cost_table(
     scenario: Union[_core.Scenario, str, "PathLike[str]"],
     prompt_tokens: Optional[int] = None,
     output_tokens: Optional[int] = None,
+    batch: Optional[int] = None,
+    context_tokens: Optional[int] = None,
 ) -> "pandas.DataFrame":
     """Each model of a scenario on one node per distinct hardware of each role.
 
@@ -37,9 +39,13 @@ def cost_table(
     device precision on devices and its server precision on servers. Columns: ``model``,
     ``node``, ``role``, ``precision``, ``prefill_s``, ``prefill_tokens_per_s``,
     ``decode_tokens_per_s``, ``end_to_end_s``, ``memory_needed_bytes``, ``memory_bytes``,
-    ``fits``. As ``mei4llm inspect --scenario``.
+    ``fits``. With ``batch``, also one decode step of that many sequences of ``context_tokens``
+    tokens each (default: ``prompt_tokens``) on every node, the serving model of ``batching``
+    and ``serve``: ``batch_sequences``, ``batch_context_tokens``, ``batch_step_s``,
+    ``batch_tokens_per_s_per_sequence``, ``batch_tokens_per_s``, ``batch_memory_needed_bytes``,
+    ``batch_fits``. As ``mei4llm inspect --scenario`` (with ``--batch``, ``--context``).
     """
-    columns = _core.cost_table(scenario, prompt_tokens, output_tokens)
+    columns = _core.cost_table(scenario, prompt_tokens, output_tokens, batch, context_tokens)
     return frame(columns, "mei4llm.cost_table")
 
 

@@ -79,6 +79,21 @@ def test_cost_table_is_what_inspect_prints(scenario: mei4llm.Scenario) -> None:
     ]
 
 
+def test_cost_table_adds_a_batch_step_as_inspect_does(scenario: mei4llm.Scenario) -> None:
+    table = mei4llm.cost_table(scenario, batch=8, context_tokens=2048)
+    report = cli_json("inspect", "--scenario", str(SMALL), "--batch", "8", "--context", "2048")
+    batches = [s["batch"] for m in report["models"] for s in m["speeds"]]
+    assert table["batch_step_s"].tolist() == [b["step_s"] for b in batches]
+    assert (table["batch_sequences"] == 8).all() and (table["batch_context_tokens"] == 2048).all()
+    np.testing.assert_allclose(table["batch_tokens_per_s"], 8 / table["batch_step_s"], rtol=1e-12)
+    assert table["batch_fits"].dtype == np.bool_
+    assert "batch_step_s" not in mei4llm.cost_table(scenario).columns
+    with pytest.raises(ValueError, match="give batch too"):
+        mei4llm.cost_table(scenario, context_tokens=2048)
+    with pytest.raises(ValueError, match="batch"):
+        mei4llm.cost_table(scenario, batch=0)
+
+
 def test_layer_and_split_tables_are_what_inspect_prints() -> None:
     report = cli_json("inspect", "--model", "Llama-3.2-3B", "--precision", "int4")
     layers = mei4llm.layer_table("Llama-3.2-3B", precision="int4")

@@ -223,6 +223,11 @@ impl Columns {
         Ok(())
     }
 
+    /// The number of columns.
+    pub(crate) fn width(&self) -> usize {
+        self.columns.len()
+    }
+
     /// The column called `name`.
     #[cfg(test)]
     fn column(&self, name: &str) -> Option<&Column> {

@@ -2,12 +2,12 @@
 //! `cost_table` (a scenario's models on its nodes), `layer_table` and `split_table` (one model),
 //! `model_catalogue` and `hardware_catalogue` (the bundled data).
 
-use super::columns::{Column, Columns};
+use super::columns::{Column, ColumnError, Columns};
 use super::error::value_error;
 use super::scenario::AnyScenario;
 use crate::system::cost_report::{
-    HardwareRow, MEDIAN_OUTPUT_TOKENS, MEDIAN_PROMPT_TOKENS, ModelReport, NodeSpeed,
-    ScenarioReport, SplitRow, UnitRow, hardware_rows,
+    BatchQuery, BatchSpeed, HardwareRow, MEDIAN_OUTPUT_TOKENS, MEDIAN_PROMPT_TOKENS, ModelReport,
+    NodeSpeed, ScenarioReport, SplitRow, UnitRow, hardware_rows,
 };
 use crate::system::{Catalogue, ModelCost, Precision};
 use pyo3::prelude::*;
@@ -80,32 +80,92 @@ fn model_cost(name: &str, precision: &str) -> PyResult<ModelCost> {
 /// end-to-end time of a request of `prompt_tokens` and `output_tokens` tokens (default: the
 /// medians of the Azure 2023 conversation trace, 1020 and 129) with the whole model on the
 /// node, and whether it fits in memory. Devices run the model at its device precision, servers
-/// at its server one.
+/// at its server one. With `batch`, also the decode step of that many sequences of
+/// `context_tokens` tokens each (default: the prompt tokens) on every node.
 #[pyfunction]
-#[pyo3(signature = (scenario, prompt_tokens=None, output_tokens=None))]
+#[pyo3(signature = (scenario, prompt_tokens=None, output_tokens=None, batch=None, context_tokens=None))]
 pub(crate) fn cost_table<'py>(
     py: Python<'py>,
     scenario: AnyScenario<'_>,
     prompt_tokens: Option<u64>,
     output_tokens: Option<u64>,
+    batch: Option<u64>,
+    context_tokens: Option<u64>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let (scenario, _) = scenario.load()?;
     let prompt_tokens = prompt_tokens.unwrap_or(MEDIAN_PROMPT_TOKENS);
     let output_tokens = output_tokens.unwrap_or(MEDIAN_OUTPUT_TOKENS);
+    if batch.is_none() && context_tokens.is_some() {
+        return Err(value_error(
+            "context_tokens is the context of a batch: give batch too",
+        ));
+    }
+    let query = batch.map(|sequences| BatchQuery {
+        sequences,
+        context_tokens: context_tokens.unwrap_or(prompt_tokens),
+    });
     let report =
-        ScenarioReport::new(&scenario, prompt_tokens, output_tokens).map_err(value_error)?;
+        ScenarioReport::new(&scenario, prompt_tokens, output_tokens, query).map_err(value_error)?;
     let speeds: Vec<(&str, &NodeSpeed)> = report
         .models
         .iter()
         .flat_map(|m| m.speeds.iter().map(move |s| (m.model.as_str(), s)))
         .collect();
-    let mut columns =
-        Columns::of(SPEED_COLUMNS, speeds.iter().map(|(_, s)| *s)).map_err(value_error)?;
+    // The batch step goes in columns of its own.
+    let plain: Vec<NodeSpeed> = speeds
+        .iter()
+        .map(|(_, s)| NodeSpeed {
+            batch: None,
+            ..(*s).clone()
+        })
+        .collect();
+    let mut columns = Columns::of(SPEED_COLUMNS, &plain).map_err(value_error)?;
     let models = speeds.iter().map(|(m, _)| Some(m.to_string())).collect();
     columns
         .insert(0, "model", Column::Text(models))
         .map_err(value_error)?;
+    let batches: Vec<&BatchSpeed> = speeds
+        .iter()
+        .filter_map(|(_, s)| s.batch.as_ref())
+        .collect();
+    if !batches.is_empty() {
+        add_batch_columns(&mut columns, &batches).map_err(value_error)?;
+    }
     columns.into_python(py)
+}
+
+/// The columns of one batch step per row, after the others, each name prefixed `batch_`.
+fn add_batch_columns(columns: &mut Columns, batches: &[&BatchSpeed]) -> Result<(), ColumnError> {
+    let n = batches.len();
+    let int = |f: fn(&BatchSpeed) -> u64| {
+        Column::Int(
+            batches.iter().map(|b| f(b) as i64).collect(),
+            vec![false; n],
+        )
+    };
+    let float = |f: fn(&BatchSpeed) -> f64| Column::Float(batches.iter().map(|b| f(b)).collect());
+    let added = [
+        ("batch_sequences", int(|b| b.sequences)),
+        ("batch_context_tokens", int(|b| b.context_tokens)),
+        ("batch_step_s", float(|b| b.step_s)),
+        (
+            "batch_tokens_per_s_per_sequence",
+            float(|b| b.tokens_per_s_per_sequence),
+        ),
+        ("batch_tokens_per_s", float(|b| b.tokens_per_s)),
+        (
+            "batch_memory_needed_bytes",
+            float(|b| b.memory_needed_bytes),
+        ),
+        (
+            "batch_fits",
+            Column::Bool(batches.iter().map(|b| b.fits).collect(), vec![false; n]),
+        ),
+    ];
+    for (name, column) in added {
+        columns.insert(columns.width(), name, column)?;
+    }
+    Ok(())
 }
 
 /// One row per unit of model `model` (embedding, every block, head) at `precision`: parameters,

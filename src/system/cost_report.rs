@@ -68,6 +68,80 @@ pub struct NodeSpeed {
     pub memory_bytes: f64,
     /// Whether what is needed fits in the memory.
     pub fits: bool,
+    /// One decode step of a batch, when one is asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub batch: Option<BatchSpeed>,
+}
+
+/// One decode step of a batch of equal sequences on a node: every block reads its weights
+/// once and each sequence's KV cache ([`Node::batch_decode_step_s`], the serving model every
+/// problem uses).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BatchSpeed {
+    /// Sequences in the batch.
+    pub sequences: u64,
+    /// Tokens of context each sequence holds at the step.
+    pub context_tokens: u64,
+    /// Time of the step (one token for every sequence).
+    pub step_s: f64,
+    /// Tokens per second each sequence sees (`1 / step`).
+    pub tokens_per_s_per_sequence: f64,
+    /// Tokens per second of the whole batch.
+    pub tokens_per_s: f64,
+    /// Weights once and every sequence's KV cache.
+    pub memory_needed_bytes: f64,
+    /// Whether that fits in the node's memory.
+    pub fits: bool,
+}
+
+/// The most sequences a batch step is computed for.
+pub const MAX_BATCH_SEQUENCES: u64 = 4096;
+
+impl BatchSpeed {
+    /// A decode step of `sequences` sequences of `context_tokens` tokens each, with the whole of
+    /// `cost` on `node`.
+    pub fn new(
+        node: &Node,
+        cost: &ModelCost,
+        sequences: u64,
+        context_tokens: u64,
+    ) -> Result<BatchSpeed> {
+        if !(1..=MAX_BATCH_SEQUENCES).contains(&sequences) {
+            return Err(Error::invalid(
+                "batch",
+                format!("{sequences} sequences; a batch has 1 to {MAX_BATCH_SEQUENCES}"),
+            ));
+        }
+        if context_tokens == 0 {
+            return Err(Error::invalid(
+                "context",
+                "0 tokens; a sequence at a decode step holds at least one",
+            ));
+        }
+        let whole = Part::whole(cost.layers);
+        let contexts = vec![context_tokens; sequences as usize];
+        let step_s = node.batch_decode_step_s(cost, whole, &contexts)?;
+        let needed = cost.weight_bytes(whole)
+            + cost.kv_bytes_per_token(whole) * (sequences * context_tokens) as f64;
+        Ok(BatchSpeed {
+            sequences,
+            context_tokens,
+            step_s,
+            tokens_per_s_per_sequence: 1.0 / step_s,
+            tokens_per_s: sequences as f64 / step_s,
+            memory_needed_bytes: needed,
+            fits: node.fits(needed),
+        })
+    }
+}
+
+/// A batch to report a decode step of: sequences and the context each holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchQuery {
+    /// Sequences in the batch.
+    pub sequences: u64,
+    /// Tokens of context of each.
+    pub context_tokens: u64,
 }
 
 impl NodeSpeed {
@@ -96,7 +170,21 @@ impl NodeSpeed {
             memory_needed_bytes: needed,
             memory_bytes: node.profile.memory_bytes,
             fits: node.fits(needed),
+            batch: None,
         })
+    }
+
+    /// This speed with the decode step of `batch` on `node` (the node it was made for).
+    pub fn with_batch(
+        self,
+        node: &Node,
+        cost: &ModelCost,
+        batch: Option<BatchQuery>,
+    ) -> Result<NodeSpeed> {
+        let batch = batch
+            .map(|b| BatchSpeed::new(node, cost, b.sequences, b.context_tokens))
+            .transpose()?;
+        Ok(NodeSpeed { batch, ..self })
     }
 }
 
@@ -206,11 +294,13 @@ pub struct ScenarioReport {
 }
 
 impl ScenarioReport {
-    /// The report of `scenario` for a request of `prompt_tokens` and `output_tokens` tokens.
+    /// The report of `scenario` for a request of `prompt_tokens` and `output_tokens` tokens,
+    /// and the decode step of `batch` on every node when one is given.
     pub fn new(
         scenario: &Scenario,
         prompt_tokens: u64,
         output_tokens: u64,
+        batch: Option<BatchQuery>,
     ) -> Result<ScenarioReport> {
         let mut nodes: Vec<(&Node, &str)> = Vec::new();
         let candidates = scenario
@@ -237,13 +327,8 @@ impl ScenarioReport {
                 } else {
                     &m.on_server
                 };
-                report.speeds.push(NodeSpeed::new(
-                    node,
-                    role,
-                    cost,
-                    prompt_tokens,
-                    output_tokens,
-                )?);
+                let speed = NodeSpeed::new(node, role, cost, prompt_tokens, output_tokens)?;
+                report.speeds.push(speed.with_batch(node, cost, batch)?);
             }
             models.push(report);
         }
@@ -344,11 +429,50 @@ mod tests {
         assert!(error.to_string().contains("prompt_tokens"), "{error}");
     }
 
+    /// A batch step is the serving model's: one sequence's step is the single-sequence decode
+    /// step, and a batch reads the weights once, so each sequence is slower but the batch
+    /// faster than one sequence alone.
+    #[test]
+    fn a_batch_step_is_the_batch_roofline() {
+        let catalogue = Catalogue::bundled();
+        let node = catalogue.node("NVIDIA L4 24GB").unwrap();
+        let cost = catalogue
+            .model("Llama-3.1-8B")
+            .unwrap()
+            .cost(Precision::Fp16);
+        let whole = Part::whole(cost.layers);
+        let one = BatchSpeed::new(&node, &cost, 1, 2048).unwrap();
+        assert_eq!(one.step_s, node.decode_step_s(&cost, whole, 2048).unwrap());
+        let sixteen = BatchSpeed::new(&node, &cost, 16, 2048).unwrap();
+        let step = node.batch_decode_step_s(&cost, whole, &[2048; 16]).unwrap();
+        assert_eq!(sixteen.step_s, step);
+        assert_eq!(sixteen.tokens_per_s, 16.0 / step);
+        assert!(sixteen.step_s > one.step_s && sixteen.tokens_per_s > one.tokens_per_s);
+        let kv = cost.kv_bytes_per_token(whole) * 16.0 * 2048.0;
+        assert_eq!(sixteen.memory_needed_bytes, cost.weight_bytes(whole) + kv);
+        for (sequences, context) in [(0, 2048), (MAX_BATCH_SEQUENCES + 1, 2048), (4, 0)] {
+            let error = BatchSpeed::new(&node, &cost, sequences, context).unwrap_err();
+            assert!(
+                error.to_string().contains("batch") || context == 0,
+                "{error}"
+            );
+        }
+        let query = BatchQuery {
+            sequences: 16,
+            context_tokens: 2048,
+        };
+        let speed = NodeSpeed::new(&node, "edge", &cost, 1020, 129).unwrap();
+        assert_eq!(
+            speed.with_batch(&node, &cost, Some(query)).unwrap().batch,
+            Some(sixteen)
+        );
+    }
+
     #[test]
     fn a_scenario_has_one_speed_per_distinct_node_and_role() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let scenario = Scenario::from_path(&root.join("scenarios/small.toml")).unwrap();
-        let report = ScenarioReport::new(&scenario, 1020, 129).unwrap();
+        let report = ScenarioReport::new(&scenario, 1020, 129, None).unwrap();
         assert_eq!((report.devices, report.edge_servers), (8, 2));
         for m in &report.models {
             assert!(m.units.is_empty());

@@ -1,8 +1,8 @@
 //! `mei4llm inspect`: what running a model costs.
 
 use mei4llm::system::cost_report::{
-    MEDIAN_OUTPUT_TOKENS, MEDIAN_PROMPT_TOKENS, ModelReport, NodeSpeed, ScenarioReport,
-    hardware_rows,
+    BatchQuery, MAX_BATCH_SEQUENCES, MEDIAN_OUTPUT_TOKENS, MEDIAN_PROMPT_TOKENS, ModelReport,
+    NodeSpeed, ScenarioReport, hardware_rows,
 };
 use mei4llm::system::{Catalogue, Precision, Scenario};
 use mei4llm::text::{Table, si, time};
@@ -11,7 +11,7 @@ use std::error::Error;
 
 #[derive(clap::Args)]
 #[command(
-    after_help = "Examples:\n  mei4llm inspect --scenarios\n  mei4llm inspect --scenario small\n  mei4llm inspect --scenario scenarios/small.toml\n  mei4llm inspect --model Llama-2-7B --device \"NVIDIA L4 24GB\"\n  mei4llm inspect --model Llama-3.2-3B --device \"Qualcomm Snapdragon 8 Gen 3\" --precision int4 --json\n  mei4llm inspect --list"
+    after_help = "Examples:\n  mei4llm inspect --scenarios\n  mei4llm inspect --scenario small\n  mei4llm inspect --scenario scenarios/small.toml\n  mei4llm inspect --model Llama-2-7B --device \"NVIDIA L4 24GB\"\n  mei4llm inspect --model Llama-3.2-3B --device \"Qualcomm Snapdragon 8 Gen 3\" --precision int4 --json\n  mei4llm inspect --model Llama-3.1-8B --device \"NVIDIA L4 24GB\" --batch 16 --context 2048\n  mei4llm inspect --scenario small --batch 8\n  mei4llm inspect --list"
 )]
 pub struct Args {
     /// A scenario file (.toml or .json) or a bundled scenario's name: cost of each of its
@@ -34,6 +34,14 @@ pub struct Args {
     /// Output tokens (default: the median of the Azure 2023 conversation trace).
     #[arg(long, default_value_t = MEDIAN_OUTPUT_TOKENS, value_parser = clap::value_parser!(u64).range(1..), allow_hyphen_values = true)]
     output_tokens: u64,
+    /// Also the decode step of a batch of this many sequences on every node (the serving
+    /// model of `batching` and `serve`: weights read once a step, every sequence's KV cache),
+    /// with each sequence's and the batch's tokens per second.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_BATCH_SEQUENCES), allow_hyphen_values = true)]
+    batch: Option<u64>,
+    /// Tokens of context each sequence of `--batch` holds (default: the prompt tokens).
+    #[arg(long, value_name = "TOKENS", requires = "batch", value_parser = clap::value_parser!(u64).range(1..), allow_hyphen_values = true)]
+    context: Option<u64>,
     /// List the models and device profiles of the catalogue.
     #[arg(long)]
     list: bool,
@@ -44,6 +52,16 @@ pub struct Args {
     /// Print JSON instead of tables.
     #[arg(long)]
     json: bool,
+}
+
+impl Args {
+    /// The batch `--batch` and `--context` ask for.
+    fn batch_query(&self) -> Option<BatchQuery> {
+        self.batch.map(|sequences| BatchQuery {
+            sequences,
+            context_tokens: self.context.unwrap_or(self.prompt_tokens),
+        })
+    }
 }
 
 pub fn run(args: &Args) -> Result<(), Box<dyn Error>> {
@@ -62,13 +80,16 @@ pub fn run(args: &Args) -> Result<(), Box<dyn Error>> {
     let mut report = ModelReport::new(&cost, args.prompt_tokens, args.output_tokens);
     if let Some(device) = &args.device {
         let node = catalogue.node(device)?;
-        report.speeds.push(NodeSpeed::new(
+        let speed = NodeSpeed::new(
             &node,
             "device",
             &cost,
             args.prompt_tokens,
             args.output_tokens,
-        )?);
+        )?;
+        report
+            .speeds
+            .push(speed.with_batch(&node, &cost, args.batch_query())?);
     }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -271,10 +292,57 @@ fn print_speeds(speeds: &[NodeSpeed], prompt: u64, output: u64) {
         ]);
     }
     t.print();
+    print_batches(speeds);
+}
+
+/// The batch step of every speed that has one.
+fn print_batches(speeds: &[NodeSpeed]) {
+    let Some(first) = speeds.iter().find_map(|s| s.batch.as_ref()) else {
+        return;
+    };
+    println!(
+        "\nOne decode step of a batch of {} sequences, each at a context of {} tokens:",
+        first.sequences, first.context_tokens
+    );
+    let mut t = Table::new(&[
+        "node",
+        "role",
+        "precision",
+        "step",
+        "tok/s a sequence",
+        "tok/s the batch",
+        "memory needed",
+        "fits",
+    ]);
+    for (s, b) in speeds
+        .iter()
+        .filter_map(|s| s.batch.as_ref().map(|b| (s, b)))
+    {
+        t.row(vec![
+            s.node.clone(),
+            s.role.clone(),
+            s.precision.to_string(),
+            time(b.step_s),
+            format!("{:.1}", b.tokens_per_s_per_sequence),
+            format!("{:.0}", b.tokens_per_s),
+            format!(
+                "{} of {}",
+                si(b.memory_needed_bytes, "B"),
+                si(s.memory_bytes, "B")
+            ),
+            if b.fits { "yes" } else { "no" }.into(),
+        ]);
+    }
+    t.print();
 }
 
 fn scenario(s: &Scenario, args: &Args) -> Result<(), Box<dyn Error>> {
-    let report = ScenarioReport::new(s, args.prompt_tokens, args.output_tokens)?;
+    let report = ScenarioReport::new(
+        s,
+        args.prompt_tokens,
+        args.output_tokens,
+        args.batch_query(),
+    )?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
