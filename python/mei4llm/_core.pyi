@@ -184,6 +184,8 @@ def cost_table(
     scenario: Union[Scenario, _Path],
     prompt_tokens: Optional[int] = None,
     output_tokens: Optional[int] = None,
+    batch: Optional[int] = None,
+    context_tokens: Optional[int] = None,
 ) -> _Columns: ...
 def layer_table(
     model: str, precision: str = "fp16", prompt_tokens: Optional[int] = None
