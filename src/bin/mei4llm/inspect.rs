@@ -283,16 +283,22 @@ fn print_speeds(speeds: &[NodeSpeed], prompt: u64, output: u64) {
             format!("{:.0}", s.prefill_tokens_per_s),
             format!("{:.1}", s.decode_tokens_per_s),
             time(s.end_to_end_s),
-            format!(
-                "{} of {}",
-                si(s.memory_needed_bytes, "B"),
-                si(s.memory_bytes, "B")
-            ),
-            if s.fits { "yes" } else { "no" }.into(),
+            memory(s.memory_needed_bytes, s.memory_bytes),
+            yes_no(s.fits),
         ]);
     }
     t.print();
     print_batches(speeds);
+}
+
+/// `needed of capacity`.
+fn memory(needed_bytes: f64, capacity_bytes: f64) -> String {
+    format!("{} of {}", si(needed_bytes, "B"), si(capacity_bytes, "B"))
+}
+
+/// `yes` or `no`.
+fn yes_no(fits: bool) -> String {
+    if fits { "yes" } else { "no" }.into()
 }
 
 /// The batch step of every speed that has one.
@@ -325,12 +331,8 @@ fn print_batches(speeds: &[NodeSpeed]) {
             time(b.step_s),
             format!("{:.1}", b.tokens_per_s_per_sequence),
             format!("{:.0}", b.tokens_per_s),
-            format!(
-                "{} of {}",
-                si(b.memory_needed_bytes, "B"),
-                si(s.memory_bytes, "B")
-            ),
-            if b.fits { "yes" } else { "no" }.into(),
+            memory(b.memory_needed_bytes, s.memory_bytes),
+            yes_no(b.fits),
         ]);
     }
     t.print();
