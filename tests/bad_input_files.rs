@@ -407,6 +407,36 @@ fn scenario_cases() -> Vec<Case> {
         .below(1)
         .field("radios.5g-static.antenna")
         .value("antenna"),
+        // A loaded cloud.
+        toml("small", rtt, &format!("{rtt}\nbackground = {{ sequences = 0, context = 1149 }}"))
+            .below(1)
+            .field("cloud.background.sequences")
+            .value("0 sequences"),
+        toml("small", rtt, &format!("{rtt}\nbackground = {{ sequences = 200000, context = 1149 }}"))
+            .below(1)
+            .field("cloud.background.sequences")
+            .value("1 to 100000"),
+        toml("small", rtt, &format!("{rtt}\nbackground = {{ sequences = 8, context = 0 }}"))
+            .below(1)
+            .field("cloud.background.context")
+            .value("0 tokens"),
+        toml("small", rtt, &format!("{rtt}\nbackground = {{ sequences = 8, context = 9, load = 1 }}"))
+            .below(1)
+            .field("cloud.background.load")
+            .value("load"),
+        // Locality classes.
+        toml("small", "seed = 1", "seed = 1\n[workload.locality]\ndevice = 1.5")
+            .below(2)
+            .field("workload.locality.device")
+            .value("got 1.5"),
+        toml("small", "seed = 1", "seed = 1\n[workload.locality]\ndevice = 0.7\nedge = 0.5")
+            .below(1)
+            .field("workload.locality")
+            .value("add up to more than 1"),
+        toml("small", "seed = 1", "seed = 1\n[workload.locality]\ncloud = 0.1")
+            .below(2)
+            .field("workload.locality.cloud")
+            .value("cloud"),
         // The workload.
         toml("small", "requests = 8", "requests = 0")
             .field("workload.requests")

@@ -611,6 +611,82 @@ fn a_trace_epoch_through_from_trace() {
     assert!(relative(exact.objective.unwrap(), brute.objective.unwrap()) <= 1e-6);
 }
 
+/// The small scenario with every cloud GPU decoding `sequences` background sequences of 1,149
+/// tokens (the Azure 2023 conversation medians, 1,020 + 129).
+fn loaded_small(sequences: u64) -> Arc<Scenario> {
+    let text = std::fs::read_to_string("scenarios/small.toml")
+        .unwrap()
+        .replace("../datasets/", "datasets/")
+        .replace(
+            "[cloud]\n",
+            &format!("[cloud]\nbackground = {{ sequences = {sequences}, context = 1149 }}\n"),
+        );
+    Arc::new(Scenario::from_toml_str("small-loaded.toml", &text).unwrap())
+}
+
+/// A loaded cloud decodes each request beside its background: slower than an idle GPU, whole
+/// requests only, its memory holding the background's KV cache too; exact and brute force
+/// still agree.
+#[test]
+fn a_loaded_cloud_serves_whole_requests_beside_its_background() {
+    let idle = Arc::new(Scenario::from_path(Path::new("scenarios/small.toml")).unwrap());
+    let idle = SplitInstance::from_scenario(idle, Objective::Latency).unwrap();
+    let loaded = SplitInstance::from_scenario(loaded_small(64), Objective::Latency).unwrap();
+    let home = |i: &SplitInstance, k: usize| i.scenario.devices[i.requests[k].device].covered_by[0];
+    for k in 0..idle.requests.len() {
+        let whole = Choice::cloud(home(&idle, k), 0);
+        let (a, b) = (
+            idle.option_cost(k, whole).unwrap(),
+            loaded.option_cost(k, whole).unwrap(),
+        );
+        assert!(b.e2e_s.fixed > a.e2e_s.fixed, "request {k}: {b:?} vs {a:?}");
+        assert_eq!(
+            b.ttft_s, a.ttft_s,
+            "the prompt is prefilled in an iteration of its own"
+        );
+        assert!(loaded.cloud_memory_bytes(k, whole) > idle.cloud_memory_bytes(k, whole));
+        let inner = loaded
+            .option_cost(k, Choice::cloud(home(&idle, k), 1))
+            .unwrap_err();
+        assert!(inner.contains("whole requests only"), "{inner}");
+        assert!(
+            loaded
+                .candidates(k)
+                .iter()
+                .all(|o| o.choice.tier != Tier::Cloud || o.choice.split == 0)
+        );
+    }
+    let budget = Budget::default();
+    let cloud_only = |i: &SplitInstance| solver("cloud-only").unwrap().solve(i, &budget).unwrap();
+    assert!(cloud_only(&loaded).objective.unwrap() > cloud_only(&idle).objective.unwrap());
+    let exact = Exact::default().solve(&loaded, &budget).unwrap();
+    check_outcome(&loaded, &exact).unwrap();
+    assert_eq!(exact.status, Status::Optimal, "{}", describe(&exact));
+
+    let epoch: Vec<_> = TraceReader::open(Path::new("datasets/traces/azure_llm_2023_conv.csv"))
+        .unwrap()
+        .skip(100)
+        .take(3)
+        .map(Result::unwrap)
+        .collect();
+    let three = SplitInstance::from_trace(loaded_small(16), &epoch, Objective::Latency, 7).unwrap();
+    exact_and_brute_force_agree(&three).unwrap();
+
+    // 100,000 sequences of KV cache fill no GPU: the cloud is then no choice.
+    let full = SplitInstance::from_scenario(loaded_small(100_000), Objective::Latency).unwrap();
+    let stuck = cloud_only(&full);
+    assert!(
+        matches!(&stuck.status, Status::NotFound(why) if why.contains("cloud memory")),
+        "{:?}",
+        stuck.status
+    );
+    assert!(
+        full.candidates(0)
+            .iter()
+            .all(|o| o.choice.tier != Tier::Cloud)
+    );
+}
+
 /// A time limit too short for the first master: the exact solver stops at the limit with its
 /// warm start, checked by `evaluate`, and a finite bound below it (each request alone at whole
 /// shares), never `optimal`.

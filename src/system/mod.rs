@@ -28,7 +28,7 @@ pub use data_path::{BUNDLED_PREFIX, DataPath};
 pub use error::Error;
 pub use hardware::{Calibration, DeviceClass, HardwareProfile};
 pub use model_cost::{ModelCost, Part, UnitCost};
-pub use node::{Node, PhaseCosts, PhaseTimes};
+pub use node::{Background, Node, PhaseCosts, PhaseTimes};
 pub use precision::{ACTIVATION_BYTES, Precision, TOKEN_ID_BYTES};
 pub use scenario::{
     Cloud, Device, EdgeServer, LocalityShares, Radio, Scenario, ServedModel, Workload,

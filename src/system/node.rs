@@ -42,14 +42,25 @@ pub struct PhaseCosts {
     pub block_decode_s: f64,
     /// Embedding of the prompt.
     pub embedding_prefill_s: f64,
-    /// Embedding of one generated token.
+    /// Embedding of the tokens of one decode step (this request's and the background's).
     pub embedding_step_s: f64,
-    /// The head producing one token (roofline and sampling).
+    /// The head producing the first token (roofline and sampling).
     pub head_s: f64,
+    /// The head in one decode step (this request's token and the background's).
+    pub head_step_s: f64,
     /// Fixed overhead of one block per call.
     pub layer_overhead_s: f64,
     /// Decode steps: output tokens after the first.
     pub steps: u64,
+}
+
+/// Sequences a node decodes anyway, beside the request being priced: its load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Background {
+    /// Sequences in every decode iteration besides the request.
+    pub sequences: u64,
+    /// Tokens of context each of them holds.
+    pub context_tokens: u64,
 }
 
 impl PhaseCosts {
@@ -79,7 +90,7 @@ impl PhaseCosts {
             } else {
                 0.0
             }
-            + if part.head { self.head_s } else { 0.0 };
+            + if part.head { self.head_step_s } else { 0.0 };
         part.blocks() as f64 * self.block_decode_s + self.steps as f64 * per_step_fixed
     }
 }
@@ -200,6 +211,21 @@ impl Node {
         prompt_tokens: u64,
         output_tokens: u64,
     ) -> Result<PhaseCosts> {
+        self.phase_costs_beside(model, prompt_tokens, output_tokens, None)
+    }
+
+    /// [`phase_costs`](Self::phase_costs) of a request whose decode steps are iterations of a
+    /// batch it shares with `background` (sequences the node serves anyway): every step reads
+    /// the weights once, every background sequence's KV cache, and produces one token for
+    /// each sequence, as [`batch_decode_step_s`](Self::batch_decode_step_s) does; the prompt is
+    /// prefilled in an iteration of its own. `None` is a node serving this request alone.
+    pub fn phase_costs_beside(
+        &self,
+        model: &ModelCost,
+        prompt_tokens: u64,
+        output_tokens: u64,
+        background: Option<Background>,
+    ) -> Result<PhaseCosts> {
         let f = self.flops_per_s(model.precision)?;
         let n = prompt_tokens;
         let steps = output_tokens.saturating_sub(1);
@@ -208,21 +234,32 @@ impl Node {
             model.block_prefill_bytes(n),
             f,
         ) + self.calibration.layer_overhead_s;
+        let others = background.map_or(0, |b| b.sequences);
+        let sequences = 1 + others as usize;
         Ok(PhaseCosts {
             block_prefill_s,
-            block_decode_s: self.block_decode_sum_s(model, f, n + 1, n + steps),
+            block_decode_s: self.block_decode_sum_s(model, f, n + 1, n + steps, background),
             embedding_prefill_s: model.embedding_bytes(n) / self.bytes_per_s(),
-            embedding_step_s: model.embedding_bytes(1) / self.bytes_per_s(),
+            embedding_step_s: sequences as f64 * model.embedding_bytes(1) / self.bytes_per_s(),
             head_s: self.head_s(model, f),
+            head_step_s: self.batch_head_s(model, f, sequences),
             layer_overhead_s: self.calibration.layer_overhead_s,
             steps,
         })
     }
 
-    /// Sum of one block's roofline decode time over the contexts `first..=last`, in closed
-    /// form: the step time is the larger of two lines in the context, so the sum splits at
-    /// their crossing.
-    fn block_decode_sum_s(&self, model: &ModelCost, f: f64, first: u64, last: u64) -> f64 {
+    /// Sum of one block's roofline decode time over the contexts `first..=last` of a request
+    /// decoding beside `background`, in closed form: the step time is the larger of two lines
+    /// in the request's context (the background adds a constant to each), so the sum splits
+    /// at their crossing.
+    fn block_decode_sum_s(
+        &self,
+        model: &ModelCost,
+        f: f64,
+        first: u64,
+        last: u64,
+        background: Option<Background>,
+    ) -> f64 {
         // Compute and memory time of one block as lines a + b·c in the context c.
         let line = |c: f64| {
             (
@@ -230,9 +267,18 @@ impl Node {
                 model.block_decode_bytes(c as u64) / self.bytes_per_s(),
             )
         };
-        let (ca, ma) = line(0.0);
+        let (mut ca, mut ma) = line(0.0);
         let (c1, m1) = line(1.0);
         let (cb, mb) = (c1 - ca, m1 - ma);
+        if let Some(b) = background {
+            let weights = model.block().weight_bytes;
+            let (flops, bytes) = (
+                model.block_decode_flops(b.context_tokens),
+                model.block_decode_bytes(b.context_tokens) - weights,
+            );
+            ca += b.sequences as f64 * flops / f;
+            ma += b.sequences as f64 * bytes / self.bytes_per_s();
+        }
         let sum_line = |a: f64, b: f64, lo: u64, hi: u64| -> f64 {
             if hi < lo {
                 return 0.0;
@@ -392,6 +438,57 @@ mod tests {
                         "{model} on {device}, n={n}, out={out}: {closed} vs {stepwise}"
                     );
                 }
+            }
+        }
+    }
+
+    /// Decoding beside a background batch costs, step by step, the batch step of the
+    /// background and the request together; with no background it is the request alone.
+    #[test]
+    fn decode_beside_a_background_is_the_batch_step_sum() {
+        let c = Catalogue::bundled();
+        for (model, device) in [
+            ("Llama-2-7B", "NVIDIA H100 SXM 80GB"),
+            ("Llama-3.2-3B", "NVIDIA Jetson Orin Nano 8GB"),
+        ] {
+            let m = c.model(model).unwrap().cost(Precision::Fp16);
+            let node = c.node(device).unwrap();
+            let alone = node.phase_costs(&m, 1000, 300).unwrap();
+            let none = Background {
+                sequences: 0,
+                context_tokens: 1,
+            };
+            assert_eq!(
+                node.phase_costs_beside(&m, 1000, 300, Some(none)).unwrap(),
+                alone
+            );
+            for sequences in [1u64, 7, 300] {
+                let background = Background {
+                    sequences,
+                    context_tokens: 1149,
+                };
+                let costs = node
+                    .phase_costs_beside(&m, 1000, 300, Some(background))
+                    .unwrap();
+                for part in [Part::whole(m.layers), Part::server(3, m.layers)] {
+                    let closed = costs.decode_s(part);
+                    let stepwise: f64 = (1..300u64)
+                        .map(|j| {
+                            let mut contexts = vec![1149; sequences as usize];
+                            contexts.push(1000 + j);
+                            node.batch_decode_step_s(&m, part, &contexts).unwrap()
+                        })
+                        .sum();
+                    assert!(
+                        (closed - stepwise).abs() <= 1e-9 * stepwise,
+                        "{model} on {device} beside {sequences}: {closed} vs {stepwise}"
+                    );
+                    assert!(closed > alone.decode_s(part));
+                }
+                assert_eq!(
+                    costs.prefill_s(Part::whole(m.layers)),
+                    alone.prefill_s(Part::whole(m.layers))
+                );
             }
         }
     }

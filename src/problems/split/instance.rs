@@ -332,17 +332,26 @@ impl SplitInstance {
     }
 
     /// Every choice of request `k` its locality allows: device-only, and each split with the
-    /// rest on each covering edge server or in the cloud through its cell.
+    /// rest on each covering edge server or in the cloud through its cell. A loaded cloud (one
+    /// with a background batch) serves whole requests only: a provider's serving pool takes
+    /// prompts, not a model's hidden states.
     pub fn all_choices(&self, k: usize) -> Vec<Choice> {
         let layers = self.layers(k);
         let locality = self.requests[k].locality;
+        let cloud_splits = if self.scenario.cloud.background.is_some() {
+            1
+        } else {
+            layers
+        };
         let device = &self.scenario.devices[self.requests[k].device];
         let mut choices = Vec::with_capacity(1 + 2 * device.covered_by.len() * layers as usize);
         choices.push(Choice::device_only(layers));
         for &e in &device.covered_by {
             for s in 0..layers {
                 choices.push(Choice::edge(e, s));
-                choices.push(Choice::cloud(e, s));
+                if s < cloud_splits {
+                    choices.push(Choice::cloud(e, s));
+                }
             }
         }
         choices.retain(|c| locality.allows(c.tier));
@@ -378,8 +387,9 @@ impl SplitInstance {
         })
     }
 
-    /// Bytes a cloud GPU holds to serve request `k` by `choice`: the server part's weights and
-    /// the request's KV cache (each cloud request has a GPU of its own); 0 off the cloud.
+    /// Bytes a cloud GPU holds to serve request `k` by `choice`: the server part's weights, the
+    /// request's KV cache and the background batch's (each cloud request has a GPU of its own
+    /// beside the background); 0 off the cloud.
     pub fn cloud_memory_bytes(&self, k: usize, choice: Choice) -> f64 {
         if choice.tier != Tier::Cloud {
             return 0.0;
@@ -387,9 +397,14 @@ impl SplitInstance {
         let r = &self.requests[k];
         let model = &self.scenario.models[r.model];
         let part = Part::server(choice.split, model.architecture.layers);
-        let context = (r.prompt_tokens as u64 + r.output_tokens as u64) as f64;
+        let own = (r.prompt_tokens as u64 + r.output_tokens as u64) as f64;
+        let background = self
+            .scenario
+            .cloud
+            .background
+            .map_or(0.0, |b| (b.sequences * b.context_tokens) as f64);
         self.server_weight_bytes(r.model, choice.split)
-            + model.on_server.kv_bytes_per_token(part) * context
+            + model.on_server.kv_bytes_per_token(part) * (own + background)
     }
 
     /// Why `option` cannot be used by request `k` whatever the other requests do, if so.

@@ -5,7 +5,7 @@
 use super::choice::{Choice, Tier};
 use super::instance::{OptionCost, SplitInstance};
 use super::terms::Terms;
-use crate::system::{ModelCost, Node, Part, PhaseCosts, TOKEN_ID_BYTES};
+use crate::system::{Background, ModelCost, Node, Part, PhaseCosts, TOKEN_ID_BYTES};
 use std::cell::OnceCell;
 
 impl SplitInstance {
@@ -109,6 +109,15 @@ impl SplitInstance {
         if choice.split >= layers {
             return Err(format!(
                 "split {} of a {layers}-block model leaves nothing to offload",
+                choice.split
+            ));
+        }
+        if choice.tier == Tier::Cloud
+            && choice.split > 0
+            && self.scenario.cloud.background.is_some()
+        {
+            return Err(format!(
+                "split {}: a loaded cloud (one with a background batch) serves whole requests only",
                 choice.split
             ));
         }
@@ -304,9 +313,16 @@ impl<'a> PhaseCache<'a> {
             .map_err(Clone::clone)
     }
 
-    fn costs(&self, node: &Node, model: &ModelCost) -> Result<PhaseCosts, String> {
+    /// The phase costs of the request on `node`, decoding beside `background`.
+    fn costs(
+        &self,
+        node: &Node,
+        model: &ModelCost,
+        background: Option<Background>,
+    ) -> Result<PhaseCosts, String> {
         let r = &self.instance.requests[self.k];
-        node.phase_costs(model, r.prompt_tokens as u64, r.output_tokens as u64)
+        let (n, m) = (r.prompt_tokens as u64, r.output_tokens as u64);
+        node.phase_costs_beside(model, n, m, background)
             .map_err(|e| e.to_string())
     }
 
@@ -320,6 +336,7 @@ impl<'a> PhaseCache<'a> {
                 self.costs(
                     &scenario.devices[r.device].node,
                     &scenario.models[r.model].on_device,
+                    None,
                 )
             })
             .as_ref()
@@ -331,11 +348,11 @@ impl<'a> PhaseCache<'a> {
     fn server(&self, tier: Tier, e: usize) -> Result<&PhaseCosts, String> {
         let scenario = &self.instance.scenario;
         let model = &scenario.models[self.instance.requests[self.k].model].on_server;
-        let (cell, node) = match tier {
-            Tier::Edge => (&self.edges[e], &scenario.edge_servers[e].node),
-            _ => (&self.cloud, &scenario.cloud.node),
+        let (cell, node, background) = match tier {
+            Tier::Edge => (&self.edges[e], &scenario.edge_servers[e].node, None),
+            _ => (&self.cloud, &scenario.cloud.node, scenario.cloud.background),
         };
-        cell.get_or_init(|| self.costs(node, model))
+        cell.get_or_init(|| self.costs(node, model, background))
             .as_ref()
             .map_err(Clone::clone)
     }

@@ -81,6 +81,17 @@ pub(super) struct EdgeServerFile {
 pub(super) struct CloudFile {
     pub hardware: String,
     pub rtt: TimeSpec,
+    #[serde(default)]
+    pub background: Option<BackgroundFile>,
+}
+
+/// `[cloud] background = { sequences = …, context = … }`: what every cloud GPU decodes besides
+/// the planned requests.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct BackgroundFile {
+    pub sequences: u64,
+    pub context: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -11,3 +11,7 @@ pub const MAX_DEVICES: u64 = 100_000;
 
 /// The most edge servers a scenario may describe (bundled: 12).
 pub const MAX_EDGE_SERVERS: usize = 1_000;
+
+/// The most sequences a cloud GPU's background batch may hold (bundled: none); the memory check
+/// then refuses what does not fit.
+pub const MAX_BACKGROUND_SEQUENCES: u64 = 100_000;

@@ -82,7 +82,7 @@ use super::catalogue::Catalogue;
 use super::data_path::DataPath;
 use super::error::{Error, Result};
 use super::model_cost::ModelCost;
-use super::node::Node;
+use super::node::{Background, Node};
 use file::ScenarioFile;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -133,11 +133,14 @@ pub struct EdgeServer {
 /// The cloud, reached through an edge server.
 #[derive(Debug, Clone, Serialize)]
 pub struct Cloud {
-    /// Its hardware (capacity is taken as ample: each request gets a whole GPU, which must
-    /// hold the server part of its model and its KV cache).
+    /// Its hardware (capacity is taken as ample: each request gets a GPU, which must hold the
+    /// server part of its model, its KV cache and the background's).
     pub node: Arc<Node>,
     /// Round-trip time from a device to the cloud.
     pub rtt_s: f64,
+    /// What each cloud GPU decodes besides the planned request (its load); `None`: an idle
+    /// GPU.
+    pub background: Option<Background>,
 }
 
 /// A model offered to the users, with its cost on devices and on servers.

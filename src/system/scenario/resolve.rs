@@ -2,11 +2,13 @@
 //! in base units, every reference checked.
 
 use super::file::{
-    DeviceGroupFile, EdgeServerFile, LocalityFile, ModelFile, RadioFile, ScenarioFile, WorkloadFile,
+    BackgroundFile, DeviceGroupFile, EdgeServerFile, LocalityFile, ModelFile, RadioFile,
+    ScenarioFile, WorkloadFile,
 };
-use super::limits::{MAX_DEVICES, MAX_EDGE_SERVERS};
+use super::limits::{MAX_BACKGROUND_SEQUENCES, MAX_DEVICES, MAX_EDGE_SERVERS};
 use super::source::Source;
 use super::{Cloud, Device, EdgeServer, LocalityShares, Radio, ServedModel, Workload};
+use crate::system::Background;
 use crate::system::architecture::name_key;
 use crate::system::catalogue::Catalogue;
 use crate::system::error::{Error, Result};
@@ -33,6 +35,7 @@ pub(super) fn system(source: &Source, raw: &ScenarioFile, catalogue: &Catalogue)
     let cloud = Cloud {
         node: node(source, catalogue, &raw.cloud.hardware, "cloud.hardware")?,
         rtt_s: raw.cloud.rtt.get(),
+        background: background(source, raw.cloud.background.as_ref())?,
     };
     let devices = devices(source, raw, catalogue)?;
     let models = models(source, &raw.models, catalogue)?;
@@ -368,6 +371,33 @@ fn workload(source: &Source, w: &WorkloadFile) -> Result<Workload> {
         seed: w.seed,
         locality: locality(source, w.locality.as_ref())?,
     })
+}
+
+/// The cloud's background batch: at least one sequence (at most [`MAX_BACKGROUND_SEQUENCES`])
+/// of at least one token of context.
+fn background(source: &Source, file: Option<&BackgroundFile>) -> Result<Option<Background>> {
+    let Some(file) = file else {
+        return Ok(None);
+    };
+    if !(1..=MAX_BACKGROUND_SEQUENCES).contains(&file.sequences) {
+        return Err(source.field_error(
+            "cloud.background.sequences",
+            format!(
+                "{} sequences; a background batch has 1 to {MAX_BACKGROUND_SEQUENCES} (leave `background` out for an idle GPU)",
+                file.sequences
+            ),
+        ));
+    }
+    if file.context == 0 {
+        return Err(source.field_error(
+            "cloud.background.context",
+            "0 tokens; a decoding sequence holds at least one",
+        ));
+    }
+    Ok(Some(Background {
+        sequences: file.sequences,
+        context_tokens: file.context,
+    }))
 }
 
 /// The locality shares of `[workload.locality]`: each in [0, 1], together at most 1.
