@@ -12,7 +12,7 @@ use mei4llm::problems::split::{
     SplitInstance, SplitRequest, Terms, Tier, allocate, solver,
 };
 use mei4llm::solve::{Budget, Outcome, Problem, Solver, Status};
-use mei4llm::system::trace::TraceReader;
+use mei4llm::system::trace::{Request, TraceReader};
 use mei4llm::system::{Part, Scenario, TOKEN_ID_BYTES};
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
@@ -536,17 +536,24 @@ fn locality_breaches_are_named() {
     assert_eq!(judged.violations[0].constraint, "locality");
     assert!(judged.violations[0].subject.contains("class `device`"));
     let edge = with_localities(&d, &[Locality::Edge]);
+    no_cloud_for_the_first_request(&edge, "locality");
+}
+
+/// Checks that `instance`'s first request has no cloud candidate and that the cloud-only
+/// baseline finds no plan, saying `why`.
+fn no_cloud_for_the_first_request(instance: &SplitInstance, why: &str) {
     let cloud_only = solver("cloud-only")
         .unwrap()
-        .solve(&edge, &Budget::default())
+        .solve(instance, &Budget::default())
         .unwrap();
     assert!(
-        matches!(&cloud_only.status, Status::NotFound(why) if why.contains("locality")),
+        matches!(&cloud_only.status, Status::NotFound(reason) if reason.contains(why)),
         "{:?}",
         cloud_only.status
     );
     assert!(
-        edge.candidates(0)
+        instance
+            .candidates(0)
             .iter()
             .all(|o| o.choice.tier != Tier::Cloud)
     );
@@ -589,15 +596,20 @@ fn exact_agrees_with_brute_force_on_past_failures() {
     }
 }
 
+/// `count` requests of the Azure 2023 conversation trace after its first `skip`.
+fn azure_rows(skip: usize, count: usize) -> Vec<Request> {
+    TraceReader::open(Path::new("datasets/traces/azure_llm_2023_conv.csv"))
+        .unwrap()
+        .skip(skip)
+        .take(count)
+        .map(Result::unwrap)
+        .collect()
+}
+
 #[test]
 fn a_trace_epoch_through_from_trace() {
     let scenario = random_world(&[L4]);
-    let epoch: Vec<_> = TraceReader::open(Path::new("datasets/traces/azure_llm_2023_conv.csv"))
-        .unwrap()
-        .skip(100)
-        .take(3)
-        .map(Result::unwrap)
-        .collect();
+    let epoch = azure_rows(100, 3);
     let instance = SplitInstance::from_trace(scenario, &epoch, Objective::Latency, 7).unwrap();
     assert_eq!(instance.requests.len(), 3);
     let exact = Exact::default()
@@ -663,28 +675,13 @@ fn a_loaded_cloud_serves_whole_requests_beside_its_background() {
     check_outcome(&loaded, &exact).unwrap();
     assert_eq!(exact.status, Status::Optimal, "{}", describe(&exact));
 
-    let epoch: Vec<_> = TraceReader::open(Path::new("datasets/traces/azure_llm_2023_conv.csv"))
-        .unwrap()
-        .skip(100)
-        .take(3)
-        .map(Result::unwrap)
-        .collect();
+    let epoch = azure_rows(100, 3);
     let three = SplitInstance::from_trace(loaded_small(16), &epoch, Objective::Latency, 7).unwrap();
     exact_and_brute_force_agree(&three).unwrap();
 
     // 100,000 sequences of KV cache fill no GPU: the cloud is then no choice.
     let full = SplitInstance::from_scenario(loaded_small(100_000), Objective::Latency).unwrap();
-    let stuck = cloud_only(&full);
-    assert!(
-        matches!(&stuck.status, Status::NotFound(why) if why.contains("cloud memory")),
-        "{:?}",
-        stuck.status
-    );
-    assert!(
-        full.candidates(0)
-            .iter()
-            .all(|o| o.choice.tier != Tier::Cloud)
-    );
+    no_cloud_for_the_first_request(&full, "cloud memory");
 }
 
 /// A time limit too short for the first master: the exact solver stops at the limit with its
