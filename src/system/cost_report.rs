@@ -5,7 +5,7 @@
 use super::catalogue::Catalogue;
 use super::error::{Error, Result};
 use super::model_cost::{ModelCost, Part};
-use super::node::Node;
+use super::node::{Background, Node};
 use super::precision::Precision;
 use super::scenario::Scenario;
 use serde::Serialize;
@@ -154,19 +154,42 @@ impl NodeSpeed {
         prompt_tokens: u64,
         output_tokens: u64,
     ) -> Result<NodeSpeed> {
+        NodeSpeed::beside(node, role, cost, (prompt_tokens, output_tokens), None)
+    }
+
+    /// [`new`](Self::new) for a request of `(prompt, output)` tokens decoding beside
+    /// `background` (a loaded cloud GPU): its decode steps are the batch steps of both, and
+    /// the memory holds the background's KV cache too.
+    pub fn beside(
+        node: &Node,
+        role: &str,
+        cost: &ModelCost,
+        (prompt_tokens, output_tokens): (u64, u64),
+        background: Option<Background>,
+    ) -> Result<NodeSpeed> {
         check_tokens(prompt_tokens, output_tokens)?;
         let whole = Part::whole(cost.layers);
-        let times = node.phase_times(cost, whole, prompt_tokens, output_tokens)?;
-        let needed = cost.weight_bytes(whole)
-            + cost.kv_bytes_per_token(whole) * (prompt_tokens + output_tokens) as f64;
+        let costs = node.phase_costs_beside(cost, prompt_tokens, output_tokens, background)?;
+        let (prefill_s, decode_s) = (costs.prefill_s(whole), costs.decode_s(whole));
+        let step_s = match background {
+            None => node.decode_step_s(cost, whole, prompt_tokens)?,
+            Some(b) => {
+                let mut contexts = vec![b.context_tokens; b.sequences as usize];
+                contexts.push(prompt_tokens);
+                node.batch_decode_step_s(cost, whole, &contexts)?
+            }
+        };
+        let others = background.map_or(0, |b| b.sequences * b.context_tokens);
+        let tokens = prompt_tokens + output_tokens + others;
+        let needed = cost.weight_bytes(whole) + cost.kv_bytes_per_token(whole) * tokens as f64;
         Ok(NodeSpeed {
             node: node.name().into(),
             role: role.into(),
             precision: cost.precision,
-            prefill_s: times.prefill_s,
-            prefill_tokens_per_s: prompt_tokens as f64 / times.prefill_s,
-            decode_tokens_per_s: node.decode_tokens_per_s(cost, prompt_tokens)?,
-            end_to_end_s: times.prefill_s + times.decode_s,
+            prefill_s,
+            prefill_tokens_per_s: prompt_tokens as f64 / prefill_s,
+            decode_tokens_per_s: 1.0 / step_s,
+            end_to_end_s: prefill_s + decode_s,
             memory_needed_bytes: needed,
             memory_bytes: node.profile.memory_bytes,
             fits: node.fits(needed),
@@ -327,7 +350,12 @@ impl ScenarioReport {
                 } else {
                     &m.on_server
                 };
-                let speed = NodeSpeed::new(node, role, cost, prompt_tokens, output_tokens)?;
+                let background = match *role {
+                    "cloud" => scenario.cloud.background,
+                    _ => None,
+                };
+                let tokens = (prompt_tokens, output_tokens);
+                let speed = NodeSpeed::beside(node, role, cost, tokens, background)?;
                 report.speeds.push(speed.with_batch(node, cost, batch)?);
             }
             models.push(report);
@@ -480,6 +508,42 @@ mod tests {
             // Two phone SoCs, two edge GPUs, one cloud GPU.
             assert_eq!(roles, ["device", "device", "edge", "edge", "cloud"]);
         }
+    }
+
+    /// A loaded cloud's row is what `split` prices: decode beside the background batch, its
+    /// KV cache in the memory needed.
+    #[test]
+    fn a_loaded_cloud_is_shown_beside_its_background() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(root.join("scenarios/small.toml")).unwrap();
+        let loaded = text.replace(
+            "[cloud]\n",
+            "[cloud]\nbackground = { sequences = 64, context = 1149 }\n",
+        );
+        let path = root.join("scenarios/small.toml");
+        let idle = Scenario::from_toml_str(&path.display().to_string(), &text).unwrap();
+        let loaded = Scenario::from_toml_str(&path.display().to_string(), &loaded).unwrap();
+        let row = |s: &Scenario| {
+            let report = ScenarioReport::new(s, 1020, 129, None).unwrap();
+            report.models[0].speeds.last().unwrap().clone()
+        };
+        let (a, b) = (row(&idle), row(&loaded));
+        assert_eq!(b.role, "cloud");
+        assert_eq!(a.prefill_s, b.prefill_s);
+        assert!(b.decode_tokens_per_s < a.decode_tokens_per_s);
+        let cloud = &loaded.cloud;
+        let cost = &loaded.models[0].on_server;
+        let beside = cloud
+            .node
+            .phase_costs_beside(cost, 1020, 129, cloud.background)
+            .unwrap();
+        let whole = Part::whole(cost.layers);
+        assert_eq!(
+            b.end_to_end_s,
+            beside.prefill_s(whole) + beside.decode_s(whole)
+        );
+        let kv = cost.kv_bytes_per_token(whole) * (64.0 * 1149.0);
+        assert!((b.memory_needed_bytes - a.memory_needed_bytes - kv).abs() <= 1e-6 * kv);
     }
 
     #[test]
